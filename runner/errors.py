@@ -1,0 +1,195 @@
+"""The one error tree of httprun and the one renderer for people.
+
+::
+
+    HttprunError            .span (may be None); str() is a one-line summary
+    ├── UsageError          a bad command line                              exit 2
+    ├── ParseError          the request file does not follow the format     exit 3
+    ├── EnvError            a malformed env file                            exit 3
+    ├── ResolveError        a request cannot be built (UndefinedVariable)   exit 3
+    ├── AuthError           token endpoint or flow failure, no secrets      exit 4
+    ├── TransportError      timeouts, refused connections, TLS              exit 4
+    └── CheckFailed         every failed check, each with its own span      exit 1
+
+Rendering follows compilers and Hurl: a headline, ``--> file:line:col``, the source line and a
+caret under the columns the span covers, then help lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from .source import Span, source_line
+
+EXIT_OK = 0
+EXIT_CHECK_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INVALID_INPUT = 3
+EXIT_INCOMPLETE = 4
+EXIT_INTERRUPTED = 130
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One message about one place: what a renderer prints as a unit."""
+
+    severity: str  # "error" | "warning"
+    message: str
+    span: Span | None = None
+    label: str = ""  # printed after the carets
+    hint: str = ""  # printed as "= help: ..."
+
+    def one_line(self) -> str:
+        where = f"{self.span}: " if self.span is not None else ""
+        label = f" ({self.label})" if self.label else ""
+        return f"{where}{self.severity}: {self.message}{label}"
+
+
+class HttprunError(Exception):
+    """Base of every error httprun reports to users. Never holds a secret in clear."""
+
+    exit_code: ClassVar[int] = EXIT_INVALID_INPUT
+
+    def __init__(
+        self, message: str, span: Span | None = None, *, label: str = "", hint: str = ""
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.span = span
+        self.label = label
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.span}: {self.message}" if self.span is not None else self.message
+
+    def diagnostics(self) -> list[Diagnostic]:
+        return [Diagnostic("error", self.message, self.span, self.label, self.hint)]
+
+
+class UsageError(HttprunError):
+    exit_code = EXIT_USAGE
+
+
+class ParseError(HttprunError):
+    exit_code = EXIT_INVALID_INPUT
+
+
+class EnvError(HttprunError):
+    exit_code = EXIT_INVALID_INPUT
+
+
+class ResolveError(HttprunError):
+    exit_code = EXIT_INVALID_INPUT
+
+
+class UndefinedVariable(ResolveError):
+    def __init__(
+        self,
+        name: str,
+        span: Span | None,
+        *,
+        looked_in: Sequence[str] = (),
+        suggestions: Sequence[str] = (),
+        expression: str | None = None,
+    ) -> None:
+        self.name = name
+        self.looked_in = tuple(looked_in)
+        self.suggestions = tuple(suggestions)
+        what = expression if expression is not None else name
+        label = f"no variable '{name}'"
+        if self.looked_in:
+            label += f" (looked in {', '.join(self.looked_in)})"
+        if self.suggestions:
+            label += "; did you mean " + " or ".join(f"'{s}'" for s in self.suggestions) + "?"
+        super().__init__(
+            f"undefined variable '{what}'",
+            span,
+            label=label,
+            hint="define it in an env file, with '@name = value', or pass --var NAME=VALUE",
+        )
+
+
+class AuthError(HttprunError):
+    exit_code = EXIT_INCOMPLETE
+
+
+class TransportError(HttprunError):
+    exit_code = EXIT_INCOMPLETE
+
+
+class CheckFailed(HttprunError):
+    """All the failed checks of one request; each diagnostic has its own span."""
+
+    exit_code = EXIT_CHECK_FAILED
+
+    def __init__(self, failures: Sequence[Diagnostic]) -> None:
+        self.failures = tuple(failures)
+        count = len(self.failures)
+        super().__init__(f"{count} check{'s' if count != 1 else ''} failed")
+
+    def diagnostics(self) -> list[Diagnostic]:
+        return list(self.failures)
+
+
+def exit_code_for(errors: Sequence[HttprunError]) -> int:
+    """The process exit code for a run that met ``errors`` (the most severe wins)."""
+    if not errors:
+        return EXIT_OK
+    order = [EXIT_USAGE, EXIT_INVALID_INPUT, EXIT_INCOMPLETE, EXIT_CHECK_FAILED]
+    codes = {error.exit_code for error in errors}
+    for code in order:
+        if code in codes:
+            return code
+    return max(codes)
+
+
+def _identity(text: str) -> str:
+    return text
+
+
+def render_diagnostic(
+    diagnostic: Diagnostic,
+    *,
+    mask: Callable[[str], str] = _identity,
+    color: bool = False,
+) -> str:
+    """Render one diagnostic for people, masked, optionally with ANSI colours."""
+
+    def paint(text: str, code: str) -> str:
+        return f"\x1b[{code}m{text}\x1b[0m" if color else text
+
+    severity_colour = "1;31" if diagnostic.severity == "error" else "1;33"
+    lines = [
+        paint(diagnostic.severity, severity_colour) + paint(f": {mask(diagnostic.message)}", "1")
+    ]
+    span = diagnostic.span
+    text = source_line(span.path, span.line) if span is not None else None
+    if span is not None:
+        gutter = " " * len(str(span.line))
+        lines.append(f"{gutter}{paint('-->', '34')} {span}")
+        if text is not None:
+            shown = mask(text.replace("\t", " "))
+            width = span.end_column - span.column if span.end_line == span.line else 0
+            width = max(1, min(width, len(shown) - span.column + 1))
+            carets = " " * (span.column - 1) + paint("^" * width, severity_colour)
+            label = f" {mask(diagnostic.label)}" if diagnostic.label else ""
+            lines.append(f"{gutter} {paint('|', '34')}")
+            lines.append(f"{paint(str(span.line), '34')} {paint('|', '34')} {shown}")
+            lines.append(f"{gutter} {paint('|', '34')} {carets}{paint(label, severity_colour)}")
+        elif diagnostic.label:
+            lines.append(f"{gutter} = {mask(diagnostic.label)}")
+    elif diagnostic.label:
+        lines.append(f"  = {mask(diagnostic.label)}")
+    if diagnostic.hint:
+        indent = " " * len(str(span.line)) if span is not None else " "
+        lines.append(f"{indent} = {paint('help', '1')}: {mask(diagnostic.hint)}")
+    return "\n".join(lines)
+
+
+def render_error(
+    error: HttprunError, *, mask: Callable[[str], str] = _identity, color: bool = False
+) -> str:
+    """Render every diagnostic of ``error``, separated by blank lines."""
+    return "\n\n".join(render_diagnostic(d, mask=mask, color=color) for d in error.diagnostics())

@@ -1,0 +1,75 @@
+"""Keep secrets out of everything people see: terminal, reports, logs, error messages.
+
+A :class:`Masker` learns secret values as a run meets them (env variables whose names look
+secret, captures, OAuth tokens) and replaces every occurrence with ``****``. Sensitive headers
+are masked by name whatever their value.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+MASK = "****"
+SECRET_NAME_PARTS = ("secret", "token", "password", "passwd", "key")
+SENSITIVE_HEADERS = frozenset(
+    {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"}
+)
+# Shorter values would mask ordinary text ("1", "ab") everywhere; no real secret is this short.
+_MIN_SECRET_LENGTH = 4
+
+
+def is_secret_name(name: str) -> bool:
+    lowered = name.lower()
+    return any(part in lowered for part in SECRET_NAME_PARTS)
+
+
+class Masker:
+    def __init__(self, secrets: set[str] | frozenset[str] = frozenset()) -> None:
+        self._secrets: set[str] = set()
+        for secret in secrets:
+            self.add(secret)
+
+    @property
+    def secrets(self) -> frozenset[str]:
+        return frozenset(self._secrets)
+
+    def add(self, value: str) -> None:
+        """Treat ``value`` (and the encodings it is commonly sent in) as secret."""
+        if len(value) < _MIN_SECRET_LENGTH:
+            return
+        self._secrets.add(value)
+        # Basic credentials and JSON bodies carry the value encoded.
+        self._secrets.add(json.dumps(value)[1:-1])
+        from urllib.parse import quote
+
+        self._secrets.add(quote(value, safe=""))
+
+    def add_variable(self, name: str, value: Any) -> None:
+        """Remember ``value`` when ``name`` says it is a secret (client_secret, access_token)."""
+        if not is_secret_name(name):
+            return
+        if isinstance(value, str):
+            self.add(value)
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            self.add(str(value))
+
+    def add_basic_credentials(self, user: str, password: str) -> None:
+        self.add(password)
+        self.add(base64.b64encode(f"{user}:{password}".encode()).decode("ascii"))
+
+    def mask(self, text: str) -> str:
+        # Longest first, so a secret that contains another is masked whole.
+        for secret in sorted(self._secrets, key=len, reverse=True):
+            if secret in text:
+                text = text.replace(secret, MASK)
+        return text
+
+    def mask_header(self, name: str, value: str) -> str:
+        if name.lower() in SENSITIVE_HEADERS:
+            scheme, _, rest = value.partition(" ")
+            if rest and scheme.lower() in {"bearer", "basic", "token", "digest"}:
+                return f"{scheme} {MASK}"
+            return MASK
+        return self.mask(value)

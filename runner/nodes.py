@@ -1,0 +1,198 @@
+"""The syntax tree of a request file: frozen dataclasses, every node with a :class:`Span`.
+
+``parser`` builds these from text (see ``grammar.lark``); nothing here knows about the network,
+the scope or the environment. A :class:`Template` is text with ``<<...>>`` interpolations already
+split out, so later steps never scan for ``<<`` again.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+from .source import Span
+
+
+class InterpKind(enum.Enum):
+    EXPR = "expr"  # <<expr>>: JMESPath over the scope
+    DYNAMIC = "dynamic"  # <<$name args>>: $uuid, $timestamp, ...
+    PERCENT = "percent"  # <<%expr>>: JMESPath, value percent-encoded
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """Literal text of a template (``\\<<`` already turned into ``<<``)."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Interp:
+    """One ``<<...>>``. ``expr`` is the text between the markers without the ``$``/``%`` sigil
+    (for DYNAMIC: ``"uuid"``, ``"randomInt 1 10"``); ``span`` covers ``<<`` to ``>>``."""
+
+    expr: str
+    kind: InterpKind
+    span: Span
+
+
+TemplatePart = Text | Interp
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    parts: tuple[TemplatePart, ...]
+    span: Span
+
+    @property
+    def is_literal(self) -> bool:
+        return all(isinstance(part, Text) for part in self.parts)
+
+    @property
+    def source(self) -> str:
+        """The template written back as in the file (for listings and --dry-run)."""
+        out: list[str] = []
+        for part in self.parts:
+            if isinstance(part, Text):
+                out.append(part.text.replace("<<", "\\<<"))
+            else:
+                sigil = {InterpKind.EXPR: "", InterpKind.DYNAMIC: "$", InterpKind.PERCENT: "%"}
+                out.append(f"<<{sigil[part.kind]}{part.expr}>>")
+        return "".join(out)
+
+    def interpolations(self) -> tuple[Interp, ...]:
+        return tuple(part for part in self.parts if isinstance(part, Interp))
+
+
+@dataclass(frozen=True, slots=True)
+class Directive:
+    """``# @key value``. ``key`` without the ``@``; ``value`` stripped ("" when absent)."""
+
+    key: str
+    value: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Variable:
+    """``@name = value``: a file variable, evaluated lazily when a request uses it."""
+
+    name: str
+    value: Template
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    name: str
+    value: Template
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class BodyText:
+    """Inline body text, lines joined with ``\\n`` (the file's line endings normalised)."""
+
+    template: Template
+
+
+@dataclass(frozen=True, slots=True)
+class BodyInclude:
+    """``< ./path`` (bytes as they are) or ``<@ ./path`` (text, interpolated), alone on a line."""
+
+    path: Template
+    interpolate: bool
+    span: Span
+
+
+BodyPart = BodyText | BodyInclude
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """The parts in file order. Consecutive parts are joined with ``\\n``."""
+
+    parts: tuple[BodyPart, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    method: str  # upper case; "GET" when the line has none
+    url: Template  # continuation lines (``?``/``&``) already joined, white space removed
+    http_version: str | None  # "HTTP/1.1", "HTTP/2" or None
+    headers: tuple[Header, ...]
+    body: Body | None
+    span: Span  # the request line
+
+
+class CheckValueKind(enum.Enum):
+    JSON = "json"  # a JSON literal: 200, "x", true, null, [1,2]
+    RAW = "raw"  # a single-quoted raw string: '^T|F$'
+    TEMPLATE = "template"  # text with <<...>>, interpolated then read as JSON, else a string
+
+
+@dataclass(frozen=True, slots=True)
+class CheckValue:
+    kind: CheckValueKind
+    json: Any  # the value for JSON and RAW (a str for RAW); None for TEMPLATE
+    template: Template | None  # for TEMPLATE only
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """``?? QUERY [not] [OP [VALUE]]``. ``op`` None means "QUERY is truthy"."""
+
+    query: str
+    query_span: Span
+    op: str | None  # ==, !=, <, <=, >, >=, contains, in, matches, exists
+    negated: bool
+    value: CheckValue | None
+    text: str  # the whole line after ``??``, stripped, for reports
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Capture:
+    """``>> NAME = QUERY``."""
+
+    name: str
+    query: str
+    query_span: Span
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    title: str | None  # the text after ``###``, stripped; None for the text before the first
+    directives: tuple[Directive, ...]
+    variables: tuple[Variable, ...]
+    request: Request | None
+    checks: tuple[Check, ...]
+    captures: tuple[Capture, ...]
+    span: Span  # from the ``###`` line (or the file start) to the block's last line
+
+    def directive(self, key: str) -> Directive | None:
+        """The last directive named ``key``, if any."""
+        found = None
+        for directive in self.directives:
+            if directive.key == key:
+                found = directive
+        return found
+
+    @property
+    def name(self) -> str | None:
+        directive = self.directive("name")
+        return directive.value if directive is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class HttpFile:
+    path: str  # as given by the user (display path)
+    blocks: tuple[Block, ...]
+    requests: tuple[Block, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "requests", tuple(b for b in self.blocks if b.request is not None))

@@ -1,0 +1,162 @@
+"""Plain data that flows out of the pipeline: what was sent, what came back, what passed.
+
+``RunResult`` is the only thing the console, the reports, the exit code and the pytest plugin
+read. Values here are as sent and received; whoever shows them to people masks them with
+``RunResult.mask`` / ``mask_header`` (see ``masking``).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import EXIT_INTERRUPTED, HttprunError, exit_code_for
+from .masking import Masker
+from .nodes import Block
+from .source import Span
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedRequest:
+    """A request with every variable substituted: plain data, no httpx objects yet."""
+
+    method: str
+    url: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes | None
+    span: Span  # the request line
+    http_version: str | None = None  # "HTTP/1.1" | "HTTP/2" | None (the client's default)
+    timeout: float | None = None  # seconds; None: the run's default
+    follow_redirects: bool = True
+
+    def header(self, name: str) -> str | None:
+        lowered = name.lower()
+        for key, value in reversed(self.headers):
+            if key.lower() == lowered:
+                return value
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    """One request as it went out and the response document it produced.
+
+    ``response`` is the document checks read::
+
+        {"status": 200, "reason": "OK", "headers": {"content-type": "..."}, "body": ...,
+         "text": "...", "elapsed_ms": 12.5, "url": "https://..."}
+    """
+
+    request: ResolvedRequest
+    sent_headers: tuple[tuple[str, str], ...]  # what actually went out (auth added, etc.)
+    response: dict[str, Any]
+    started_at: float  # time.time() when sending began
+    elapsed_ms: float
+    http_version: str = "HTTP/1.1"
+
+    @property
+    def status(self) -> int:
+        status = self.response["status"]
+        assert isinstance(status, int)
+        return status
+
+
+class Outcome(enum.Enum):
+    PASSED = "passed"
+    FAILED = "failed"  # sent, but a check failed
+    SKIPPED = "skipped"
+    ERROR = "error"  # could not be built or sent (undefined variable, network, auth)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """One ``??`` check, ``>>`` capture or the implicit status rule, evaluated."""
+
+    kind: str  # "check" | "capture" | "status"
+    text: str  # as written: "status == 200", "id = body.x", "status < 400"
+    passed: bool
+    span: Span | None
+    message: str = ""  # why it failed: "expected 200 (number), got 404 (number)"
+    expected: Any = None
+    actual: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class RequestResult:
+    path: str
+    block: Block
+    outcome: Outcome
+    method: str
+    url: str  # resolved when it could be, else the template as written
+    status: int | None = None
+    elapsed_ms: float | None = None
+    started_at: float | None = None
+    checks: tuple[CheckResult, ...] = ()
+    captures: dict[str, Any] = field(default_factory=dict)
+    error: HttprunError | None = None  # CheckFailed for FAILED; the cause for ERROR
+    exchange: Exchange | None = None
+    attempts: int = 0
+    skip_reason: str | None = None
+
+    @property
+    def line(self) -> int:
+        request = self.block.request
+        return request.span.line if request is not None else self.block.span.line
+
+    @property
+    def display_name(self) -> str:
+        """``@name``, else the block title, else ``METHOD URL``."""
+        return self.block.name or self.block.title or f"{self.method} {self.url}"
+
+    @property
+    def failed_checks(self) -> tuple[CheckResult, ...]:
+        return tuple(check for check in self.checks if not check.passed)
+
+
+@dataclass(frozen=True, slots=True)
+class FileResult:
+    path: str
+    requests: tuple[RequestResult, ...] = ()
+    error: HttprunError | None = None  # the file could not be read, parsed or set up
+
+    @property
+    def passed(self) -> bool:
+        return self.error is None and all(
+            r.outcome in (Outcome.PASSED, Outcome.SKIPPED) for r in self.requests
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    files: tuple[FileResult, ...]
+    started_at: float
+    duration_s: float
+    masker: Masker = field(default_factory=Masker)
+    interrupted: bool = False
+
+    @property
+    def requests(self) -> tuple[RequestResult, ...]:
+        return tuple(r for f in self.files for r in f.requests)
+
+    def count(self, outcome: Outcome) -> int:
+        return sum(1 for r in self.requests if r.outcome is outcome)
+
+    @property
+    def errors(self) -> list[HttprunError]:
+        found: list[HttprunError] = [f.error for f in self.files if f.error is not None]
+        found += [r.error for r in self.requests if r.error is not None]
+        return found
+
+    @property
+    def exit_code(self) -> int:
+        if self.interrupted:
+            return EXIT_INTERRUPTED
+        # A FAILED request carries its CheckFailed as ``error``, so the errors say it all.
+        return exit_code_for(self.errors)
+
+    def mask(self, text: str) -> str:
+        return self.masker.mask(text)
+
+    def mask_header(self, name: str, value: str) -> str:
+        return self.masker.mask_header(name, value)
