@@ -95,6 +95,9 @@ class RequestResult:
     checks: tuple[CheckResult, ...] = ()
     captures: dict[str, Any] = field(default_factory=dict)
     error: HttprunError | None = None  # CheckFailed for FAILED; the cause for ERROR
+    request: ResolvedRequest | None = (
+        None  # as resolved (also with --dry-run, when nothing is sent)
+    )
     exchange: Exchange | None = None
     attempts: int = 0
     skip_reason: str | None = None

@@ -1,0 +1,195 @@
+"""The ``httprun`` command (typer). Options are converted once into a ``RunOptions``.
+
+``httprun FILE...`` runs files without a sub-command: a first word that is not a sub-command
+name gets ``run`` put before it. Every failure goes through one funnel (``_fail``) that renders
+the error and picks the exit code; Python tracebacks appear only with ``--traceback``.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, NoReturn
+
+import typer
+
+from .errors import HttprunError, UsageError, render_error
+
+app = typer.Typer(
+    name="httprun",
+    help="Run plain-text .http request files: <<variables>>, JMESPath checks, cafe24 OAuth2.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+TargetsArg = Annotated[
+    list[str],
+    typer.Argument(
+        help="Request files, directories of *.http files, or FILE:LINE.", show_default=False
+    ),
+]
+EnvOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--env", "-e", help="A dotenv file (repeatable; later files win).", show_default=False
+    ),
+]
+VarOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--var", help="NAME=VALUE, pinned over every other value (repeatable).", show_default=False
+    ),
+]
+TracebackOpt = Annotated[
+    bool, typer.Option("--traceback", help="Show Python's traceback for internal errors (bugs).")
+]
+
+
+def _fail(error: HttprunError) -> NoReturn:
+    typer.echo(render_error(error, color=_stderr_colour()), err=True)
+    raise typer.Exit(error.exit_code)
+
+
+def _stderr_colour() -> bool:
+    from .reporters.console import wants_colour
+
+    return wants_colour(sys.stderr)
+
+
+def _parse_vars(pairs: list[str] | None) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for pair in pairs or []:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"--var takes NAME=VALUE, got '{pair}'", hint="e.g. --var mallid=demo")
+        values[name.strip()] = value
+    return values
+
+
+@app.command("run")
+def run_command(
+    targets: TargetsArg,
+    env: EnvOpt = None,
+    var: VarOpt = None,
+    name: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--name",
+            "-n",
+            help="Run only the request with this @name (repeatable).",
+            show_default=False,
+        ),
+    ] = None,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Show requests and responses (secrets masked).")
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Show only failures and the closing line.")
+    ] = False,
+    fail_fast: Annotated[
+        bool, typer.Option("--fail-fast", "-x", help="Stop at the first failed request.")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the resolved requests; send nothing.")
+    ] = False,
+    timeout: Annotated[
+        float, typer.Option("--timeout", help="Seconds to wait for each response.", min=0.001)
+    ] = 30.0,
+    insecure: Annotated[
+        bool, typer.Option("--insecure", "-k", help="Do not verify TLS certificates.")
+    ] = False,
+    allow_outside_files: Annotated[
+        bool,
+        typer.Option(
+            "--allow-outside-files", help="Let '< path' bodies read files outside the project."
+        ),
+    ] = False,
+    max_retries: Annotated[
+        int, typer.Option("--max-retries", help="Resends after a 429 (rate limited).", min=0)
+    ] = 3,
+    no_browser: Annotated[
+        bool, typer.Option("--no-browser", help="Print the login URL instead of opening a browser.")
+    ] = False,
+    traceback: TracebackOpt = False,
+) -> None:
+    """Run request files and check their responses."""
+    from .masking import Masker
+    from .reporters.console import ConsoleReporter
+    from .run import RunOptions, run_files
+
+    if verbose and quiet:
+        _fail(UsageError("--verbose and --quiet cannot be used together"))
+    try:
+        options = RunOptions(
+            env_files=tuple(env or ()),
+            variables=_parse_vars(var),
+            names=tuple(name or ()),
+            fail_fast=fail_fast,
+            dry_run=dry_run,
+            timeout=timeout,
+            insecure=insecure,
+            allow_outside_files=allow_outside_files,
+            max_retries=max_retries,
+            open_browser=not no_browser,
+        )
+        from .targets import expand_targets
+
+        expanded = expand_targets(targets)
+        masker = Masker()
+        reporter = ConsoleReporter(
+            sys.stdout, sys.stderr, masker, verbosity=1 if verbose else -1 if quiet else 0
+        )
+        result = run_files(expanded, options, listener=reporter, masker=masker)
+    except HttprunError as error:
+        _fail(error)
+    reporter.finish(result)
+    raise typer.Exit(result.exit_code)
+
+
+@app.command("check")
+def check_command(
+    targets: TargetsArg, env: EnvOpt = None, var: VarOpt = None, traceback: TracebackOpt = False
+) -> None:
+    """Parse and statically check files (nothing is sent): `file:line:col: severity: message`."""
+    from .env import load_env_files
+    from .parser import parse_file
+    from .static import check_file
+    from .targets import expand_targets
+
+    try:
+        environment = load_env_files(env or [])
+        defined = set(environment.values) | set(_parse_vars(var))
+        expanded = expand_targets(targets)
+    except HttprunError as error:
+        _fail(error)
+    worst = 0
+    for target in expanded:
+        try:
+            diagnostics = check_file(parse_file(target.path), defined)
+        except HttprunError as error:
+            diagnostics = error.diagnostics()
+        for diagnostic in diagnostics:
+            typer.echo(diagnostic.one_line())
+            if diagnostic.severity == "error":
+                worst = 3
+    raise typer.Exit(worst)
+
+
+@app.command("list")
+def list_command(targets: TargetsArg, traceback: TracebackOpt = False) -> None:
+    """List each request: FILE:LINE, name or title, method and URL as written."""
+    from .parser import parse_file
+    from .targets import expand_targets
+
+    try:
+        expanded = expand_targets(targets)
+        for target in expanded:
+            for block in parse_file(target.path).requests:
+                request = block.request
+                assert request is not None
+                label = block.name or block.title or "-"
+                where = f"{target.path}:{request.span.line}"
+                typer.echo(f"{where}\t{label}\t{request.method} {request.url.source}")
+    except HttprunError as error:
+        _fail(error)

@@ -1,0 +1,45 @@
+"""The console-script entry point, kept free of heavy imports.
+
+``httprun --version`` is answered here before typer, httpx or lark load, so it starts in about
+the time Python itself takes. Everything else goes to the typer app in ``cli``.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from . import __version__
+from .errors import EXIT_INTERRUPTED, EXIT_USAGE
+
+SUBCOMMANDS = ("run", "check", "list", "auth", "sandbox")
+EXIT_INTERNAL = 70  # a bug in httprun (BSD's EX_SOFTWARE); --traceback shows it
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args in (["--version"], ["-V"]):
+        # Answered before typer, httpx or lark load: `httprun --version` must start fast.
+        sys.stdout.write(f"httprun {__version__}\n")
+        raise SystemExit(0)
+    if args and args[0] not in SUBCOMMANDS and args[0] not in ("-h", "--help"):
+        args.insert(0, "run")
+    show_traceback = "--traceback" in args
+    from .cli import app
+
+    try:
+        app(args, prog_name="httprun", standalone_mode=True)
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        raise SystemExit(EXIT_INTERRUPTED) from None
+    except SystemExit:
+        raise
+    except Exception as exc:  # the one funnel for bugs: no traceback unless asked for
+        if show_traceback:
+            raise
+        sys.stderr.write(
+            f"internal error: {type(exc).__name__}: {exc}\n"
+            "  = this is a bug in httprun; run again with --traceback and report it\n"
+        )
+        raise SystemExit(EXIT_INTERNAL) from None
+    raise SystemExit(EXIT_USAGE)

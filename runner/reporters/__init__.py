@@ -1,0 +1,1 @@
+"""Ways to show a run: the streaming console, and (later) JUnit, JSON and HTML reports."""

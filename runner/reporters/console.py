@@ -1,0 +1,166 @@
+"""The console: one line per request as it finishes, failures beneath it, a closing count.
+
+Colours only on a terminal (and never with NO_COLOR). Every text that came from a request, a
+response or an error passes through the run's :class:`Masker` before it is written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import TextIO
+
+from ..errors import HttprunError, render_error
+from ..masking import Masker
+from ..results import FileResult, Outcome, RequestResult, ResolvedRequest, RunResult
+
+_MARKS = {
+    Outcome.PASSED: ("PASS ", "32"),
+    Outcome.FAILED: ("FAIL ", "31"),
+    Outcome.ERROR: ("ERROR", "31"),
+    Outcome.SKIPPED: ("SKIP ", "33"),
+}
+_INDENT = "        "
+_MAX_BODY_CHARS = 20_000
+
+
+def wants_colour(stream: TextIO) -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+class ConsoleReporter:
+    """Streams a run to ``out`` (results) and ``err`` (notices such as sandbox and auth lines)."""
+
+    def __init__(
+        self,
+        out: TextIO,
+        err: TextIO,
+        masker: Masker,
+        *,
+        verbosity: int = 0,  # -1 quiet, 0 normal, 1 verbose
+        colour: bool | None = None,
+    ) -> None:
+        self.out = out
+        self.err = err
+        self.masker = masker
+        self.verbosity = verbosity
+        self.colour = wants_colour(out) if colour is None else colour
+
+    # -- RunListener -------------------------------------------------------------------------
+    def file_started(self, path: str) -> None:
+        if self.verbosity >= 0:
+            self._write(self._paint(path, "1"))
+
+    def request_finished(self, result: RequestResult) -> None:
+        quiet_ok = self.verbosity < 0 and result.outcome in (Outcome.PASSED, Outcome.SKIPPED)
+        if quiet_ok:
+            return
+        self._write("  " + self._summary_line(result))
+        if self.verbosity > 0 or result.skip_reason == "dry run":
+            self._write_exchange(result)
+        if result.error is not None:
+            self._write_error(result.error)
+
+    def file_finished(self, result: FileResult) -> None:
+        if result.error is not None:
+            if self.verbosity < 0:
+                self._write(self._paint(result.path, "1"))
+            self._write_error(result.error)
+
+    def notice(self, message: str) -> None:
+        self.err.write(f"{self._paint('note', '1;36')}: {self.masker.mask(message)}\n")
+        self.err.flush()
+
+    # -- the end -----------------------------------------------------------------------------
+    def finish(self, run: RunResult) -> None:
+        self._write(self._paint(closing_line(run), "1"))
+
+    # -- pieces ------------------------------------------------------------------------------
+    def _summary_line(self, result: RequestResult) -> str:
+        mark, colour = _MARKS[result.outcome]
+        parts = [self._paint(mark, colour), result.method, self.masker.mask(result.url)]
+        if result.status is not None:
+            parts.append(str(result.status))
+        if result.elapsed_ms is not None:
+            parts.append(f"{result.elapsed_ms:.0f} ms")
+        label = result.block.name or result.block.title
+        if label:
+            parts.append(self._paint(label, "2"))
+        if result.outcome is Outcome.SKIPPED and result.skip_reason:
+            parts.append(f"({result.skip_reason})")
+        if result.attempts > 1:
+            parts.append(f"after {result.attempts} attempts")
+        return "  ".join(parts[:1]) + " " + " ".join(parts[1:])
+
+    def _write_error(self, error: HttprunError) -> None:
+        text = render_error(error, mask=self.masker.mask, color=self.colour)
+        for line in text.splitlines():
+            self._write(_INDENT + line if line else "")
+
+    def _write_exchange(self, result: RequestResult) -> None:
+        request = result.exchange.request if result.exchange is not None else result.request
+        if request is not None:
+            sent = result.exchange.sent_headers if result.exchange is not None else None
+            self._write_request(request, sent)
+        if result.exchange is not None:
+            document = result.exchange.response
+            self._write(f"{_INDENT}< {document['status']} {document['reason']}")
+            for name, value in document["headers"].items():
+                self._write(f"{_INDENT}< {name}: {self.masker.mask_header(name, value)}")
+            self._write_body(document["body"], document["text"])
+
+    def _write_request(
+        self, request: ResolvedRequest, sent: tuple[tuple[str, str], ...] | None
+    ) -> None:
+        self._write(f"{_INDENT}> {request.method} {self.masker.mask(request.url)}")
+        for name, value in sent if sent is not None else request.headers:
+            self._write(f"{_INDENT}> {name}: {self.masker.mask_header(name, value)}")
+        if request.body:
+            self._write(_INDENT + ">")
+            text = request.body.decode("utf-8", errors="replace")
+            for line in _clip(text).splitlines():
+                self._write(f"{_INDENT}> {self.masker.mask(line)}")
+
+    def _write_body(self, body: object, text: str) -> None:
+        if not text:
+            return
+        shown = (
+            json.dumps(body, indent=2, ensure_ascii=False)
+            if isinstance(body, dict | list)
+            else text
+        )
+        self._write(_INDENT + "<")
+        for line in _clip(shown).splitlines():
+            self._write(f"{_INDENT}< {self.masker.mask(line)}")
+
+    def _paint(self, text: str, code: str) -> str:
+        return f"\x1b[{code}m{text}\x1b[0m" if self.colour else text
+
+    def _write(self, line: str) -> None:
+        self.out.write(line + "\n")
+        self.out.flush()
+
+
+def closing_line(run: RunResult) -> str:
+    """``N passed, N failed`` (``, N skipped`` when any); errors and broken files are failed."""
+    passed = run.count(Outcome.PASSED)
+    failed = run.count(Outcome.FAILED) + run.count(Outcome.ERROR)
+    failed += sum(1 for f in run.files if f.error is not None)
+    line = f"{passed} passed, {failed} failed"
+    skipped = run.count(Outcome.SKIPPED)
+    if skipped:
+        line += f", {skipped} skipped"
+    if run.interrupted:
+        line += " (interrupted)"
+    return line
+
+
+def _clip(text: str) -> str:
+    if len(text) <= _MAX_BODY_CHARS:
+        return text
+    return text[:_MAX_BODY_CHARS] + f"\n... ({len(text) - _MAX_BODY_CHARS} more characters)"

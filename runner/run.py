@@ -1,0 +1,305 @@
+"""Drive the pipeline over files: parse → resolve → send → check, collecting a RunResult.
+
+One ``httpx.Client`` per run (connection reuse), one ``Masker`` per run, one scope per file:
+each file starts from the environment alone (FORMAT.md "Scope").
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from .errors import HttprunError
+from .masking import Masker
+from .nodes import Block, Directive
+from .results import FileResult, Outcome, RequestResult, RunResult
+from .targets import Target, expand_targets
+
+if TYPE_CHECKING:
+    import httpx
+
+    from .env import Environment
+    from .nodes import HttpFile
+    from .scope import Scope
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    """Everything the command line decides about a run, converted once."""
+
+    env_files: tuple[str, ...] = ()
+    variables: Mapping[str, str] = field(default_factory=dict)  # --var pins
+    names: tuple[str, ...] = ()  # --name: run these requests (and what they depend on)
+    fail_fast: bool = False
+    dry_run: bool = False
+    timeout: float | None = 30.0
+    insecure: bool = False
+    allow_outside_files: bool = False
+    max_retries: int = 3
+    open_browser: bool = True
+    interactive: bool | None = None  # None: when stdin is a terminal
+
+
+class RunListener(Protocol):
+    """What a reporter hears while a run proceeds (the console streams from it)."""
+
+    def file_started(self, path: str) -> None: ...
+    def request_finished(self, result: RequestResult) -> None: ...
+    def file_finished(self, result: FileResult) -> None: ...
+    def notice(self, message: str) -> None: ...
+
+
+class SilentListener:
+    def file_started(self, path: str) -> None:
+        pass
+
+    def request_finished(self, result: RequestResult) -> None:
+        pass
+
+    def file_finished(self, result: FileResult) -> None:
+        pass
+
+    def notice(self, message: str) -> None:
+        pass
+
+
+def run_files(
+    targets: Sequence[str | Target],
+    options: RunOptions | None = None,
+    *,
+    listener: RunListener | None = None,
+    transport: httpx.BaseTransport | None = None,
+    masker: Masker | None = None,
+) -> RunResult:
+    """Run ``targets`` (paths, directories, ``FILE:LINE`` or :class:`Target`) and return the result.
+
+    ``transport`` replaces the network (tests pass an ``httpx.MockTransport``); ``masker`` is
+    shared with a reporter that shows results while the run goes on. Errors in a file are
+    recorded in its ``FileResult``; the run goes on with the next file.
+    """
+    from .env import load_env_files
+
+    options = options or RunOptions()
+    listener = listener or SilentListener()
+    started = time.time()
+    masker = masker if masker is not None else Masker()
+    expanded = [t for spec in targets for t in _as_targets(spec)]
+    try:
+        environment = load_env_files(list(options.env_files))
+    except HttprunError as error:
+        first = expanded[0].path if expanded else "<env>"
+        return RunResult((FileResult(first, error=error),), started, time.time() - started, masker)
+    for name, value in {**environment.values, **options.variables}.items():
+        masker.add_variable(name, value)
+
+    session = _Session(options, environment, masker, listener, transport)
+    files: list[FileResult] = []
+    interrupted = False
+    try:
+        for target in expanded:
+            listener.file_started(target.path)
+            result = session.run_file(target)
+            files.append(result)
+            listener.file_finished(result)
+            if options.fail_fast and not result.passed:
+                break
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        session.close()
+    return RunResult(tuple(files), started, time.time() - started, masker, interrupted)
+
+
+def _as_targets(spec: str | Target) -> list[Target]:
+    return [spec] if isinstance(spec, Target) else expand_targets([spec])
+
+
+class _Session:
+    """The state shared by every file of one run: options, environment, client, masker."""
+
+    def __init__(
+        self,
+        options: RunOptions,
+        environment: Environment,
+        masker: Masker,
+        listener: RunListener,
+        transport: httpx.BaseTransport | None,
+    ) -> None:
+        self.options = options
+        self.environment = environment
+        self.masker = masker
+        self.listener = listener
+        self._transport = transport
+        self._client: httpx.Client | None = None
+
+    @property
+    def client(self) -> httpx.Client:
+        # Built on first use: --dry-run and files that fail to parse never pay for it.
+        if self._client is None:
+            from .executor import build_client
+
+            self._client = build_client(
+                insecure=self.options.insecure,
+                timeout=self.options.timeout,
+                transport=self._transport,
+            )
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+
+    def run_file(self, target: Target) -> FileResult:
+        from .parser import parse_file
+        from .resolve import find_project_root
+        from .scope import Scope
+        from .select import select_blocks
+
+        try:
+            http_file = parse_file(target.path)
+            selected = select_blocks(http_file, line=target.line, names=self.options.names)
+        except HttprunError as error:
+            return FileResult(target.path, error=error)
+        scope = Scope(self.environment, self.options.variables, self.masker)
+        project_root = find_project_root(Path(target.path).resolve())
+        runner = _FileRunner(self, http_file, scope, project_root)
+        results: list[RequestResult] = []
+        defaults: list[Directive] = []
+        for index, block in enumerate(http_file.blocks):
+            for variable in block.variables:
+                scope.define(variable)
+            if block.request is None:
+                defaults.extend(block.directives)
+                continue
+            if index not in selected:
+                continue
+            result = runner.run_block(block, tuple(defaults))
+            results.append(result)
+            self.listener.request_finished(result)
+            if self.options.fail_fast and result.outcome in (Outcome.FAILED, Outcome.ERROR):
+                break
+        return FileResult(target.path, tuple(results))
+
+
+class _FileRunner:
+    """Runs the blocks of one file against its scope."""
+
+    def __init__(self, session: _Session, http_file: HttpFile, scope: Scope, root: Path) -> None:
+        from .resolve import ResolveOptions
+
+        self.session = session
+        self.http_file = http_file
+        self.scope = scope
+        self.file_path = Path(http_file.path)
+        self.resolve_options = ResolveOptions(
+            project_root=root,
+            allow_outside_files=session.options.allow_outside_files,
+            default_timeout=session.options.timeout,
+        )
+
+    def run_block(self, block: Block, defaults: tuple[Directive, ...]) -> RequestResult:
+        from .checks import evaluate_block, failures_as_error
+        from .directives import parse_retry
+        from .executor import send_request
+        from .interpolate import render_template
+        from .resolve import resolve_block
+
+        request_node = block.request
+        assert request_node is not None
+        path = self.http_file.path
+        skip = block.directive("skip")
+        if skip is not None:
+            return RequestResult(
+                path,
+                block,
+                Outcome.SKIPPED,
+                request_node.method,
+                request_node.url.source,
+                skip_reason=skip.value or "@skip",
+            )
+        try:
+            retry_directive = block.directive("retry")
+            retry = parse_retry(retry_directive) if retry_directive is not None else None
+            request = resolve_block(
+                block,
+                self.scope,
+                file_path=self.file_path,
+                defaults=defaults,
+                options=self.resolve_options,
+            )
+        except HttprunError as error:
+            return RequestResult(
+                path,
+                block,
+                Outcome.ERROR,
+                request_node.method,
+                request_node.url.source,
+                error=error,
+            )
+        if self.session.options.dry_run:
+            return RequestResult(
+                path,
+                block,
+                Outcome.SKIPPED,
+                request.method,
+                request.url,
+                request=request,
+                skip_reason="dry run",
+            )
+
+        attempts = 0
+        while True:
+            attempts += 1
+            try:
+                exchange = send_request(self.session.client, request)
+            except HttprunError as error:
+                return RequestResult(
+                    path,
+                    block,
+                    Outcome.ERROR,
+                    request.method,
+                    request.url,
+                    error=error,
+                    request=request,
+                    attempts=attempts,
+                )
+            evaluation = evaluate_block(
+                block, exchange.response, lambda t: render_template(t, self.scope)
+            )
+            if evaluation.passed or retry is None or attempts > retry.count:
+                break
+            # @retry is polling the user asked for: wait their interval before asking again.
+            time.sleep(retry.interval)
+
+        for name, value in evaluation.captures.items():
+            self.scope.assign(name, value)
+        if block.name:
+            self.scope.assign(block.name, exchange.response)
+        error = failures_as_error(evaluation)
+        return RequestResult(
+            path,
+            block,
+            Outcome.PASSED if error is None else Outcome.FAILED,
+            request.method,
+            request.url,
+            status=exchange.status,
+            elapsed_ms=exchange.elapsed_ms,
+            started_at=exchange.started_at,
+            checks=evaluation.results,
+            captures=dict(evaluation.captures),
+            error=error,
+            request=request,
+            exchange=exchange,
+            attempts=attempts,
+        )
+
+
+def stdin_is_interactive() -> bool:
+    try:
+        return sys.stdin is not None and sys.stdin.isatty()
+    except ValueError:  # closed stdin
+        return False

@@ -1,0 +1,116 @@
+"""Which blocks of a file to run: all of them, or a subset plus what the subset depends on.
+
+Running ``FILE:LINE`` or ``--name N`` first runs the earlier requests whose ``@name`` or ``>>``
+captures the chosen ones reference, directly or through file variables, transitively; otherwise
+``<<first>>`` would be undefined whenever you run the request under the cursor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from .errors import UsageError
+from .jmes import root_names
+from .nodes import Block, BodyInclude, BodyText, CheckValueKind, HttpFile, InterpKind, Template
+
+
+def select_blocks(http_file: HttpFile, *, line: int | None, names: Sequence[str]) -> set[int]:
+    """Indices (into ``http_file.blocks``) of the requests to run, dependencies included."""
+    blocks = http_file.blocks
+    requests = [i for i, block in enumerate(blocks) if block.request is not None]
+    if line is None and not names:
+        return set(requests)
+    wanted: set[int] = set()
+    if line is not None:
+        wanted.add(_block_at_line(http_file, line))
+    if names:
+        by_name = {blocks[i].name: i for i in requests if blocks[i].name}
+        for name in names:
+            if name in by_name:
+                wanted.add(by_name[name])
+        if line is None and not wanted:
+            known = ", ".join(sorted(n for n in by_name if n)) or "none"
+            raise UsageError(
+                f"no request named {' or '.join(repr(n) for n in names)} in {http_file.path}",
+                hint=f"names in this file: {known}",
+            )
+    return _with_dependencies(http_file, wanted)
+
+
+def _block_at_line(http_file: HttpFile, line: int) -> int:
+    """The request block that contains ``line``: the last block starting at or before it."""
+    chosen: int | None = None
+    for index, block in enumerate(http_file.blocks):
+        if block.span.line <= line:
+            chosen = index
+    if chosen is None or http_file.blocks[chosen].request is None:
+        raise UsageError(
+            f"line {line} of {http_file.path} is not inside a request",
+            hint="give the line of a request line, header, body or check; `httprun list` "
+            "shows where each request starts",
+        )
+    return chosen
+
+
+def _with_dependencies(http_file: HttpFile, wanted: set[int]) -> set[int]:
+    blocks = http_file.blocks
+    variables = {v.name: v.value for block in blocks for v in block.variables}
+    selected: set[int] = set()
+    pending = sorted(wanted)
+    while pending:
+        index = pending.pop()
+        if index in selected:
+            continue
+        selected.add(index)
+        for name in _names_read(blocks[index], variables):
+            provider = _last_provider(blocks[:index], name)
+            if provider is not None and provider not in selected:
+                pending.append(provider)
+    return selected
+
+
+def _last_provider(earlier: Sequence[Block], name: str) -> int | None:
+    for index in range(len(earlier) - 1, -1, -1):
+        block = earlier[index]
+        if block.request is None:
+            continue
+        if block.name == name or any(c.name == name for c in block.captures):
+            return index
+    return None
+
+
+def _names_read(block: Block, variables: dict[str, Template]) -> set[str]:
+    """Root names a block's request reads, following file variables transitively."""
+    names: set[str] = set()
+    todo = list(_block_templates(block))
+    seen_variables: set[str] = set()
+    while todo:
+        template = todo.pop()
+        for interp in template.interpolations():
+            if interp.kind is InterpKind.DYNAMIC:
+                continue
+            for name in root_names(interp.expr):
+                names.add(name)
+                if name in variables and name not in seen_variables:
+                    seen_variables.add(name)
+                    todo.append(variables[name])
+    return names
+
+
+def _block_templates(block: Block) -> Iterable[Template]:
+    request = block.request
+    if request is None:
+        return
+    yield request.url
+    for header in request.headers:
+        yield header.value
+    if request.body is not None:
+        for part in request.body.parts:
+            if isinstance(part, BodyText):
+                yield part.template
+            elif isinstance(part, BodyInclude):
+                yield part.path
+    for check in block.checks:
+        if check.value is not None and check.value.kind is CheckValueKind.TEMPLATE:
+            assert check.value.template is not None
+            yield check.value.template
