@@ -81,36 +81,29 @@ def run_files(
     shared with a reporter that shows results while the run goes on. Errors in a file are
     recorded in its ``FileResult``; the run goes on with the next file.
     """
-    from .env import load_env_files
-
     options = options or RunOptions()
     listener = listener or SilentListener()
     started = time.time()
     masker = masker if masker is not None else Masker()
     expanded = [t for spec in targets for t in _as_targets(spec)]
     try:
-        environment = load_env_files(list(options.env_files))
+        session = RunSession(options, listener=listener, transport=transport, masker=masker)
     except HttprunError as error:
         first = expanded[0].path if expanded else "<env>"
         return RunResult((FileResult(first, error=error),), started, time.time() - started, masker)
-    for name, value in {**environment.values, **options.variables}.items():
-        masker.add_variable(name, value)
-
-    session = _Session(options, environment, masker, listener, transport)
     files: list[FileResult] = []
     interrupted = False
-    try:
-        for target in expanded:
-            listener.file_started(target.path)
-            result = session.run_file(target)
-            files.append(result)
-            listener.file_finished(result)
-            if options.fail_fast and not result.passed:
-                break
-    except KeyboardInterrupt:
-        interrupted = True
-    finally:
-        session.close()
+    with session:
+        try:
+            for target in expanded:
+                listener.file_started(target.path)
+                result = session.run_target(target)
+                files.append(result)
+                listener.file_finished(result)
+                if options.fail_fast and not result.passed:
+                    break
+        except KeyboardInterrupt:
+            interrupted = True
     return RunResult(tuple(files), started, time.time() - started, masker, interrupted)
 
 
@@ -118,23 +111,37 @@ def _as_targets(spec: str | Target) -> list[Target]:
     return [spec] if isinstance(spec, Target) else expand_targets([spec])
 
 
-class _Session:
-    """The state shared by every file of one run: options, environment, client, masker."""
+class RunSession:
+    """What every file of one run shares: options, environment, HTTP client, masker.
+
+    Usable as a context manager; the pytest plugin drives it request by request through
+    :meth:`open_file` and :meth:`FileRun.run_block`.
+    """
 
     def __init__(
         self,
         options: RunOptions,
-        environment: Environment,
-        masker: Masker,
-        listener: RunListener,
-        transport: httpx.BaseTransport | None,
+        *,
+        listener: RunListener | None = None,
+        transport: httpx.BaseTransport | None = None,
+        masker: Masker | None = None,
     ) -> None:
+        from .env import load_env_files
+
         self.options = options
-        self.environment = environment
-        self.masker = masker
-        self.listener = listener
+        self.listener = listener or SilentListener()
+        self.masker = masker if masker is not None else Masker()
+        self.environment: Environment = load_env_files(list(options.env_files))
+        for name, value in {**self.environment.values, **options.variables}.items():
+            self.masker.add_variable(name, value)
         self._transport = transport
         self._client: httpx.Client | None = None
+
+    def __enter__(self) -> RunSession:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     @property
     def client(self) -> httpx.Client:
@@ -152,32 +159,26 @@ class _Session:
     def close(self) -> None:
         if self._client is not None:
             self._client.close()
+            self._client = None
 
-    def run_file(self, target: Target) -> FileResult:
+    def open_file(self, path: str) -> FileRun:
+        """Parse ``path`` and give it a fresh scope (raises ParseError)."""
         from .parser import parse_file
-        from .resolve import find_project_root
-        from .scope import Scope
+
+        return FileRun(self, parse_file(path))
+
+    def run_target(self, target: Target) -> FileResult:
+        """Run one file (or its ``FILE:LINE`` request and what that depends on)."""
         from .select import select_blocks
 
         try:
-            http_file = parse_file(target.path)
-            selected = select_blocks(http_file, line=target.line, names=self.options.names)
+            file_run = self.open_file(target.path)
+            selected = select_blocks(file_run.http_file, line=target.line, names=self.options.names)
         except HttprunError as error:
             return FileResult(target.path, error=error)
-        scope = Scope(self.environment, self.options.variables, self.masker)
-        project_root = find_project_root(Path(target.path).resolve())
-        runner = _FileRunner(self, http_file, scope, project_root)
         results: list[RequestResult] = []
-        defaults: list[Directive] = []
-        for index, block in enumerate(http_file.blocks):
-            for variable in block.variables:
-                scope.define(variable)
-            if block.request is None:
-                defaults.extend(block.directives)
-                continue
-            if index not in selected:
-                continue
-            result = runner.run_block(block, tuple(defaults))
+        for index in sorted(selected):
+            result = file_run.run_block(index)
             results.append(result)
             self.listener.request_finished(result)
             if self.options.fail_fast and result.outcome in (Outcome.FAILED, Outcome.ERROR):
@@ -185,23 +186,43 @@ class _Session:
         return FileResult(target.path, tuple(results))
 
 
-class _FileRunner:
-    """Runs the blocks of one file against its scope."""
+class FileRun:
+    """One file's run: its scope, and the file defaults and variables reached so far.
 
-    def __init__(self, session: _Session, http_file: HttpFile, scope: Scope, root: Path) -> None:
-        from .resolve import ResolveOptions
+    Blocks must be run in increasing index order; the variables of every block up to the one
+    run are defined on the way, requests not asked for are passed over.
+    """
+
+    def __init__(self, session: RunSession, http_file: HttpFile) -> None:
+        from .resolve import ResolveOptions, find_project_root
+        from .scope import Scope
 
         self.session = session
         self.http_file = http_file
-        self.scope = scope
+        self.scope: Scope = Scope(session.environment, session.options.variables, session.masker)
         self.file_path = Path(http_file.path)
         self.resolve_options = ResolveOptions(
-            project_root=root,
+            project_root=find_project_root(self.file_path.resolve()),
             allow_outside_files=session.options.allow_outside_files,
             default_timeout=session.options.timeout,
         )
+        self._defaults: list[Directive] = []
+        self._next_block = 0  # blocks before this one have had their variables defined
 
-    def run_block(self, block: Block, defaults: tuple[Directive, ...]) -> RequestResult:
+    def run_block(self, index: int) -> RequestResult:
+        """Run the request of block ``index`` (a block with a request)."""
+        if index < self._next_block:
+            raise ValueError(f"block {index} of {self.http_file.path} was already passed")
+        for position in range(self._next_block, index + 1):
+            block = self.http_file.blocks[position]
+            for variable in block.variables:
+                self.scope.define(variable)
+            if block.request is None:
+                self._defaults.extend(block.directives)
+        self._next_block = index + 1
+        return self._run(self.http_file.blocks[index], tuple(self._defaults))
+
+    def _run(self, block: Block, defaults: tuple[Directive, ...]) -> RequestResult:
         from .checks import evaluate_block, failures_as_error
         from .directives import parse_retry
         from .executor import send_request
