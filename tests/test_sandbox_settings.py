@@ -1,0 +1,135 @@
+"""SandboxSettings: defaults, HTTPRUN_SANDBOX_* parsing, and clear errors naming the key."""
+
+from __future__ import annotations
+
+import pytest
+
+from runner.errors import EnvError
+from runner.sandbox import SandboxSettings
+
+
+def test_defaults_match_the_documented_sandbox_app() -> None:
+    settings = SandboxSettings.from_mapping({})
+    assert settings == SandboxSettings()
+    assert settings.client_id == "sandbox-client-id"
+    assert settings.client_secret == "sandbox-client-secret"
+    assert settings.redirect_uris == (
+        "https://localhost/oauth/callback",
+        "http://127.0.0.1:8765/callback",
+    )
+    assert settings.mall == "demo"
+    assert (settings.user, settings.password) == ("admin", "sandbox")
+    assert settings.scopes == ("mall.read_product", "mall.write_product", "mall.read_order")
+    assert (settings.access_ttl, settings.refresh_ttl, settings.code_ttl) == (7200, 1209600, 60)
+    assert (settings.bucket_capacity, settings.bucket_rate) == (40, 2.0)
+    assert (settings.products, settings.orders) == (12, 8)
+
+
+def test_every_key_is_read() -> None:
+    settings = SandboxSettings.from_mapping(
+        {
+            "HTTPRUN_SANDBOX_CLIENT_ID": "app-1",
+            "HTTPRUN_SANDBOX_CLIENT_SECRET": "s3cret",
+            "HTTPRUN_SANDBOX_REDIRECT_URIS": " https://app.example/cb , http://127.0.0.1:9000/x ",
+            "HTTPRUN_SANDBOX_MALL": "shop1",
+            "HTTPRUN_SANDBOX_USER": "owner",
+            "HTTPRUN_SANDBOX_PASSWORD": "pw",
+            "HTTPRUN_SANDBOX_SCOPES": "mall.read_order mall.read_customer,mall.read_order",
+            "HTTPRUN_SANDBOX_ACCESS_TTL": "30",
+            "HTTPRUN_SANDBOX_REFRESH_TTL": "600",
+            "HTTPRUN_SANDBOX_CODE_TTL": "5",
+            "HTTPRUN_SANDBOX_BUCKET_CAPACITY": "3",
+            "HTTPRUN_SANDBOX_BUCKET_RATE": "0.5",
+            "HTTPRUN_SANDBOX_PRODUCTS": "0",
+            "HTTPRUN_SANDBOX_ORDERS": "200",
+            "PATH": "/usr/bin",  # other keys are none of the sandbox's business
+        }
+    )
+    assert settings == SandboxSettings(
+        client_id="app-1",
+        client_secret="s3cret",
+        redirect_uris=("https://app.example/cb", "http://127.0.0.1:9000/x"),
+        mall="shop1",
+        user="owner",
+        password="pw",
+        scopes=("mall.read_order", "mall.read_customer"),
+        access_ttl=30,
+        refresh_ttl=600,
+        code_ttl=5,
+        bucket_capacity=3,
+        bucket_rate=0.5,
+        products=0,
+        orders=200,
+    )
+
+
+def test_an_empty_value_means_the_default() -> None:
+    settings = SandboxSettings.from_mapping(
+        {"HTTPRUN_SANDBOX_MALL": "", "HTTPRUN_SANDBOX_ORDERS": " "}
+    )
+    assert (settings.mall, settings.orders) == ("demo", 8)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        (
+            "HTTPRUN_SANDBOX_ACCESS_TTL",
+            "two hours",
+            "HTTPRUN_SANDBOX_ACCESS_TTL must be a whole number",
+        ),
+        ("HTTPRUN_SANDBOX_ACCESS_TTL", "0", "HTTPRUN_SANDBOX_ACCESS_TTL must be at least 1"),
+        ("HTTPRUN_SANDBOX_CODE_TTL", "-5", "HTTPRUN_SANDBOX_CODE_TTL must be at least 1"),
+        (
+            "HTTPRUN_SANDBOX_BUCKET_CAPACITY",
+            "0",
+            "HTTPRUN_SANDBOX_BUCKET_CAPACITY must be at least 1",
+        ),
+        ("HTTPRUN_SANDBOX_BUCKET_RATE", "fast", "HTTPRUN_SANDBOX_BUCKET_RATE must be a number"),
+        ("HTTPRUN_SANDBOX_BUCKET_RATE", "0", "HTTPRUN_SANDBOX_BUCKET_RATE must be more than 0"),
+        ("HTTPRUN_SANDBOX_BUCKET_RATE", "nan", "HTTPRUN_SANDBOX_BUCKET_RATE must be more than 0"),
+        ("HTTPRUN_SANDBOX_PRODUCTS", "-1", "HTTPRUN_SANDBOX_PRODUCTS must be between 0 and"),
+        ("HTTPRUN_SANDBOX_ORDERS", "1000001", "HTTPRUN_SANDBOX_ORDERS must be between 0 and"),
+        ("HTTPRUN_SANDBOX_MALL", "My Shop", "HTTPRUN_SANDBOX_MALL must be a mall id"),
+        (
+            "HTTPRUN_SANDBOX_SCOPES",
+            "mall.read_products",
+            "unknown cafe24 scopes: mall.read_products",
+        ),
+        ("HTTPRUN_SANDBOX_SCOPES", " , ", "HTTPRUN_SANDBOX_SCOPES must name at least one scope"),
+        ("HTTPRUN_SANDBOX_REDIRECT_URIS", "localhost/cb", "not an absolute http(s) URL"),
+        ("HTTPRUN_SANDBOX_REDIRECT_URIS", "https://a.example/cb#x", "may not have a #fragment"),
+        ("HTTPRUN_SANDBOX_REDIRECT_URIS", ",", "must name at least one Redirect URL"),
+        (
+            "HTTPRUN_SANDBOX_CLIENT_ID",
+            "id:with:colons",
+            "HTTPRUN_SANDBOX_CLIENT_ID must not contain ':'",
+        ),
+    ],
+)
+def test_invalid_values_are_env_errors_naming_the_key(key: str, value: str, expected: str) -> None:
+    with pytest.raises(EnvError) as raised:
+        SandboxSettings.from_mapping({key: value})
+    assert expected in str(raised.value)
+    assert key in str(raised.value)
+
+
+def test_an_unknown_key_is_an_error_with_a_suggestion() -> None:
+    with pytest.raises(
+        EnvError,
+        match=r"unknown sandbox setting HTTPRUN_SANDBOX_ACCES_TTL; "
+        r"did you mean HTTPRUN_SANDBOX_ACCESS_TTL\?",
+    ):
+        SandboxSettings.from_mapping({"HTTPRUN_SANDBOX_ACCES_TTL": "10"})
+
+
+def test_direct_construction_is_validated_too() -> None:
+    with pytest.raises(EnvError, match="HTTPRUN_SANDBOX_PASSWORD must be a non-empty value"):
+        SandboxSettings(password="")
+
+
+def test_secrets_stay_out_of_repr() -> None:
+    text = repr(SandboxSettings(client_secret="top-secret-value", password="hunter2"))
+    assert "top-secret-value" not in text
+    assert "hunter2" not in text
+    assert "sandbox-client-id" in text
