@@ -6,6 +6,7 @@ evaluated thousands of times in a run (``@retry``, large files), so it is compil
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -32,6 +33,31 @@ def compile_query(expression: str) -> ParsedResult:
     return jmespath.compile(expression)
 
 
+@lru_cache(maxsize=4096)
+def reads_whole_root(expression: str) -> bool:
+    """True when ``@`` (or an implicit current node, as in ``*.x``) stands for the root.
+
+    Then every name may be read (``keys(@)``); an invalid expression reads nothing.
+    """
+    try:
+        parsed = compile_query(expression).parsed
+    except jmespath.exceptions.JMESPathError:
+        return False
+    return _whole_root_node(parsed)
+
+
+def _whole_root_node(node: Mapping[str, Any]) -> bool:
+    kind = node.get("type")
+    if kind in ("current", "identity"):
+        return True
+    if kind == "expref":
+        return False  # evaluated against array elements, not the root
+    children = [child for child in node.get("children", []) if isinstance(child, dict)]
+    if kind in _CHAINED:
+        children = children[:1]
+    return any(_whole_root_node(child) for child in children)
+
+
 def root_names(expression: str) -> frozenset[str]:
     """The top-level names ``expression`` reads (``products`` in ``length(products.body)``).
 
@@ -46,9 +72,9 @@ def root_names(expression: str) -> frozenset[str]:
     return frozenset(names)
 
 
-def _collect_roots(node: dict[str, Any], names: set[str]) -> None:
+def _collect_roots(node: Mapping[str, Any], names: set[str]) -> None:
     kind = node.get("type")
-    children: list[dict[str, Any]] = node.get("children", [])
+    children: list[Mapping[str, Any]] = node.get("children", [])
     if kind == "field":
         names.add(str(node["value"]))
     elif kind == "expref":

@@ -300,11 +300,11 @@ class FileRun:
             self.scope.assign(name, value)
         if block.name:
             self.scope.assign(block.name, exchange.response)
-        error = failures_as_error(evaluation)
+        failed = failures_as_error(evaluation)
         return RequestResult(
             path,
             block,
-            Outcome.PASSED if error is None else Outcome.FAILED,
+            Outcome.PASSED if failed is None else Outcome.FAILED,
             request.method,
             request.url,
             status=exchange.status,
@@ -312,7 +312,7 @@ class FileRun:
             started_at=exchange.started_at,
             checks=evaluation.results,
             captures=dict(evaluation.captures),
-            error=error,
+            error=failed,
             request=request,
             exchange=exchange,
             attempts=attempts,

@@ -1,0 +1,277 @@
+"""Resolve one request block against the scope into a plain-data :class:`ResolvedRequest`.
+
+Everything that can go wrong before sending goes wrong here, with a span: undefined variables,
+bad directives, included files that are missing or outside the project, multipart bodies
+without a boundary. Nothing here touches the network.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from email.message import Message
+from pathlib import Path
+
+from .directives import parse_duration
+from .errors import ResolveError
+from .interpolate import render_template
+from .nodes import Block, Body, BodyInclude, BodyText, Directive, Header, Request, Template
+from .results import ResolvedRequest
+from .scope import Scope
+from .source import Span, remember_source
+from .template import parse_template
+
+_PROJECT_MARKERS = ("pyproject.toml", ".git")
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+
+
+@dataclass(frozen=True, slots=True)
+class ResolveOptions:
+    project_root: Path  # included files may not leave this folder ...
+    allow_outside_files: bool = False  # ... unless --allow-outside-files
+    default_timeout: float | None = None  # seconds, when no @timeout applies
+
+
+def find_project_root(http_file_path: Path) -> Path:
+    """The nearest folder at or above the file's own with a ``pyproject.toml``, ``.git`` or
+    ``envs/``; else the file's own folder."""
+    start = http_file_path.resolve().parent
+    for folder in (start, *start.parents):
+        if any((folder / marker).exists() for marker in _PROJECT_MARKERS):
+            return folder
+        if (folder / "envs").is_dir():
+            return folder
+    return start
+
+
+def resolve_block(
+    block: Block,
+    scope: Scope,
+    *,
+    file_path: Path,
+    defaults: Sequence[Directive],
+    options: ResolveOptions,
+) -> ResolvedRequest:
+    """Build the request of ``block``: every template rendered, directives applied.
+
+    ``defaults`` are the file's default directives (from request-less blocks before this one);
+    the block's own directives override them key by key.
+    """
+    request = block.request
+    if request is None:
+        raise ResolveError("this block has no request line", block.span)
+    directives = _effective_directives(defaults, block.directives)
+    timeout = options.default_timeout
+    if "timeout" in directives:
+        timeout = _parse_timeout(directives["timeout"])
+    headers = tuple(_resolve_header(header, scope) for header in request.headers)
+    url = _resolve_url(request, scope, headers)
+    body = None
+    if request.body is not None:
+        body = _resolve_body(request.body, headers, scope, file_path, options)
+    return ResolvedRequest(
+        method=request.method,
+        url=url,
+        headers=headers,
+        body=body,
+        span=request.span,
+        http_version=request.http_version,
+        timeout=timeout,
+        follow_redirects="no-redirect" not in directives,
+    )
+
+
+def _effective_directives(
+    defaults: Sequence[Directive], own: Sequence[Directive]
+) -> dict[str, Directive]:
+    merged: dict[str, Directive] = {}
+    for directive in (*defaults, *own):
+        merged[directive.key] = directive  # later wins: the block's own over the file's
+    return merged
+
+
+def _parse_timeout(directive: Directive) -> float:
+    seconds = parse_duration(directive.value, directive.span)
+    if seconds <= 0:
+        raise ResolveError(
+            "'@timeout' must be longer than 0",
+            directive.span,
+            hint="write it like 30s, 500ms, 2m or 1h",
+        )
+    return seconds
+
+
+def _resolve_url(request: Request, scope: Scope, headers: tuple[tuple[str, str], ...]) -> str:
+    """The URL with its scheme: ``localhost:8080/x`` gets ``http://`` as in JetBrains' client;
+    ``/path`` takes its host from a ``Host`` header as in REST Client (https for port 443 or
+    8443, else http)."""
+    url = render_template(request.url, scope).strip()
+    if not url:
+        raise ResolveError("the request has an empty URL", request.url.span)
+    scheme = _SCHEME.match(url)
+    if scheme is not None:
+        if scheme.group(1).lower() not in ("http", "https"):
+            raise ResolveError(
+                f"unsupported URL scheme '{scheme.group(1)}'",
+                request.url.span,
+                hint="httprun sends http:// and https:// requests",
+            )
+        return url
+    if url.startswith("/"):
+        host = _last_header(headers, "host")
+        if host is None:
+            raise ResolveError(
+                "the URL has no host",
+                request.url.span,
+                hint="write the whole URL (https://host/path), or add a Host header",
+            )
+        port = host.rpartition(":")[2] if ":" in host else ""
+        return f"{'https' if port in ('443', '8443') else 'http'}://{host}{url}"
+    return f"http://{url}"
+
+
+def _last_header(headers: tuple[tuple[str, str], ...], name: str) -> str | None:
+    return next((value for key, value in reversed(headers) if key.lower() == name), None)
+
+
+def _resolve_header(header: Header, scope: Scope) -> tuple[str, str]:
+    value = render_template(header.value, scope).strip(" \t")
+    if "\n" in value or "\r" in value:
+        raise ResolveError(
+            f"the value of header '{header.name}' contains a line break",
+            header.span,
+            hint="a header value is one line; check the variables it uses",
+        )
+    if header.name.lower() == "authorization":
+        value = _basic_credentials(value, scope)
+    return header.name, value
+
+
+def _basic_credentials(value: str, scope: Scope) -> str:
+    """``Basic user:password`` and ``Basic user password`` become ``Basic base64(user:pw)``;
+    a value already in base64 is sent as written. The masker learns the credentials."""
+    scheme, _, credentials = value.partition(" ")
+    credentials = credentials.strip()
+    if scheme.lower() != "basic" or not credentials:
+        return value
+    user, separator, password = credentials.partition(" ")
+    if separator:
+        password = password.strip()
+    elif ":" in credentials:  # base64 never holds ':', so this is user:password
+        user, _, password = credentials.partition(":")
+    else:
+        decoded = _decode_basic(credentials)
+        if decoded is not None and scope.masker is not None:
+            scope.masker.add_basic_credentials(*decoded)
+            scope.masker.add(credentials)
+        return value
+    if scope.masker is not None:
+        scope.masker.add_basic_credentials(user, password)
+    encoded = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+    return f"{scheme} {encoded}"
+
+
+def _decode_basic(token: str) -> tuple[str, str] | None:
+    try:
+        text = base64.b64decode(token, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    user, separator, password = text.partition(":")
+    return (user, password) if separator else None
+
+
+def _resolve_body(
+    body: Body,
+    headers: tuple[tuple[str, str], ...],
+    scope: Scope,
+    file_path: Path,
+    options: ResolveOptions,
+) -> bytes:
+    boundary = _multipart_boundary(_last_header(headers, "content-type") or "", body.span)
+    newline = "\n" if boundary is None else "\r\n"
+
+    def text_bytes(text: str) -> bytes:
+        if boundary is not None:  # multipart is written as on the wire: CRLF line endings
+            text = text.replace("\r\n", "\n").replace("\n", "\r\n")
+        return text.encode("utf-8")
+
+    chunks: list[bytes] = []
+    for part in body.parts:
+        if isinstance(part, BodyText):
+            chunks.append(text_bytes(render_template(part.template, scope)))
+        elif part.interpolate:
+            path, data = _read_include(part, scope, file_path, options)
+            chunks.append(text_bytes(render_template(_included_template(part, path, data), scope)))
+        else:
+            chunks.append(_read_include(part, scope, file_path, options)[1])
+    data = newline.encode("ascii").join(chunks)
+    if boundary is not None and f"--{boundary}".encode() not in data:
+        raise ResolveError(
+            f"the multipart body never uses the boundary '{boundary}' of its Content-Type",
+            body.span,
+            hint=f"start each part with a line --{boundary} and end the body with --{boundary}--",
+        )
+    return data
+
+
+def _multipart_boundary(content_type: str, span: Span) -> str | None:
+    if content_type.split(";", 1)[0].strip().lower() != "multipart/form-data":
+        return None
+    message = Message()
+    message["content-type"] = content_type
+    boundary = message.get_param("boundary")
+    if not isinstance(boundary, str) or not boundary:
+        raise ResolveError(
+            "multipart/form-data needs a boundary in its Content-Type",
+            span,
+            hint="write Content-Type: multipart/form-data; boundary=----httprun and start "
+            "each part with ------httprun",
+        )
+    return boundary
+
+
+def _read_include(
+    part: BodyInclude, scope: Scope, file_path: Path, options: ResolveOptions
+) -> tuple[str, bytes]:
+    """The display path and bytes of ``< path``: relative to the .http file, inside the
+    project unless allowed (after symlinks and ``..`` are resolved)."""
+    written = render_template(part.path, scope).strip()
+    if not written:
+        raise ResolveError("'<' needs a file path", part.span, hint="write < ./file.json")
+    joined = file_path.parent / written
+    resolved = joined.resolve()
+    root = options.project_root.resolve()
+    if not options.allow_outside_files and not resolved.is_relative_to(root):
+        raise ResolveError(
+            f"'{written}' is outside the project folder {root}",
+            part.span,
+            hint="move the file into the project, or pass --allow-outside-files",
+        )
+    try:
+        return str(joined), resolved.read_bytes()
+    except FileNotFoundError:
+        message, hint = f"no such file: '{written}'", f"looked for {resolved}"
+    except IsADirectoryError:
+        message, hint = f"'{written}' is a directory", "give the path of a file"
+    except OSError as error:
+        message, hint = f"cannot read '{written}': {error.strerror}", ""
+    raise ResolveError(message, part.span, label="paths are relative to the .http file", hint=hint)
+
+
+def _included_template(part: BodyInclude, path: str, data: bytes) -> Template:
+    """The text of a ``<@`` file as a Template whose spans point into that file."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ResolveError(
+            f"'{path}' is not UTF-8 text",
+            part.span,
+            hint="use '< path' (without @) to send a file's bytes as they are",
+        ) from None
+    remember_source(path, text)
+    lines = text.split("\n")
+    end = Span(path, 1, 1, len(lines), len(lines[-1]) + 1)
+    return parse_template(text, end)
