@@ -1,0 +1,422 @@
+"""Evaluate a block's ``??`` checks and ``>>`` captures against a response document.
+
+Semantics are FORMAT.md "Response checks": every check and capture is evaluated and reported,
+not only the first that fails; a check that cannot be evaluated (a query that does not compile,
+a value whose ``<<...>>`` cannot be rendered, types that do not compare) is a failed check with a
+message, never an exception. Comparisons follow JSON, not Python: ``1 == 1.0`` but
+``true != 1`` and ``"1100.00" != 1100``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, cast
+
+from jmespath.exceptions import (
+    EmptyExpressionError,
+    IncompleteExpressionError,
+    JMESPathError,
+    LexerError,
+)
+from jmespath.exceptions import ParseError as JMESPathParseError
+
+from .errors import CheckFailed, Diagnostic, ResolveError
+from .jmes import compile_query
+from .nodes import Block, Capture, Check, CheckValue, CheckValueKind, Interp, InterpKind, Template
+from .results import CheckResult
+from .source import Span
+
+# Values longer than this are cut in messages: a whole response body helps nobody.
+_MAX_SHOWN = 200
+_STATUS_RULE_TEXT = "status < 400"
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """Every check and capture of one response, evaluated; ``captures`` holds the ones that
+    succeeded (name → value, JSON types kept)."""
+
+    results: tuple[CheckResult, ...]
+    captures: dict[str, Any]
+
+    @property
+    def passed(self) -> bool:
+        return all(result.passed for result in self.results)
+
+
+def evaluate_block(
+    block: Block, document: dict[str, Any], render: Callable[[Template], Any]
+) -> Evaluation:
+    """Evaluate ``block``'s checks and captures, and the implicit status rule, on ``document``.
+
+    ``render`` interpolates a check value's ``<<...>>``; a ``ResolveError`` it raises fails that
+    check alone. Results come in file order, the status rule (when it applies) first.
+    """
+    ordered: list[tuple[tuple[int, int], CheckResult]] = []
+    for check in block.checks:
+        ordered.append((_position(check.span), _evaluate_check(check, document, render)))
+    captures: dict[str, Any] = {}
+    for capture in block.captures:
+        result, value = _evaluate_capture(capture, document)
+        if result.passed:
+            captures[capture.name] = value
+        ordered.append((_position(capture.span), result))
+    ordered.sort(key=lambda item: item[0])  # stable: equal positions keep their order
+    results = [result for _, result in ordered]
+    if not any(_reads_root_field(check.query, "status") for check in block.checks):
+        span = block.request.span if block.request is not None else block.span
+        results.insert(0, _status_rule(document, span))
+    return Evaluation(tuple(results), captures)
+
+
+def failures_as_error(evaluation: Evaluation) -> CheckFailed | None:
+    """One diagnostic per failed check or capture, or ``None`` when everything passed."""
+    failures = [
+        Diagnostic(
+            "error",
+            f"{'capture' if result.kind == 'capture' else 'check'} failed: {result.text}",
+            result.span,
+            label=result.message,
+        )
+        for result in evaluation.results
+        if not result.passed
+    ]
+    return CheckFailed(failures) if failures else None
+
+
+# --- checks ------------------------------------------------------------------------------------
+
+
+class _CheckError(Exception):
+    """This check cannot be evaluated; the message says why. Never leaves this module."""
+
+
+# How a failure message states what was expected; ``{e}`` is the expected value shown.
+_EXPECTATIONS: dict[str, tuple[str, str]] = {
+    "==": ("{e}", "not {e}"),
+    "!=": ("anything but {e}", "{e} (not !=)"),
+    "<": ("a value < {e}", "a value not < {e}"),
+    "<=": ("a value <= {e}", "a value not <= {e}"),
+    ">": ("a value > {e}", "a value not > {e}"),
+    ">=": ("a value >= {e}", "a value not >= {e}"),
+    "contains": ("a value containing {e}", "a value not containing {e}"),
+    "in": ("a value in {e}", "a value not in {e}"),
+    "matches": ("a string matching {e}", "a string not matching {e}"),
+}
+_ORDERING: dict[str, Callable[[Any, Any], bool]] = {
+    "<": lambda a, b: bool(a < b),
+    "<=": lambda a, b: bool(a <= b),
+    ">": lambda a, b: bool(a > b),
+    ">=": lambda a, b: bool(a >= b),
+}
+
+
+def _evaluate_check(
+    check: Check, document: dict[str, Any], render: Callable[[Template], Any]
+) -> CheckResult:
+    def failed(message: str, expected: Any = None, actual: Any = None) -> CheckResult:
+        return CheckResult("check", check.text, False, check.span, message, expected, actual)
+
+    try:
+        actual = _search(check.query, document)
+    except _CheckError as error:
+        return failed(str(error))
+
+    op = check.op
+    if op is None:
+        passed = _is_truthy(actual) != check.negated
+        wanted = (
+            'a falsy value (null, false, "", [] or {})'
+            if check.negated
+            else ('a truthy value (not null, false, "", [] or {})')
+        )
+        message = "" if passed else f"expected {wanted}, got {_show(actual)}"
+        return CheckResult("check", check.text, passed, check.span, message, None, actual)
+
+    if op == "exists":
+        passed = (actual is not None) != check.negated
+        wanted = "no value (null)" if check.negated else "a value (not null)"
+        message = "" if passed else f"expected {wanted}, got {_show(actual)}"
+        return CheckResult("check", check.text, passed, check.span, message, None, actual)
+
+    if op not in _EXPECTATIONS:
+        return failed(f"unknown operator {op!r}", actual=actual)
+    if check.value is None:
+        return failed(f"operator {op!r} needs a value to compare with", actual=actual)
+    try:
+        expected = _expected_value(check.value, render)
+    except _CheckError as error:
+        return failed(str(error), actual=actual)
+
+    phrase = _EXPECTATIONS[op][1 if check.negated else 0].format(e=_show(expected))
+    try:
+        outcome = _apply(op, actual, expected)
+    except _CheckError as error:
+        # A type mismatch is a failure whether or not the check is negated.
+        return failed(f"{error}: expected {phrase}, got {_show(actual)}", expected, actual)
+    passed = outcome != check.negated
+    message = "" if passed else f"expected {phrase}, got {_show(actual)}"
+    return CheckResult("check", check.text, passed, check.span, message, expected, actual)
+
+
+def _apply(op: str, actual: Any, expected: Any) -> bool:
+    """Whether ``actual OP expected`` holds; raises :class:`_CheckError` on types that don't
+    fit the operator."""
+    if op == "==":
+        return _json_equal(actual, expected)
+    if op == "!=":
+        return not _json_equal(actual, expected)
+    if op in _ORDERING:
+        if (_is_number(actual) and _is_number(expected)) or (
+            isinstance(actual, str) and isinstance(expected, str)
+        ):
+            return _ORDERING[op](actual, expected)
+        raise _CheckError(
+            f"{_json_type(actual)} and {_json_type(expected)} do not compare with {op} "
+            "(numbers compare with numbers, strings with strings)"
+        )
+    if op == "contains":
+        return _contains(actual, expected, "contains needs a string, an array or an object")
+    if op == "in":
+        return _contains(expected, actual, "in needs a string, an array or an object after it")
+    if op == "matches":
+        return _matches(actual, expected)
+    raise _CheckError(f"unknown operator {op!r}")
+
+
+def _contains(container: Any, item: Any, wrong_container: str) -> bool:
+    if isinstance(container, str):
+        if not isinstance(item, str):
+            raise _CheckError(f"a string can only contain a string, not a {_json_type(item)}")
+        return item in container
+    if isinstance(container, list):
+        return any(_json_equal(element, item) for element in container)
+    if isinstance(container, dict):
+        if not isinstance(item, str):
+            raise _CheckError(f"an object's keys are strings, not a {_json_type(item)}")
+        return item in container
+    raise _CheckError(f"{wrong_container}, not {_json_type(container)}")
+
+
+def _matches(actual: Any, pattern: Any) -> bool:
+    if not isinstance(pattern, str):
+        raise _CheckError(f"matches needs a regular expression string, not a {_json_type(pattern)}")
+    try:
+        compiled = re.compile(pattern)  # re keeps its own cache of compiled patterns
+    except re.error as error:
+        raise _CheckError(f"invalid regular expression {_show_plain(pattern)}: {error}") from None
+    if not isinstance(actual, str):
+        raise _CheckError(f"matches needs a string to search, not a {_json_type(actual)}")
+    return compiled.search(actual) is not None
+
+
+def _expected_value(value: CheckValue, render: Callable[[Template], Any]) -> Any:
+    if value.kind is not CheckValueKind.TEMPLATE:
+        return value.json
+    if value.template is None:
+        raise _CheckError("the check's value is missing")
+    try:
+        rendered = render(value.template)
+    except ResolveError as error:
+        detail = f"{error.message} ({error.label})" if error.label else error.message
+        raise _CheckError(f"cannot compute the expected value: {detail}") from None
+    # A value that is exactly one <<expr>> keeps its JSON type (a captured "1100.00" stays a
+    # string); text around it makes it text, read as JSON when it is valid JSON.
+    if not isinstance(rendered, str) or _is_single_expression(value.template):
+        return rendered
+    try:
+        return json.loads(rendered, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        return rendered
+
+
+def _is_single_expression(template: Template) -> bool:
+    parts = template.parts
+    return len(parts) == 1 and isinstance(parts[0], Interp) and parts[0].kind is InterpKind.EXPR
+
+
+def _reject_constant(name: str) -> Any:
+    # NaN and Infinity are Python's extension, not JSON: such text stays a string.
+    raise ValueError(name)
+
+
+# --- captures and the status rule --------------------------------------------------------------
+
+
+def _evaluate_capture(capture: Capture, document: dict[str, Any]) -> tuple[CheckResult, Any]:
+    text = f"{capture.name} = {capture.query}"
+    try:
+        value = _search(capture.query, document)
+    except _CheckError as error:
+        return CheckResult("capture", text, False, capture.span, str(error)), None
+    if value is None:
+        message = f"{capture.query} is null: nothing to capture as '{capture.name}'"
+        return CheckResult("capture", text, False, capture.span, message), None
+    return CheckResult("capture", text, True, capture.span, actual=value), value
+
+
+def _status_rule(document: dict[str, Any], span: Span) -> CheckResult:
+    status = document.get("status")
+    passed = isinstance(status, int) and status < 400
+    message = ""
+    if not isinstance(status, int):
+        message = "expected a status below 400, but the response document has no status"
+    elif not passed:
+        reason = document.get("reason") or ""
+        shown = f"{status} {reason}".strip()
+        message = (
+            f"expected a status below 400, got {shown} (write '?? status == {status}' to expect it)"
+        )
+    return CheckResult("status", _STATUS_RULE_TEXT, passed, span, message, "< 400", status)
+
+
+# Node types that evaluate their children after the first against the first one's result:
+# only the first child reads the document's root (unless it is ``@``, the root itself).
+_CHAINED = frozenset(
+    {"subexpression", "index_expression", "projection", "value_projection", "filter_projection"}
+)
+_NOTHING_READ = frozenset({"literal", "current", "identity", "index", "slice", "expref"})
+
+
+def _reads_root_field(query: str, name: str) -> bool:
+    """Whether ``query`` reads the top-level field ``name`` of the document.
+
+    ``status``, ``status == `200```, ``contains(`[200, 201]`, status)`` do;
+    ``body.status`` and ``body[?status == 'x']`` (fields of other things) do not.
+    """
+    try:
+        parsed = compile_query(query).parsed
+    except JMESPathError:
+        return False
+    return _node_reads(cast(dict[str, Any], parsed), name)
+
+
+def _node_reads(node: dict[str, Any], name: str) -> bool:
+    kind = node.get("type")
+    if kind == "field":
+        return bool(node.get("value") == name)
+    if kind in _NOTHING_READ:
+        return False
+    children = [child for child in node.get("children", ()) if isinstance(child, dict)]
+    if kind in _CHAINED or kind == "pipe":
+        if not children:
+            return False
+        if _node_reads(children[0], name):
+            return True
+        # ``@.status`` / ``@ | status``: the right side reads the root too.
+        if children[0].get("type") in ("current", "identity") and kind in (
+            "subexpression",
+            "index_expression",
+            "pipe",
+        ):
+            return any(_node_reads(child, name) for child in children[1:])
+        return False
+    return any(_node_reads(child, name) for child in children)
+
+
+# --- JMESPath and JSON helpers -----------------------------------------------------------------
+
+
+def _search(query: str, document: dict[str, Any]) -> Any:
+    try:
+        compiled = compile_query(query)
+    except JMESPathError as error:
+        raise _CheckError(f"invalid query {query!r}: {_describe_compile_error(error)}") from None
+    try:
+        return compiled.search(document)
+    except JMESPathError as error:
+        raise _CheckError(f"query {query!r} failed: {error}") from None
+
+
+_GENERIC_PARSE_MESSAGE = "Invalid jmespath expression"  # says nothing the column doesn't
+
+
+def _describe_compile_error(error: JMESPathError) -> str:
+    if isinstance(error, EmptyExpressionError):
+        return "the query is empty"
+    if isinstance(error, IncompleteExpressionError):
+        return "the query ends too early"
+    if isinstance(error, LexerError):
+        return f"{error.message} at column {error.lexer_position + 1}"
+    if isinstance(error, JMESPathParseError):
+        what = (
+            f"unexpected {error.token_value!r}"
+            if error.token_value is not None
+            else "invalid expression"
+        )
+        detail = "" if error.msg == _GENERIC_PARSE_MESSAGE else f" ({error.msg})"
+        return f"{what} at column {error.lex_position + 1}{detail}"
+    return str(error).splitlines()[0] if str(error) else type(error).__name__
+
+
+def _is_truthy(value: Any) -> bool:
+    """JMESPath truthiness: false, null, "", [] and {} are false; every number is true."""
+    if value is None or value is False:
+        return False
+    if isinstance(value, str | list | dict):
+        return len(value) > 0
+    return True
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _json_equal(left: Any, right: Any) -> bool:
+    """Equality of JSON values: numbers by value (``1 == 1.0``), never across types."""
+    if isinstance(left, bool) or isinstance(right, bool):
+        return isinstance(left, bool) and isinstance(right, bool) and left is right
+    if _is_number(left) and _is_number(right):
+        return bool(left == right)
+    if isinstance(left, str) and isinstance(right, str):
+        return left == right
+    if left is None or right is None:
+        return left is None and right is None
+    if isinstance(left, list | tuple) and isinstance(right, list | tuple):
+        return len(left) == len(right) and all(
+            _json_equal(a, b) for a, b in zip(left, right, strict=True)
+        )
+    if isinstance(left, dict) and isinstance(right, dict):
+        return left.keys() == right.keys() and all(_json_equal(left[k], right[k]) for k in left)
+    return False
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if _is_number(value):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list | tuple):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return type(value).__name__
+
+
+def _show_plain(value: Any) -> str:
+    """``value`` as compact JSON, cut to a readable length."""
+    try:
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    except (TypeError, ValueError):
+        text = repr(value)
+    if len(text) > _MAX_SHOWN:
+        text = text[: _MAX_SHOWN - 1] + "…"
+    return text
+
+
+def _show(value: Any) -> str:
+    """``value`` with its JSON type: ``404 (number)``, ``"x" (string)``, ``null``."""
+    if value is None:
+        return "null"
+    return f"{_show_plain(value)} ({_json_type(value)})"
+
+
+def _position(span: Span) -> tuple[int, int]:
+    return (span.line, span.column)

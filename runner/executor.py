@@ -1,0 +1,394 @@
+"""Send a :class:`ResolvedRequest` and turn the reply into an :class:`Exchange`.
+
+This is the only module that does network I/O. It takes the ``httpx.Client`` as an argument
+(one per run, built by :func:`build_client`), so tests drive it through ``httpx.MockTransport``
+or a local server, and the run decides how long the client lives.
+
+Every ``httpx.RequestError`` (and an invalid URL or method, which httpx reports otherwise) becomes
+a :class:`~runner.errors.TransportError` that points at the request line and says what went
+wrong with which host, in words a user can act on. Messages never contain header values, so an
+Authorization value cannot leak through them.
+
+HTTP version: the request line may say ``HTTP/1.1`` or ``HTTP/2``, but httpx negotiates the
+version itself. We do not enable HTTP/2 (it needs the optional ``h2`` package, which httprun does
+not depend on), so requests go out as HTTP/1.1 whatever the line says; we accept that rather
+than fail, and record the version actually spoken in ``Exchange.http_version``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import email.message
+import errno
+import json
+import re
+import time
+from functools import lru_cache
+from typing import Any
+
+import httpx
+
+from . import __version__
+from .errors import TransportError
+from .results import Exchange, ResolvedRequest
+
+# Sequential runs reuse one keep-alive connection per host; the headroom is for callers that
+# send concurrently. Idle connections are dropped after 5 s (httpx's default), no later than
+# common servers do (Apache's default is 5 s), so we rarely race a server closing one.
+_LIMITS = httpx.Limits(max_connections=20, max_keepalive_connections=10, keepalive_expiry=5.0)
+_USER_AGENT = f"httprun/{__version__}"
+
+# RFC 9110 "token": what a method (and a header name) may be made of.
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_valid_methods: set[str] = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
+
+
+def build_client(
+    *,
+    insecure: bool = False,
+    timeout: float | None = 30.0,
+    transport: httpx.BaseTransport | None = None,
+) -> httpx.Client:
+    """The one client of a run: pooled keep-alive connections, TLS verified unless ``insecure``.
+
+    ``timeout`` (seconds, ``None`` for none) applies to connecting and to each read and write;
+    a request's own ``timeout`` overrides it. Redirects are decided per request in
+    :func:`send_request`. Environment settings (``HTTPS_PROXY``, ``SSL_CERT_FILE``, ...) are
+    honoured, except when an explicit ``transport`` is given: then every request goes to it.
+    """
+    return httpx.Client(
+        verify=not insecure,
+        timeout=httpx.Timeout(timeout),
+        limits=_LIMITS,
+        transport=transport,
+        follow_redirects=False,
+        headers={"User-Agent": _USER_AGENT},
+        trust_env=transport is None,
+    )
+
+
+def send_request(
+    client: httpx.Client, request: ResolvedRequest, *, auth: httpx.Auth | None = None
+) -> Exchange:
+    """Send ``request`` with ``client`` (and ``auth``, when given) and read the whole reply.
+
+    Raises :class:`TransportError` when no response could be had; any HTTP status is a response.
+    """
+    outgoing = _build_outgoing(client, request)
+    started_at = time.time()
+    start = time.perf_counter()
+    try:
+        response = client.send(outgoing, auth=auth, follow_redirects=request.follow_redirects)
+    except httpx.RequestError as error:
+        raise _transport_error(error, request, client) from error
+    elapsed_ms = (time.perf_counter() - start) * 1000.0
+    return Exchange(
+        request=request,
+        sent_headers=_sent_headers(outgoing, response),
+        response=_response_document(response, elapsed_ms),
+        started_at=started_at,
+        elapsed_ms=elapsed_ms,
+        http_version=response.http_version,
+    )
+
+
+def _build_outgoing(client: httpx.Client, request: ResolvedRequest) -> httpx.Request:
+    method = request.method
+    if method not in _valid_methods:
+        if not _TOKEN.fullmatch(method):
+            raise TransportError(
+                f"invalid HTTP method {method!r}",
+                request.span,
+                label="not a valid method",
+                hint="a method is a single word such as GET, POST or PATCH",
+            )
+        _valid_methods.add(method)
+    timeout: Any = httpx.USE_CLIENT_DEFAULT if request.timeout is None else request.timeout
+    try:
+        outgoing = client.build_request(
+            method,
+            request.url,
+            headers=_header_list(request.headers),
+            content=request.body,
+            timeout=timeout,
+        )
+    except httpx.InvalidURL as error:
+        raise TransportError(
+            f"invalid URL {_shorten(request.url)}: {error}",
+            request.span,
+            label="invalid URL",
+        ) from error
+    except UnicodeEncodeError as error:  # a header name with non-ASCII characters
+        raise TransportError(
+            f"cannot send the request: {_invalid_request_part(request)}",
+            request.span,
+            label="invalid header",
+        ) from error
+    # Checked here rather than left to the transport so that every transport (a mock, the
+    # in-process sandbox) refuses the same URLs the network one does.
+    url = outgoing.url
+    if url.scheme not in ("http", "https") or not url.host:
+        raise TransportError(
+            f"cannot send to {_shorten(request.url)}: the URL needs http:// or https:// and a host",
+            request.span,
+            label="unsupported URL",
+        )
+    if url.port is not None and not 0 < url.port < 65536:
+        raise TransportError(
+            f"invalid URL {_shorten(request.url)}: port {url.port} is out of range (1-65535)",
+            request.span,
+            label="invalid URL",
+        )
+    return outgoing
+
+
+def _header_list(
+    headers: tuple[tuple[str, str], ...],
+) -> tuple[tuple[str, str], ...] | list[tuple[bytes, bytes]]:
+    """The headers for httpx, in order with repeats kept.
+
+    httpx encodes ``str`` header values as ASCII and raises on anything else; when a value has
+    other characters the headers go as UTF-8 bytes, which servers that accept them expect.
+    """
+    if all(value.isascii() for _, value in headers):
+        return headers
+    return [(name.encode(), value.encode()) for name, value in headers]
+
+
+def _sent_headers(outgoing: httpx.Request, response: httpx.Response) -> tuple[tuple[str, str], ...]:
+    """The headers of the last attempt at the request's own URL, as they went on the wire.
+
+    The auth flow may have added an Authorization header or resent after a 401 (the history
+    holds those attempts); redirect hops to other URLs are not this request's headers.
+    """
+    sent = response.request
+    if response.history and sent.url != outgoing.url:
+        for earlier in response.history:
+            if earlier.request.url == outgoing.url:
+                sent = earlier.request
+    headers = sent.headers
+    encoding = headers.encoding
+    return tuple([(name.decode(encoding), value.decode(encoding)) for name, value in headers.raw])
+
+
+@lru_cache(maxsize=256)
+def _media_info(content_type: str) -> tuple[bool, str]:
+    """Whether ``content_type`` is JSON, and the text encoding its body is decoded with.
+
+    Cached: a run sees a handful of distinct Content-Type values thousands of times, and
+    parsing the charset parameter is the costliest step of reading a small response.
+    """
+    media_type = content_type.partition(";")[0].strip().lower()
+    is_json = media_type == "application/json" or media_type.endswith("+json")
+    message = email.message.Message()
+    message["content-type"] = content_type
+    charset = message.get_content_charset(failobj=None)
+    encoding = "utf-8"  # what httpx assumes without a (known) charset, and what JSON is
+    if charset:
+        with contextlib.suppress(LookupError):  # an unknown charset: keep UTF-8, as httpx does
+            encoding = codecs.lookup(charset).name
+    return is_json, encoding
+
+
+def _response_document(response: httpx.Response, elapsed_ms: float) -> dict[str, Any]:
+    """The document of FORMAT.md "Response checks", built in one pass over what httpx holds."""
+    raw_headers = response.headers
+    header_encoding = raw_headers.encoding
+    headers: dict[str, str] = {}
+    for raw_name, raw_value in raw_headers.raw:
+        # Lower-case names; repeats joined with ", " (FORMAT.md).
+        name = raw_name.decode(header_encoding).lower()
+        value = raw_value.decode(header_encoding)
+        headers[name] = f"{headers[name]}, {value}" if name in headers else value
+    is_json, encoding = _media_info(headers.get("content-type", ""))
+    # Decoded here rather than through ``response.text``, which re-parses the Content-Type
+    # header on every response; the result is the same (errors replaced, UTF-8 by default).
+    text = response.content.decode(encoding, errors="replace")
+    body: Any = text
+    if is_json and text:
+        try:
+            body = json.loads(text)
+        except (ValueError, RecursionError):
+            body = text  # claims JSON but is not: checks see the text
+    return {
+        "status": response.status_code,
+        "reason": response.reason_phrase,
+        "headers": headers,
+        "body": body,
+        "text": text,
+        "elapsed_ms": elapsed_ms,
+        "url": str(response.url),
+    }
+
+
+# --- failures ----------------------------------------------------------------------------------
+
+
+def _transport_error(
+    error: httpx.RequestError, request: ResolvedRequest, client: httpx.Client
+) -> TransportError:
+    """Explain ``error`` for people, naming the host and never a header value."""
+    try:
+        url = error.request.url
+    except RuntimeError:  # raised before httpx attached a request
+        url = httpx.URL(request.url)
+    where = _host_port(url)
+    reason = str(error)
+    lowered = reason.lower()
+    span = request.span
+
+    if isinstance(error, httpx.TimeoutException):
+        seconds = _timeout_seconds(error, request, client)
+        after = f" after {seconds!r} s" if seconds is not None else ""
+        doing = {
+            httpx.ConnectTimeout: f"connecting to {where}",
+            httpx.ReadTimeout: f"waiting for {where} to respond",
+            httpx.WriteTimeout: f"sending the request to {where}",
+            httpx.PoolTimeout: f"waiting for a free connection to {where}",
+        }.get(type(error), f"talking to {where}")
+        return TransportError(
+            f"{doing} timed out{after} (set @timeout or --timeout)",
+            span,
+            label="timed out",
+        )
+    if isinstance(error, httpx.TooManyRedirects):
+        return TransportError(
+            f"too many redirects (more than {client.max_redirects}) from {where}",
+            span,
+            label="redirect loop?",
+            hint="add '# @no-redirect' to see the first response",
+        )
+    if isinstance(error, httpx.UnsupportedProtocol):
+        return TransportError(
+            f"cannot send to {_shorten(request.url)}: the URL needs http:// or https:// and a host",
+            span,
+            label="unsupported URL",
+        )
+    if isinstance(error, httpx.ProxyError):
+        return TransportError(f"the proxy refused the request to {where}: {reason}", span)
+    if isinstance(error, httpx.DecodingError):
+        return TransportError(
+            f"could not decode the response body from {where}: {reason}",
+            span,
+            label="bad response body",
+        )
+    if isinstance(error, httpx.LocalProtocolError):
+        # h11's message quotes the offending header value, which may be a secret: name the
+        # header instead.
+        return TransportError(
+            f"cannot send the request to {where}: {_invalid_request_part(request)}",
+            span,
+            label="invalid request",
+        )
+    if isinstance(error, httpx.RemoteProtocolError):
+        return TransportError(
+            f"{where} broke the HTTP protocol: {reason}", span, label="bad response"
+        )
+    if "certificate verify failed" in lowered or "certificate_verify_failed" in lowered:
+        detail = reason.partition("certificate verify failed")[2].strip(" :")
+        detail = re.sub(r"\s*\(_ssl\.c:\d+\)", "", detail)
+        return TransportError(
+            f"TLS certificate verify failed for {where}"
+            + (f" ({detail})" if detail else "")
+            + " (use --insecure for self-signed servers)",
+            span,
+            label="TLS",
+        )
+    if isinstance(error, httpx.NetworkError) and ("ssl" in lowered or "tls" in lowered):
+        return TransportError(f"TLS handshake with {where} failed: {reason}", span, label="TLS")
+    if isinstance(error, httpx.ConnectError):
+        cause = _os_error(error)
+        if (cause is not None and cause.errno == errno.ECONNREFUSED) or "refused" in lowered:
+            return TransportError(
+                f"connection refused by {where}",
+                span,
+                label="connection refused",
+                hint="is the server running, and is the host and port right?",
+            )
+        if _looks_like_dns_failure(lowered, cause):
+            return TransportError(
+                f"cannot resolve host {url.host!r} (DNS lookup failed: {reason})",
+                span,
+                label="unknown host",
+                hint="check the host name and your network",
+            )
+        return TransportError(f"cannot connect to {where}: {reason}", span, label="no connection")
+    if isinstance(error, httpx.NetworkError):
+        return TransportError(
+            f"the connection to {where} failed: {reason or type(error).__name__}",
+            span,
+            label="network error",
+        )
+    return TransportError(f"request to {where} failed: {reason or type(error).__name__}", span)
+
+
+def _host_port(url: httpx.URL) -> str:
+    host = url.host or "?"
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    port = url.port or {"http": 80, "https": 443}.get(url.scheme)
+    return f"{host}:{port}" if port else host
+
+
+def _timeout_seconds(
+    error: httpx.TimeoutException, request: ResolvedRequest, client: httpx.Client
+) -> float | None:
+    if request.timeout is not None:
+        return float(request.timeout)
+    configured = client.timeout
+    seconds = {
+        httpx.ConnectTimeout: configured.connect,
+        httpx.ReadTimeout: configured.read,
+        httpx.WriteTimeout: configured.write,
+        httpx.PoolTimeout: configured.pool,
+    }.get(type(error), configured.read)
+    return float(seconds) if seconds is not None else None
+
+
+def _os_error(error: BaseException) -> OSError | None:
+    """The OSError behind an httpx error, if the chain holds one."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, OSError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _looks_like_dns_failure(lowered: str, cause: OSError | None) -> bool:
+    import socket
+
+    if isinstance(cause, socket.gaierror):
+        return True
+    return any(
+        marker in lowered
+        for marker in (
+            "name or service not known",
+            "nodename nor servname",
+            "temporary failure in name resolution",
+            "name resolution",
+            "getaddrinfo failed",
+            "no address associated",
+        )
+    )
+
+
+def _invalid_request_part(request: ResolvedRequest) -> str:
+    for name, value in request.headers:
+        if not _TOKEN.fullmatch(name):
+            return f"header name {name!r} is not allowed (letters, digits and -_. only)"
+        if any(char in value for char in "\r\n\0"):
+            return f"the value of header {name!r} contains a line break or NUL"
+    return "the request line or a header is not valid HTTP"
+
+
+_USERINFO = re.compile(r"(?<=//)[^/?#@]*@")
+
+
+def _shorten(url: str, limit: int = 120) -> str:
+    """``url`` for a message: any ``user:password@`` hidden, cut to a readable length."""
+    shown = _USERINFO.sub("****@", url, count=1)
+    if len(shown) > limit:
+        shown = shown[: limit - 1] + "…"
+    return repr(shown)

@@ -1,0 +1,581 @@
+"""runner.executor: building, sending, the response document, and transport failures."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import ssl
+import subprocess
+import time
+from collections.abc import Callable, Generator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fixture_server import PRODUCTS, serve
+
+from runner.errors import EXIT_INCOMPLETE, TransportError
+from runner.executor import build_client, send_request
+from runner.results import Exchange, ResolvedRequest
+from runner.source import Span
+
+SPAN = Span.point("requests/demo.http", 4, 1, 3)
+SECRET = "Bearer s3cr3t-token-value"
+
+
+def make_request(
+    url: str,
+    method: str = "GET",
+    *,
+    headers: tuple[tuple[str, str], ...] = (),
+    body: bytes | None = None,
+    timeout: float | None = None,
+    follow_redirects: bool = True,
+) -> ResolvedRequest:
+    return ResolvedRequest(
+        method=method,
+        url=url,
+        headers=headers,
+        body=body,
+        span=SPAN,
+        timeout=timeout,
+        follow_redirects=follow_redirects,
+    )
+
+
+def mock_client(handler: Callable[[httpx.Request], httpx.Response]) -> httpx.Client:
+    return build_client(transport=httpx.MockTransport(handler))
+
+
+@pytest.fixture
+def client() -> Iterator[httpx.Client]:
+    with build_client(timeout=10.0) as real_client:
+        yield real_client
+
+
+def send_expecting_error(client: httpx.Client, request: ResolvedRequest) -> TransportError:
+    with pytest.raises(TransportError) as caught:
+        send_request(client, request)
+    error = caught.value
+    assert error.span == SPAN
+    assert error.exit_code == EXIT_INCOMPLETE
+    assert "s3cr3t" not in str(error) and "s3cr3t" not in error.label + error.hint
+    return error
+
+
+# --- through httpx.MockTransport ---------------------------------------------------------------
+
+
+def test_headers_go_out_in_order_with_repeats_and_body_bytes() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"ok": True})
+
+    headers = (("X-B", "2"), ("X-A", "1"), ("X-B", "3"), ("Content-Type", "application/json"))
+    with mock_client(handler) as client:
+        exchange = send_request(
+            client, make_request("http://api.test/items", "POST", headers=headers, body=b'{"a":1}')
+        )
+    sent = seen[0]
+    assert sent.method == "POST"
+    assert sent.content == b'{"a":1}'
+    ours = [(k.decode(), v.decode()) for k, v in sent.headers.raw if k.lower().startswith(b"x-")]
+    assert ours == [("X-B", "2"), ("X-A", "1"), ("X-B", "3")]
+    # sent_headers is what went on the wire: ours in order, plus httpx's own.
+    assert [h for h in exchange.sent_headers if h[0].startswith("X-")] == ours
+    names = {name.lower() for name, _ in exchange.sent_headers}
+    assert {"host", "content-length", "user-agent", "content-type"} <= names
+    assert dict((k.lower(), v) for k, v in exchange.sent_headers)["user-agent"].startswith(
+        "httprun/"
+    )
+
+
+def test_user_headers_override_client_defaults() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200)
+
+    with mock_client(handler) as client:
+        send_request(client, make_request("http://api.test/", headers=(("User-Agent", "me"),)))
+    assert seen[0].headers.get_list("user-agent") == ["me"]
+
+
+def test_non_ascii_header_value_is_sent_as_utf8() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200)
+
+    with mock_client(handler) as client:
+        exchange = send_request(
+            client, make_request("http://api.test/", headers=(("X-Name", "티셔츠"),))
+        )
+    assert dict(seen[0].headers.raw)[b"X-Name"] == "티셔츠".encode()
+    assert ("X-Name", "티셔츠") in exchange.sent_headers
+
+
+def test_response_document_shape() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            201,
+            headers=[
+                ("Content-Type", "application/json; charset=utf-8"),
+                ("Set-Cookie", "a=1"),
+                ("Set-Cookie", "b=2"),
+                ("X-Api-Call-Limit", "1/40"),
+            ],
+            content=b'{"product": {"product_no": 12, "price": "1100.00"}}',
+        )
+
+    before = time.time()
+    with mock_client(handler) as client:
+        exchange = send_request(client, make_request("http://api.test/products", "POST"))
+    assert isinstance(exchange, Exchange)
+    document = exchange.response
+    assert set(document) == {"status", "reason", "headers", "body", "text", "elapsed_ms", "url"}
+    assert document["status"] == 201 == exchange.status
+    assert document["reason"] == "Created"
+    assert document["headers"]["x-api-call-limit"] == "1/40"
+    assert document["headers"]["set-cookie"] == "a=1, b=2"
+    assert all(name == name.lower() for name in document["headers"])
+    assert document["body"] == {"product": {"product_no": 12, "price": "1100.00"}}
+    assert json.loads(document["text"]) == document["body"]
+    assert document["url"] == "http://api.test/products"
+    assert document["elapsed_ms"] == exchange.elapsed_ms >= 0
+    assert before <= exchange.started_at <= time.time()
+    assert exchange.http_version == "HTTP/1.1"
+    assert exchange.request.url == "http://api.test/products"
+
+
+@pytest.mark.parametrize(
+    ("content_type", "content", "expected"),
+    [
+        ("application/json", b'{"a": [1, 2.5, null]}', {"a": [1, 2.5, None]}),
+        ("application/problem+json", b'{"title": "bad"}', {"title": "bad"}),
+        ("Application/JSON; charset=UTF-8", b"[1]", [1]),
+        ("application/vnd.api+json", b"true", True),
+        ("application/json", b"not json at all", "not json at all"),
+        ("application/json", b"", ""),
+        ("text/plain", b'{"a": 1}', '{"a": 1}'),
+        ("text/html; charset=utf-8", "<p>카페</p>".encode(), "<p>카페</p>"),
+        (None, b"raw", "raw"),
+    ],
+)
+def test_body_is_json_only_for_json_media_types(
+    content_type: str | None, content: bytes, expected: Any
+) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        headers = {"Content-Type": content_type} if content_type else {}
+        return httpx.Response(200, headers=headers, content=content)
+
+    with mock_client(handler) as client:
+        document = send_request(client, make_request("http://api.test/")).response
+    assert document["body"] == expected
+    assert type(document["body"]) is type(expected)
+    assert document["text"] == content.decode()
+
+
+@pytest.mark.parametrize(
+    ("content_type", "content", "expected"),
+    [
+        ("text/plain; charset=euc-kr", "카페".encode("euc-kr"), "카페"),
+        ('application/json; charset="ISO-8859-1"', '"café"'.encode("latin-1"), "café"),
+        ("text/plain; charset=no-such-charset", "카페".encode(), "카페"),  # UTF-8, as httpx
+        ("text/plain", b"caf\xff", "caf\ufffd"),  # undecodable bytes are replaced
+    ],
+)
+def test_text_is_decoded_with_the_declared_charset(
+    content_type: str, content: bytes, expected: str
+) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"Content-Type": content_type}, content=content)
+
+    with mock_client(handler) as client:
+        document = send_request(client, make_request("http://api.test/")).response
+    assert document["body"] == expected
+
+
+def test_request_timeout_overrides_client_default() -> None:
+    seen: list[dict[str, Any]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.extensions["timeout"])
+        return httpx.Response(200)
+
+    with build_client(timeout=12.0, transport=httpx.MockTransport(handler)) as client:
+        send_request(client, make_request("http://api.test/"))
+        send_request(client, make_request("http://api.test/", timeout=2.5))
+    assert seen[0]["read"] == 12.0 and seen[0]["connect"] == 12.0
+    assert seen[1] == {"connect": 2.5, "read": 2.5, "write": 2.5, "pool": 2.5}
+
+
+class _TokenAuth(httpx.Auth):
+    """Adds a bearer token; on 401 swaps to a fresh one and resends (the OAuth2 shape)."""
+
+    def __init__(self) -> None:
+        self.tokens = iter(["first", "second"])
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["Authorization"] = f"Bearer {next(self.tokens)}"
+        response = yield request
+        if response.status_code == 401:
+            request.headers["Authorization"] = f"Bearer {next(self.tokens)}"
+            yield request
+
+
+def test_sent_headers_include_what_the_auth_flow_added() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.headers["authorization"] == "Bearer first":
+            return httpx.Response(401)
+        return httpx.Response(200, json={"who": request.headers["authorization"]})
+
+    with mock_client(handler) as client:
+        exchange = send_request(client, make_request("http://api.test/me"), auth=_TokenAuth())
+    assert exchange.status == 200
+    assert ("Authorization", "Bearer second") in exchange.sent_headers
+    assert exchange.request.headers == ()  # the resolved request is left as it was
+
+
+def test_redirects_follow_or_not_per_request() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/old":
+            return httpx.Response(301, headers={"Location": "/new"})
+        return httpx.Response(200, text="moved here")
+
+    with mock_client(handler) as client:
+        followed = send_request(client, make_request("http://api.test/old"))
+        stayed = send_request(client, make_request("http://api.test/old", follow_redirects=False))
+    assert followed.status == 200
+    assert followed.response["url"] == "http://api.test/new"
+    assert ("Host", "api.test") in followed.sent_headers
+    assert stayed.status == 301
+    assert stayed.response["headers"]["location"] == "/new"
+    assert stayed.response["url"] == "http://api.test/old"
+
+
+def test_sent_headers_are_those_of_the_request_url_not_a_redirect_hop() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "api.test":
+            return httpx.Response(302, headers={"Location": "http://cdn.test/file"})
+        return httpx.Response(200)
+
+    request = make_request("http://api.test/file", headers=(("Authorization", SECRET),))
+    with mock_client(handler) as client:
+        exchange = send_request(client, request)
+    assert exchange.response["url"] == "http://cdn.test/file"
+    assert ("Host", "api.test") in exchange.sent_headers
+    assert ("Authorization", SECRET) in exchange.sent_headers
+
+
+def test_too_many_redirects() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(302, headers={"Location": "/loop"})
+
+    with mock_client(handler) as client:
+        error = send_expecting_error(
+            client, make_request("http://api.test/loop", headers=(("Authorization", SECRET),))
+        )
+    assert "too many redirects" in error.message
+    assert "api.test" in error.message
+    assert "@no-redirect" in error.hint
+
+
+def _raising(error: Exception) -> Callable[[httpx.Request], httpx.Response]:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise error
+
+    return handler
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (
+            httpx.ConnectError("[Errno -2] Name or service not known"),
+            "cannot resolve host 'shop.cafe24api.test' (DNS lookup failed",
+        ),
+        (
+            httpx.ConnectError(
+                "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: "
+                "self-signed certificate (_ssl.c:1006)"
+            ),
+            "TLS certificate verify failed for shop.cafe24api.test:443 (self-signed certificate)"
+            " (use --insecure for self-signed servers)",
+        ),
+        (
+            httpx.ConnectError("[SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006)"),
+            "TLS handshake with shop.cafe24api.test:443 failed",
+        ),
+        (
+            httpx.ConnectError("[Errno 111] Connection refused"),
+            "connection refused by shop.cafe24api.test:443",
+        ),
+        (
+            httpx.ReadTimeout("timed out"),
+            "waiting for shop.cafe24api.test:443 to respond timed out after 2.0 s "
+            "(set @timeout or --timeout)",
+        ),
+        (
+            httpx.ConnectTimeout("timed out"),
+            "connecting to shop.cafe24api.test:443 timed out after 2.0 s",
+        ),
+        (
+            httpx.RemoteProtocolError("Server disconnected without sending a response."),
+            "shop.cafe24api.test:443 broke the HTTP protocol: Server disconnected",
+        ),
+        (
+            httpx.ReadError("[Errno 104] Connection reset by peer"),
+            "the connection to shop.cafe24api.test:443 failed: [Errno 104] Connection reset",
+        ),
+        (httpx.DecodingError("bad gzip"), "could not decode the response body"),
+        (httpx.ProxyError("407 Proxy Authentication Required"), "the proxy refused"),
+    ],
+)
+def test_transport_failures_become_clear_errors(error: Exception, expected: str) -> None:
+    request = make_request(
+        "https://shop.cafe24api.test/api/v2/admin/products",
+        headers=(("Authorization", SECRET),),
+        timeout=2.0,
+    )
+    with mock_client(_raising(error)) as client:
+        raised = send_expecting_error(client, request)
+    assert expected in raised.message
+    assert isinstance(raised.__cause__, httpx.RequestError)
+
+
+def test_timeout_message_uses_the_client_default_when_the_request_has_none() -> None:
+    transport = httpx.MockTransport(_raising(httpx.ReadTimeout("timed out")))
+    with build_client(timeout=7.5, transport=transport) as client:
+        error = send_expecting_error(client, make_request("http://api.test:8080/x"))
+    assert "api.test:8080 to respond timed out after 7.5 s" in error.message
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("ftp://files.test/a", "needs http:// or https://"),
+        ("files.test/a", "needs http:// or https://"),
+        ("http://api.test:99999/", "invalid URL"),
+        ("http://[::1/", "invalid URL"),
+    ],
+)
+def test_invalid_urls_are_transport_errors(url: str, expected: str) -> None:
+    with mock_client(lambda request: httpx.Response(200)) as client:
+        error = send_expecting_error(client, make_request(url))
+    assert expected in error.message
+
+
+def test_urls_in_messages_hide_credentials() -> None:
+    with mock_client(lambda request: httpx.Response(200)) as client:
+        error = send_expecting_error(client, make_request("ftp://me:hunter22@files.test/a"))
+    assert "hunter22" not in error.message
+    assert "'ftp://****@files.test/a'" in error.message
+
+
+@pytest.mark.parametrize("method", ["GE T", "GET\r\n", "POST/", ""])
+def test_invalid_methods_are_transport_errors(method: str) -> None:
+    with mock_client(lambda request: httpx.Response(200)) as client:
+        error = send_expecting_error(client, make_request("http://api.test/", method))
+    assert "invalid HTTP method" in error.message
+
+
+def test_unusual_but_valid_methods_are_sent() -> None:
+    with mock_client(lambda request: httpx.Response(200, text=request.method)) as client:
+        exchange = send_request(client, make_request("http://api.test/", "PROPFIND"))
+    assert exchange.response["text"] == "PROPFIND"
+
+
+def test_build_client_defaults() -> None:
+    with build_client() as client:
+        assert client.timeout.read == 30.0 and client.timeout.connect == 30.0
+        assert client.follow_redirects is False
+        assert client.headers["user-agent"].startswith("httprun/")
+    with build_client(timeout=None) as client:
+        assert client.timeout.read is None
+
+
+# --- through the real local server -------------------------------------------------------------
+
+
+def test_real_json_roundtrip(local_server: str, client: httpx.Client) -> None:
+    exchange = send_request(client, make_request(f"{local_server}/json"))
+    assert exchange.status == 200
+    assert exchange.response["reason"] == "OK"
+    assert exchange.response["body"] == PRODUCTS
+    assert exchange.response["headers"]["content-type"] == "application/json"
+    assert exchange.http_version == "HTTP/1.1"
+    assert exchange.response["url"] == f"{local_server}/json"
+
+
+def test_real_echo_sees_headers_repeats_query_and_body(
+    local_server: str, client: httpx.Client
+) -> None:
+    request = make_request(
+        f"{local_server}/echo?a=1&a=2&b=",
+        "PATCH",
+        headers=(("X-Dup", "1"), ("X-Dup", "2"), ("Content-Type", "text/plain")),
+        body="héllo".encode(),
+    )
+    echo = send_request(client, request).response["body"]
+    assert echo["method"] == "PATCH"
+    assert echo["path"] == "/echo"
+    assert echo["query"] == {"a": ["1", "2"], "b": [""]}
+    assert echo["headers"]["x-dup"] == "1, 2"
+    assert echo["headers"]["content-length"] == str(len("héllo".encode()))
+    assert echo["body"] == "héllo"
+
+
+def test_real_status_codes_are_responses_not_errors(
+    local_server: str, client: httpx.Client
+) -> None:
+    exchange = send_request(client, make_request(f"{local_server}/status/404", "DELETE"))
+    assert exchange.status == 404
+    assert exchange.response["reason"] == "Not Found"
+    assert exchange.response["body"] == {"status": 404}
+
+
+def test_real_redirects_on_and_off(local_server: str, client: httpx.Client) -> None:
+    followed = send_request(client, make_request(f"{local_server}/redirect?to=/json"))
+    assert followed.status == 200
+    assert followed.response["url"] == f"{local_server}/json"
+    assert followed.response["body"] == PRODUCTS
+
+    stayed = send_request(
+        client, make_request(f"{local_server}/redirect?to=/json", follow_redirects=False)
+    )
+    assert stayed.status == 302
+    assert stayed.response["headers"]["location"] == "/json"
+    assert stayed.response["body"] == ""
+
+
+def test_real_timeout_against_slow_route(local_server: str, client: httpx.Client) -> None:
+    started = time.perf_counter()
+    error = send_expecting_error(client, make_request(f"{local_server}/slow?ms=3000", timeout=0.2))
+    assert time.perf_counter() - started < 2.5
+    host_port = local_server.removeprefix("http://")
+    assert error.message == (
+        f"waiting for {host_port} to respond timed out after 0.2 s (set @timeout or --timeout)"
+    )
+    # The client is still usable after a timeout.
+    assert send_request(client, make_request(f"{local_server}/slow?ms=1")).status == 200
+
+
+def test_real_refused_connection(closed_port_url: str, client: httpx.Client) -> None:
+    request = make_request(f"{closed_port_url}/x", headers=(("Authorization", SECRET),))
+    error = send_expecting_error(client, request)
+    assert error.message == f"connection refused by {closed_port_url.removeprefix('http://')}"
+
+
+def test_real_repeated_response_headers_are_joined(local_server: str, client: httpx.Client) -> None:
+    exchange = send_request(client, make_request(f"{local_server}/headers?X-Rep=a&X-Rep=b&X-One=1"))
+    headers = exchange.response["headers"]
+    assert headers["x-rep"] == "a, b"
+    assert headers["x-one"] == "1"
+    assert exchange.response["body"] == {"X-Rep": ["a", "b"], "X-One": ["1"]}
+
+
+def test_real_text_plus_json_and_empty_bodies(local_server: str, client: httpx.Client) -> None:
+    text = send_request(client, make_request(f"{local_server}/text")).response
+    assert text["body"] == "hello" and text["text"] == "hello"
+
+    plus_json = send_request(
+        client, make_request(f"{local_server}/headers?Content-Type=application/hal%2Bjson&k=v")
+    ).response
+    assert plus_json["headers"]["content-type"] == "application/hal+json"
+    assert plus_json["body"] == {"Content-Type": ["application/hal+json"], "k": ["v"]}
+
+    empty = send_request(client, make_request(f"{local_server}/empty")).response
+    assert empty["status"] == 204
+    assert empty["body"] == "" and empty["text"] == ""
+
+    head = send_request(client, make_request(f"{local_server}/json", "HEAD")).response
+    assert head["status"] == 200
+    assert head["body"] == ""
+    assert head["headers"]["content-length"] == str(len(json.dumps(PRODUCTS)))
+
+
+def test_real_header_injection_is_refused_without_echoing_the_value(
+    local_server: str, client: httpx.Client
+) -> None:
+    request = make_request(
+        f"{local_server}/echo", headers=(("Authorization", f"{SECRET}\r\nX-Evil: 1"),)
+    )
+    error = send_expecting_error(client, request)
+    assert "the value of header 'Authorization' contains a line break" in error.message
+
+
+@pytest.mark.parametrize("name", ["Näme", "X Bad", "X:Colon"])
+def test_real_invalid_header_names_are_named(
+    name: str, local_server: str, client: httpx.Client
+) -> None:
+    request = make_request(f"{local_server}/echo", headers=((name, "v"), ("Authorization", SECRET)))
+    error = send_expecting_error(client, request)
+    assert f"header name {name!r} is not allowed" in error.message
+
+
+def test_real_connection_is_reused(local_server: str) -> None:
+    ports: set[int] = set()
+
+    def remember_port(response: httpx.Response) -> None:
+        stream = response.extensions["network_stream"]
+        ports.add(stream.get_extra_info("client_addr")[1])
+
+    with build_client() as client:
+        client.event_hooks["response"] = [remember_port]
+        for _ in range(5):
+            assert send_request(client, make_request(f"{local_server}/json")).status == 200
+    assert len(ports) == 1
+
+
+# --- TLS against a local server with a self-signed certificate ----------------------------------
+
+
+@pytest.fixture(scope="module")
+def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("openssl is needed to make a self-signed certificate")
+    folder: Path = tmp_path_factory.mktemp("tls")
+    key, cert = folder / "key.pem", folder / "cert.pem"
+    subprocess.run(
+        [
+            openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+            "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "1",
+            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    with serve(context) as base_url:
+        yield base_url
+
+
+def test_real_self_signed_certificate_fails_verification(tls_server: str) -> None:
+    with build_client(timeout=10.0) as client:
+        error = send_expecting_error(client, make_request(f"{tls_server}/json"))
+    host_port = tls_server.removeprefix("https://")
+    assert error.message.startswith(f"TLS certificate verify failed for {host_port}")
+    assert error.message.endswith("(use --insecure for self-signed servers)")
+    assert "_ssl.c" not in error.message
+
+
+def test_real_insecure_client_accepts_self_signed_certificate(tls_server: str) -> None:
+    with build_client(insecure=True, timeout=10.0) as client:
+        exchange = send_request(client, make_request(f"{tls_server}/json"))
+    assert exchange.status == 200
+    assert exchange.response["body"] == PRODUCTS
+
+
+def test_closed_port_fixture_really_refuses(closed_port_url: str) -> None:
+    port = int(closed_port_url.rsplit(":", 1)[1])
+    with socket.socket() as probe, pytest.raises(ConnectionRefusedError):
+        probe.connect(("127.0.0.1", port))
