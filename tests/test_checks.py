@@ -433,12 +433,15 @@ def test_exists_messages() -> None:
 # --- values with <<...>> -----------------------------------------------------------------------
 
 
-def template_check(query: str, op: str, expr: str, *, around: str = "", **kwargs: Any) -> Check:
-    """A check whose value is ``<<expr>>``, or ``<<expr>>`` followed by the text ``around``."""
+def template_check(
+    query: str, op: str, expr: str, *, as_text: bool = False, **kwargs: Any
+) -> Check:
+    """A check whose value is ``<<expr>>``; ``as_text`` adds an (empty) text part, which makes
+    the value text, as when other text stands beside the expression."""
     span = _span()
     parts: tuple[Interp | Text, ...] = (Interp(expr, InterpKind.EXPR, span),)
-    if around:
-        parts += (Text(around),)
+    if as_text:
+        parts += (Text(""),)
     template = Template(parts, span)
     return check(query, op, kind=CheckValueKind.TEMPLATE, template=template, **kwargs)
 
