@@ -226,7 +226,7 @@ class FileRun:
         from .checks import evaluate_block, failures_as_error
         from .directives import parse_retry
         from .executor import send_request
-        from .interpolate import render_template
+        from .interpolate import evaluate_template
         from .resolve import resolve_block
 
         request_node = block.request
@@ -289,7 +289,7 @@ class FileRun:
                     attempts=attempts,
                 )
             evaluation = evaluate_block(
-                block, exchange.response, lambda t: render_template(t, self.scope)
+                block, exchange.response, lambda t: evaluate_template(t, self.scope)
             )
             if evaluation.passed or retry is None or attempts > retry.count:
                 break
