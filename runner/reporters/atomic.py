@@ -1,0 +1,55 @@
+"""Write a report file whole or not at all.
+
+A CI job that is killed mid-write, or a browser that reloads while the run finishes, must never
+see half a report: the text goes to a temporary file in the same folder (so the rename stays on
+one file system) and ``os.replace`` swaps it in, which is atomic on POSIX and Windows.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+from ..errors import UsageError
+
+# mkstemp creates files readable by their owner alone; a report is meant to be shared (CI
+# artifacts, a browser, a colleague), so it gets the mode of an ordinary file. Secrets never
+# reach a report in clear, which is what makes this safe.
+_REPORT_MODE = 0o644
+
+
+def write_atomically(path: Path, text: str, *, kind: str = "report") -> None:
+    """Write ``text`` (UTF-8) to ``path``, creating its parent folders.
+
+    Raises :class:`UsageError` when the file cannot be written: the path came from the command
+    line, so the fix is to choose another one.
+    """
+    path = Path(path)
+    temporary: str | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(
+            prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
+        )
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, _REPORT_MODE)
+        os.replace(temporary, path)
+    except OSError as error:
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+        reason = error.strerror or type(error).__name__
+        raise UsageError(
+            f"cannot write the {kind} to '{path}': {reason}",
+            hint="choose a path in a folder you can write to",
+        ) from error
+    except BaseException:
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+        raise
