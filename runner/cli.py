@@ -193,3 +193,38 @@ def list_command(targets: TargetsArg, traceback: TracebackOpt = False) -> None:
                 typer.echo(f"{where}\t{label}\t{request.method} {request.url.source}")
     except HttprunError as error:
         _fail(error)
+
+
+@app.command("sandbox")
+def sandbox_command(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option("--port", help="Port to listen on.", min=0, max=65535)
+    ] = 8024,
+    env: EnvOpt = None,
+    traceback: TracebackOpt = False,
+) -> None:
+    """Serve the bundled cafe24 sandbox until Ctrl-C (HTTPRUN_SANDBOX_* settings from --env)."""
+    from .env import load_env_files
+    from .sandbox import SandboxSettings, serve
+
+    try:
+        settings = SandboxSettings.from_mapping(load_env_files(env or []).settings)
+
+        def ready(url: str) -> None:
+            typer.echo(f"cafe24 sandbox on {url} (mall '{settings.mall}'); Ctrl-C stops it")
+            uris = ",".join(settings.redirect_uris)
+            typer.echo(f"  client_id={settings.client_id}  redirect_uris={uris}")
+
+        serve(host, port, settings, on_ready=ready)
+    except HttprunError as error:
+        _fail(error)
+
+
+def _mount_auth() -> None:
+    from .auth.cli import auth_app
+
+    app.add_typer(auth_app, name="auth")
+
+
+_mount_auth()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 from typing import Any
 
 MASK = "****"
@@ -28,23 +29,32 @@ def is_secret_name(name: str) -> bool:
 class Masker:
     def __init__(self, secrets: set[str] | frozenset[str] = frozenset()) -> None:
         self._secrets: set[str] = set()
+        # Files may run in parallel and tokens arrive from worker threads: adding and masking
+        # must not see the set change under them.
+        self._lock = threading.Lock()
+        self._ordered: tuple[str, ...] = ()
         for secret in secrets:
             self.add(secret)
 
     @property
     def secrets(self) -> frozenset[str]:
-        return frozenset(self._secrets)
+        with self._lock:
+            return frozenset(self._secrets)
 
     def add(self, value: str) -> None:
         """Treat ``value`` (and the encodings it is commonly sent in) as secret."""
         if len(value) < _MIN_SECRET_LENGTH:
             return
-        self._secrets.add(value)
-        # Basic credentials and JSON bodies carry the value encoded.
-        self._secrets.add(json.dumps(value)[1:-1])
         from urllib.parse import quote
 
-        self._secrets.add(quote(value, safe=""))
+        # JSON bodies and form/query strings carry the value encoded.
+        forms = {value, json.dumps(value)[1:-1], quote(value, safe="")}
+        with self._lock:
+            if forms <= self._secrets:
+                return
+            self._secrets |= forms
+            # Longest first, so a secret that contains another is masked whole.
+            self._ordered = tuple(sorted(self._secrets, key=len, reverse=True))
 
     def add_variable(self, name: str, value: Any) -> None:
         """Remember ``value`` when ``name`` says it is a secret (client_secret, access_token)."""
@@ -60,8 +70,7 @@ class Masker:
         self.add(base64.b64encode(f"{user}:{password}".encode()).decode("ascii"))
 
     def mask(self, text: str) -> str:
-        # Longest first, so a secret that contains another is masked whole.
-        for secret in sorted(self._secrets, key=len, reverse=True):
+        for secret in self._ordered:  # a tuple replaced whole on change: safe to iterate
             if secret in text:
                 text = text.replace(secret, MASK)
         return text

@@ -6,7 +6,6 @@ each file starts from the environment alone (FORMAT.md "Scope").
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from .targets import Target, expand_targets
 if TYPE_CHECKING:
     import httpx
 
+    from .connect import Connection
     from .env import Environment
     from .nodes import HttpFile
     from .scope import Scope
@@ -135,7 +135,7 @@ class RunSession:
         for name, value in {**self.environment.values, **options.variables}.items():
             self.masker.add_variable(name, value)
         self._transport = transport
-        self._client: httpx.Client | None = None
+        self._connection: Connection | None = None
 
     def __enter__(self) -> RunSession:
         return self
@@ -144,22 +144,21 @@ class RunSession:
         self.close()
 
     @property
-    def client(self) -> httpx.Client:
-        # Built on first use: --dry-run and files that fail to parse never pay for it.
-        if self._client is None:
-            from .executor import build_client
+    def connection(self) -> Connection:
+        # Built on first use: --dry-run and files that fail to parse never start a client or
+        # the sandbox.
+        if self._connection is None:
+            from .connect import open_connection
 
-            self._client = build_client(
-                insecure=self.options.insecure,
-                timeout=self.options.timeout,
-                transport=self._transport,
+            self._connection = open_connection(
+                self.options, self.environment, self.masker, self.listener.notice, self._transport
             )
-        return self._client
+        return self._connection
 
     def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
     def open_file(self, path: str) -> FileRun:
         """Parse ``path`` and give it a fresh scope (raises ParseError)."""
@@ -245,6 +244,7 @@ class FileRun:
         try:
             retry_directive = block.directive("retry")
             retry = parse_retry(retry_directive) if retry_directive is not None else None
+            auth = None if self.session.options.dry_run else self._authorise(block, defaults)
             request = resolve_block(
                 block,
                 self.scope,
@@ -276,7 +276,7 @@ class FileRun:
         while True:
             attempts += 1
             try:
-                exchange = send_request(self.session.client, request)
+                exchange = send_request(self.session.connection.client, request, auth=auth)
             except HttprunError as error:
                 return RequestResult(
                     path,
@@ -318,9 +318,29 @@ class FileRun:
             attempts=attempts,
         )
 
+    def _authorise(self, block: Block, defaults: tuple[Directive, ...]) -> httpx.Auth | None:
+        """The bearer for this block's ``@auth`` profile (its own, else the file default).
 
-def stdin_is_interactive() -> bool:
-    try:
-        return sys.stdin is not None and sys.stdin.isatty()
-    except ValueError:  # closed stdin
-        return False
+        Gets a valid token first (stored, refreshed, or logged in), so ``<<auth.*>>`` works in
+        the request itself.
+        """
+        directive = block.directive("auth") or _last_directive(defaults, "auth")
+        if directive is None or directive.value.strip().lower() == "none":
+            return None
+        from .auth.profiles import profile_from_variables
+
+        profile = profile_from_variables(
+            directive.value.strip().lower(), self.scope.get, directive.span
+        )
+        connection = self.session.connection
+        token = connection.tokens.token_for(profile)
+        self.scope.assign("auth", token.as_variables())
+        return connection.bearer_for(profile)
+
+
+def _last_directive(directives: Sequence[Directive], key: str) -> Directive | None:
+    found = None
+    for directive in directives:
+        if directive.key == key:
+            found = directive
+    return found

@@ -1,0 +1,199 @@
+"""``httprun auth login|refresh|status|logout``: the typer sub-app (``app.add_typer(auth_app)``).
+
+Each command loads the env files and ``--var`` pins as a run does, builds the profile, and calls
+the matching function of ``commands``. The login URL and prompts go to stderr, results to
+stdout. The bundled sandbox (``HTTPRUN_SANDBOX`` in an env file) is refused: runs log in to it by
+themselves, and its throw-away tokens do not belong in the per-user store.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from ..errors import HttprunError, UsageError
+
+if TYPE_CHECKING:
+    from .manager import TokenManager
+    from .profiles import Profile
+
+auth_app = typer.Typer(
+    name="auth",
+    help="Log in to cafe24 (or any OAuth2 provider) and manage the stored tokens.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+EnvOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--env", "-e", help="A dotenv file (repeatable; later files win).", show_default=False
+    ),
+]
+VarOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--var", help="NAME=VALUE, pinned over the env files (repeatable).", show_default=False
+    ),
+]
+ProfileOpt = Annotated[
+    str, typer.Option("--profile", "-p", help="The auth profile: cafe24 or oauth2.")
+]
+TracebackOpt = Annotated[
+    bool, typer.Option("--traceback", help="Show Python's traceback for internal errors (bugs).")
+]
+
+
+@auth_app.command("login")
+def login_command(
+    env: EnvOpt = None,
+    var: VarOpt = None,
+    profile: ProfileOpt = "cafe24",
+    no_browser: Annotated[
+        bool, typer.Option("--no-browser", help="Print the login URL; do not open a browser.")
+    ] = False,
+    timeout: Annotated[
+        float, typer.Option("--timeout", help="Seconds to wait for the login.", min=1)
+    ] = 300.0,
+    traceback: TracebackOpt = False,
+) -> None:
+    """Log in with the browser (authorization code) and store the token."""
+    from . import commands
+
+    _run(env, var, profile, commands.login, open_browser=not no_browser, login_timeout=timeout)
+
+
+@auth_app.command("refresh")
+def refresh_command(
+    env: EnvOpt = None,
+    var: VarOpt = None,
+    profile: ProfileOpt = "cafe24",
+    traceback: TracebackOpt = False,
+) -> None:
+    """Refresh the stored token now (cafe24 hands out a new refresh token too)."""
+    from . import commands
+
+    # Never a browser here: a refresh that cannot be done says so and points at `auth login`.
+    _run(env, var, profile, commands.refresh, interactive=False)
+
+
+@auth_app.command("status")
+def status_command(
+    env: EnvOpt = None,
+    var: VarOpt = None,
+    profile: ProfileOpt = "cafe24",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the facts as JSON.")] = False,
+    traceback: TracebackOpt = False,
+) -> None:
+    """Show the stored token's mall, scopes and expiry times (never the token)."""
+    from . import commands
+
+    def show(profile: Profile, manager: TokenManager) -> str:
+        facts = commands.status(profile, manager)
+        if as_json:
+            return json.dumps(facts, indent=2)
+        return "\n".join(commands.describe_status(facts))
+
+    _run(env, var, profile, show, interactive=False)
+
+
+@auth_app.command("logout")
+def logout_command(
+    env: EnvOpt = None,
+    var: VarOpt = None,
+    profile: ProfileOpt = "cafe24",
+    traceback: TracebackOpt = False,
+) -> None:
+    """Revoke the stored token at the provider and delete it."""
+    from . import commands
+
+    _run(env, var, profile, commands.logout, interactive=False)
+
+
+def _run(
+    env_files: list[str] | None,
+    pins: list[str] | None,
+    profile_name: str,
+    action: Callable[[Profile, TokenManager], str],
+    *,
+    interactive: bool | None = None,
+    open_browser: bool = True,
+    login_timeout: float = 300.0,
+) -> None:
+    import httpx
+
+    from ..cli import _parse_vars
+    from ..env import load_env_files
+    from ..errors import render_error
+    from ..masking import Masker
+    from .manager import TokenManager
+    from .profiles import profile_from_variables
+    from .store import TokenStore
+
+    masker = Masker()
+    try:
+        environment = load_env_files(env_files or [])
+        if environment.settings.get("HTTPRUN_SANDBOX", "").strip():
+            raise UsageError(
+                "these env files run against the bundled sandbox (HTTPRUN_SANDBOX): runs log in "
+                "there by themselves, so there is no token to manage",
+                hint="`httprun auth` manages tokens for a real mall, e.g. --env envs/dev.env",
+            )
+        variables: dict[str, Any] = {**environment.values, **_parse_vars(pins)}
+        for name, value in variables.items():
+            masker.add_variable(name, value)
+        profile = profile_from_variables(profile_name, variables.get, None)
+        store = TokenStore.from_settings(environment.settings)
+        stdin_is_terminal = sys.stdin is not None and sys.stdin.isatty()
+        with httpx.Client(timeout=30.0) as client:
+            manager = TokenManager(
+                store=store,
+                client=client,
+                interactive=stdin_is_terminal if interactive is None else interactive,
+                open_browser=open_browser,
+                notify=lambda url: _announce(profile, url),
+                prompt=_prompt if stdin_is_terminal else None,
+                masker=masker,
+                login_timeout=login_timeout,
+                login_command=_login_command(env_files or [], profile_name),
+            )
+            output = action(profile, manager)
+    except HttprunError as error:
+        from ..reporters.console import wants_colour
+
+        # Masked with what was learnt (client_secret, tokens), should a provider echo one.
+        rendered = render_error(error, mask=masker.mask, color=wants_colour(sys.stderr))
+        typer.echo(rendered, err=True)
+        raise typer.Exit(error.exit_code) from None
+    typer.echo(masker.mask(output))
+
+
+def _announce(profile: Profile, url: str) -> None:
+    from .listener import loopback_target
+
+    typer.echo(f"Open this URL to log in to {profile.label}:\n  {url}", err=True)
+    redirect = profile.redirect_uri or ""
+    if redirect.startswith("https://") and loopback_target(redirect) is not None:
+        typer.echo(
+            f"The browser will warn about the certificate of {redirect}: httprun made it just "
+            "now for this login. Accept the warning to let the login finish.",
+            err=True,
+        )
+
+
+def _prompt(question: str) -> str:
+    answer: str = typer.prompt(question, err=True)
+    return answer
+
+
+def _login_command(env_files: list[str], profile_name: str) -> str:
+    parts = ["httprun auth login", *(f"--env {path}" for path in env_files)]
+    if profile_name != "cafe24":
+        parts.append(f"--profile {profile_name}")
+    return " ".join(parts) if env_files else "httprun auth login --env ENVFILE"

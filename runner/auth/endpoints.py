@@ -1,0 +1,155 @@
+"""The provider's token and revoke endpoints: exchange a code, refresh, revoke.
+
+Client credentials go as HTTP Basic (cafe24's documented default; RFC 6749 §2.3.1), or as form
+fields when the profile says ``client_auth=body``. Failures become :class:`AuthError` with the
+provider's own words (cafe24's flat ``{"error", "error_description"}``, or the nested
+``{"error": {"message"}}`` of its API) and never a secret: the description is scrubbed of the
+client secret, tokens and code before it is quoted.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from ..errors import AuthError
+from ..masking import Masker
+from .profiles import Profile
+from .tokens import Token, TokenFormatError, parse_token_response
+
+_MAX_QUOTED = 300  # characters of a non-JSON error body worth showing
+
+
+class TokenRefused(AuthError):
+    """The provider answered with an OAuth error (``invalid_grant``, ``invalid_client``, ...)."""
+
+    def __init__(self, message: str, error_code: str, detail: str, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.error_code = error_code
+        self.detail = detail  # the provider's words, scrubbed: "invalid_grant: ..."
+
+
+def exchange_code(client: httpx.Client, profile: Profile, code: str, *, now: datetime) -> Token:
+    """``grant_type=authorization_code``: trade the redirect's code for a token pair."""
+    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": profile.redirect_uri}
+    response = _post(client, profile, profile.token_url, form, "the authorization code", [code])
+    return _read_token(profile, response, now=now, previous=None)
+
+
+def refresh_access_token(
+    client: httpx.Client, profile: Profile, token: Token, *, now: datetime
+) -> Token:
+    """``grant_type=refresh_token``. The answer's new refresh token replaces the old one
+    (cafe24 rotates: the old one is dead from now on)."""
+    assert token.refresh_token, "refresh needs a refresh token"
+    form = {"grant_type": "refresh_token", "refresh_token": token.refresh_token}
+    response = _post(
+        client, profile, profile.token_url, form, "the refresh token", [token.refresh_token]
+    )
+    return _read_token(profile, response, now=now, previous=token)
+
+
+def revoke_token(client: httpx.Client, profile: Profile, value: str, hint: str) -> None:
+    """Revoke one token at the provider. cafe24 names the kind ``token_hint`` (not RFC 7009's
+    ``token_type_hint``); both are sent so either kind of provider understands."""
+    if profile.revoke_url is None:
+        raise AuthError(f"{profile.label} has no revoke endpoint", profile.span)
+    form = {"token": value, "token_hint": hint, "token_type_hint": hint}
+    _post(client, profile, profile.revoke_url, form, "the revocation", [value])
+
+
+def _post(
+    client: httpx.Client,
+    profile: Profile,
+    url: str,
+    form: Mapping[str, str | None],
+    what: str,
+    extra_secrets: Iterable[str],
+) -> httpx.Response:
+    data = {key: value for key, value in form.items() if value is not None}
+    headers = {"Accept": "application/json"}
+    if profile.client_auth == "basic":
+        pair = f"{profile.client_id}:{profile.client_secret}".encode()
+        headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
+    else:
+        data["client_id"] = profile.client_id
+        data["client_secret"] = profile.client_secret
+    scrub = Masker({profile.client_secret, *extra_secrets})
+    try:
+        # A bare httpx.Auth adds nothing: the client's own default auth must never reach here.
+        response = client.post(url, data=data, headers=headers, auth=httpx.Auth())
+    except httpx.HTTPError as error:
+        raise AuthError(
+            f"could not reach {profile.label}'s endpoint {url}: "
+            f"{scrub.mask(str(error)) or type(error).__name__}",
+            profile.span,
+            hint="check the network and the endpoint URL, then try again",
+        ) from None
+    if response.is_success:
+        return response
+    raise _refusal(profile, response, what, scrub)
+
+
+def _refusal(profile: Profile, response: httpx.Response, what: str, scrub: Masker) -> AuthError:
+    code, description = _oauth_error(response)
+    detail = scrub.mask(f"{code}: {description}" if description else code)
+    hints = {
+        "invalid_grant": "the grant is expired, used or revoked: log in again "
+        "(httprun auth login --env FILE)",
+        "invalid_client": "check client_id and client_secret (cafe24 Developers > your app)",
+        "unauthorized_client": "check client_id and client_secret (cafe24 Developers > your app)",
+        "invalid_scope": "ask only for scopes the app has been granted",
+    }
+    return TokenRefused(
+        f"{profile.label} refused {what} (HTTP {response.status_code}): {detail}",
+        code,
+        detail,
+        span=profile.span,
+        hint=hints.get(code, ""),
+    )
+
+
+def _oauth_error(response: httpx.Response) -> tuple[str, str]:
+    """(error code, description) from the flat OAuth shape or cafe24's nested API shape."""
+    try:
+        body = response.json()
+    except ValueError:
+        text = " ".join(response.text.split())[:_MAX_QUOTED]
+        return f"http_{response.status_code}", text
+    if isinstance(body, dict):
+        error = body.get("error")
+        if isinstance(error, dict):
+            message = error.get("message")
+            return str(error.get("code", response.status_code)), str(message or "")
+        if isinstance(error, str):
+            description = body.get("error_description") or body.get("message") or ""
+            return error, str(description)
+    return f"http_{response.status_code}", ""
+
+
+def _read_token(
+    profile: Profile, response: httpx.Response, *, now: datetime, previous: Token | None
+) -> Token:
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    try:
+        return parse_token_response(
+            data,
+            now=now,
+            naive_zone=profile.naive_zone,
+            requested_scopes=profile.requested_scopes,
+            previous=previous,
+        )
+    except TokenFormatError as error:
+        raise AuthError(
+            f"{profile.label}'s token endpoint answered with something that is not a token: "
+            f"{error}",
+            profile.span,
+            hint="check token_url: it should be the provider's OAuth2 token endpoint",
+        ) from None

@@ -1,0 +1,128 @@
+"""`httprun auth login|refresh|status|logout` against a real provider on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import webbrowser
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from test_auth_support import (
+    RotatingProvider,
+    free_port,
+    serve_rotating_provider,
+    write_browser,
+)
+from typer.testing import CliRunner
+
+from runner.auth.cli import auth_app
+from runner.auth.profiles import profile_from_variables
+from runner.auth.store import TokenStore
+
+
+@pytest.fixture
+def provider() -> Iterator[tuple[str, RotatingProvider]]:
+    with serve_rotating_provider() as served:
+        yield served
+
+
+def write_env(tmp_path: Path, base: str, **extra: str) -> tuple[Path, dict[str, str]]:
+    values = {
+        "auth_url": "https://login.example.com/authorize",
+        "token_url": f"{base}/token",
+        "client_id": "cli-client",
+        "client_secret": "cli-secret-value",
+        "redirect_uri": f"http://127.0.0.1:{free_port()}/callback",
+        "HTTPRUN_TOKEN_STORE": str(tmp_path / "store" / "tokens.json"),
+        **extra,
+    }
+    path = tmp_path / "dev.env"
+    path.write_text("".join(f"{key}={value}\n" for key, value in values.items()))
+    return path, values
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(auth_app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_login_status_refresh_logout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, provider: tuple[str, RotatingProvider]
+) -> None:
+    base, state = provider
+    env, values = write_env(tmp_path, base, revoke_url=f"{base}/revoke")
+    state.codes.add("cli-code-1234")
+    script, _ = write_browser(tmp_path, code="cli-code-1234")
+    monkeypatch.setenv("BROWSER", str(script))
+    monkeypatch.setattr(webbrowser, "_tryorder", None)
+    monkeypatch.setattr(webbrowser, "_browsers", {})
+    env_args = ("--env", str(env), "--profile", "oauth2")
+
+    code, out, err = invoke("login", *env_args)
+    assert code == 0, err
+    assert out.startswith("logged in to oauth2 (127.0.0.1): scopes read write; access token until")
+    assert "Open this URL to log in to oauth2 (127.0.0.1):" in err
+    assert "https://login.example.com/authorize?response_type=code&client_id=cli-client" in err
+    profile = profile_from_variables("oauth2", values.get, None)
+    stored = TokenStore(values["HTTPRUN_TOKEN_STORE"]).get(profile)
+    assert stored is not None and stored.access_token in state.access_tokens
+
+    code, out, err = invoke("status", *env_args)
+    assert code == 0, err
+    assert "access token:  valid, expires 20" in out
+    assert "scopes: read write" in out
+    code, out, _ = invoke("status", *env_args, "--json")
+    facts = json.loads(out)
+    assert facts["stored"] is True and facts["scopes"] == ["read", "write"]
+    assert stored.access_token not in out and str(stored.refresh_token) not in out
+
+    code, out, err = invoke("refresh", *env_args)
+    assert code == 0, err
+    assert out.startswith("refreshed the token for oauth2 (127.0.0.1)")
+    assert state.refreshes == 1
+
+    code, out, err = invoke("logout", *env_args)
+    assert code == 0, err
+    assert out.strip() == "logged out of oauth2 (127.0.0.1): token revoked and deleted"
+    assert len(state.revoked) == 2
+    code, out, _ = invoke("status", *env_args)
+    assert "no token stored" in out
+
+
+def test_refresh_with_nothing_stored_says_how_to_log_in(
+    tmp_path: Path, provider: tuple[str, RotatingProvider]
+) -> None:
+    env, _ = write_env(tmp_path, provider[0])
+    code, out, err = invoke("refresh", "--env", str(env), "-p", "oauth2")
+    assert code == 4
+    assert f"run `httprun auth login --env {env} --profile oauth2`" in err
+    assert out == ""
+
+
+def test_missing_variables_are_reported(tmp_path: Path) -> None:
+    env = tmp_path / "dev.env"
+    env.write_text("mallid=demo\nclient_secret=do-not-show-me\n")
+    code, _, err = invoke("status", "--env", str(env))
+    assert code == 4
+    assert "error: the cafe24 auth profile needs the variable client_id" in err
+    assert "do-not-show-me" not in err
+
+
+def test_sandbox_env_files_are_refused(tmp_path: Path) -> None:
+    env = tmp_path / "sandbox.env"
+    env.write_text("HTTPRUN_SANDBOX=cafe24\nmallid=demo\n")
+    code, _, err = invoke("login", "--env", str(env))
+    assert code == 2
+    assert "bundled sandbox" in err
+
+
+def test_var_pins_win_over_env_files(
+    tmp_path: Path, provider: tuple[str, RotatingProvider]
+) -> None:
+    env, _ = write_env(tmp_path, provider[0])
+    code, out, err = invoke(
+        "status", "--env", str(env), "-p", "oauth2", "--var", "client_id=pinned-client"
+    )
+    assert code == 0, err
+    assert out.startswith("oauth2 (127.0.0.1): client pinned-client")
