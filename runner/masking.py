@@ -17,6 +17,7 @@ SECRET_NAME_PARTS = ("secret", "token", "password", "passwd", "key")
 SENSITIVE_HEADERS = frozenset(
     {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"}
 )
+_AUTH_SCHEMES = frozenset({"bearer", "basic", "token", "digest"})
 # Shorter values would mask ordinary text ("1", "ab") everywhere; no real secret is this short.
 _MIN_SECRET_LENGTH = 4
 
@@ -69,6 +70,18 @@ class Masker:
         self.add(password)
         self.add(base64.b64encode(f"{user}:{password}".encode()).decode("ascii"))
 
+    def add_header(self, name: str, value: str) -> None:
+        """Learn the credential a sensitive header carries, so an echo of it is masked too."""
+        if name.lower() not in SENSITIVE_HEADERS:
+            return
+        self.add(value)
+        scheme, _, rest = value.partition(" ")
+        if rest and scheme.lower() in _AUTH_SCHEMES:
+            self.add(rest.strip())
+        if name.lower() in ("cookie", "set-cookie"):
+            for pair in value.split(";"):
+                self.add(pair.partition("=")[2].strip())
+
     def mask(self, text: str) -> str:
         for secret in self._ordered:  # a tuple replaced whole on change: safe to iterate
             if secret in text:
@@ -78,7 +91,7 @@ class Masker:
     def mask_header(self, name: str, value: str) -> str:
         if name.lower() in SENSITIVE_HEADERS:
             scheme, _, rest = value.partition(" ")
-            if rest and scheme.lower() in {"bearer", "basic", "token", "digest"}:
+            if rest and scheme.lower() in _AUTH_SCHEMES:
                 return f"{scheme} {MASK}"
             return MASK
         return self.mask(value)

@@ -7,7 +7,7 @@ each file starts from the environment alone (FORMAT.md "Scope").
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -88,9 +88,10 @@ def run_files(
     expanded = [t for spec in targets for t in _as_targets(spec)]
     try:
         session = RunSession(options, listener=listener, transport=transport, masker=masker)
-    except HttprunError as error:
-        first = expanded[0].path if expanded else "<env>"
-        return RunResult((FileResult(first, error=error),), started, time.time() - started, masker)
+    except HttprunError as error:  # the env files: nothing can run
+        broken = FileResult(error.span.path if error.span else "<env>", error=error)
+        listener.file_finished(broken)
+        return RunResult((broken,), started, time.time() - started, masker)
     files: list[FileResult] = []
     interrupted = False
     with session:
@@ -261,6 +262,7 @@ class FileRun:
                 request_node.url.source,
                 error=error,
             )
+        self._learn_credentials(request.headers)
         if self.session.options.dry_run:
             return RequestResult(
                 path,
@@ -277,6 +279,8 @@ class FileRun:
             attempts += 1
             try:
                 exchange = send_request(self.session.connection.client, request, auth=auth)
+                self._learn_credentials(exchange.sent_headers)
+                self._learn_credentials(exchange.response["headers"].items())
             except HttprunError as error:
                 return RequestResult(
                     path,
@@ -317,6 +321,12 @@ class FileRun:
             exchange=exchange,
             attempts=attempts,
         )
+
+    def _learn_credentials(self, headers: Iterable[tuple[str, str]]) -> None:
+        # An Authorization or Cookie value can come back in a response body (echo servers,
+        # error messages): once learnt, the masker hides it wherever it appears.
+        for name, value in headers:
+            self.session.masker.add_header(name, value)
 
     def _authorise(self, block: Block, defaults: tuple[Directive, ...]) -> httpx.Auth | None:
         """The bearer for this block's ``@auth`` profile (its own, else the file default).

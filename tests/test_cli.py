@@ -1,0 +1,213 @@
+"""The command line in-process: exit codes, options, output modes and masking."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from runner.launch import main
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exited:
+        main(args)
+    captured = capsys.readouterr()
+    code = exited.value.code
+    return (code if isinstance(code, int) else 0), captured.out, captured.err
+
+
+@pytest.fixture(autouse=True)
+def _no_colour(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text)
+    return path
+
+
+def test_version_is_answered_without_loading_the_heavy_modules() -> None:
+    code = (
+        "import sys; from runner.launch import main\n"
+        "try:\n    main(['--version'])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('httpx', 'lark', 'jmespath', 'rich', 'typer') if m in sys.modules]\n"
+        "print(heavy)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.splitlines() == ["httprun 0.1.0", "[]"]
+
+
+def test_python_dash_m_runner_works(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "runner", "--version"], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.startswith("httprun ")
+
+
+def test_a_missing_file_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(["nowhere.http"], capsys)
+    assert code == 2
+    assert "no such file or directory: 'nowhere.http'" in err
+
+
+def test_an_unknown_option_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(["--no-such-option", "x.http"], capsys)
+    assert code == 2
+    assert "No such option" in err
+
+
+def test_a_bad_var_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "a.http", "GET http://127.0.0.1:9/\n")
+    code, _, err = run_cli([str(path), "--var", "novalue"], capsys)
+    assert code == 2
+    assert "--var takes NAME=VALUE, got 'novalue'" in err
+
+
+def test_a_malformed_env_file_is_exit_3(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "a.http", "GET http://127.0.0.1:9/\n")
+    env = write(tmp_path, "bad.env", "mallid=demo\nthis line is not dotenv\n")
+    code, out, _ = run_cli([str(path), "--env", str(env)], capsys)
+    assert code == 3
+    assert f"{env}:2:1" in out
+
+
+def test_directories_run_their_http_files_in_order(
+    tmp_path: Path, local_server: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(tmp_path, "b.http", "GET <<base>>/status/200\n")
+    write(tmp_path, "a.http", "GET <<base>>/json\n")
+    (tmp_path / "notes.txt").write_text("not a request file")
+    code, out, _ = run_cli([str(tmp_path), "--var", f"base={local_server}"], capsys)
+    assert code == 0
+    assert out.index("a.http") < out.index("b.http")
+    assert out.rstrip().endswith("2 passed, 0 failed")
+
+
+def test_name_runs_one_request_and_its_dependencies(
+    tmp_path: Path, local_server: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(
+        tmp_path,
+        "chain.http",
+        "### one\n# @name listing\nGET <<base>>/json\n\n"
+        "### two\nGET <<base>>/status/500\n\n"
+        "### three\n# @name echo\nGET <<base>>/echo?n=<<listing.body.count>>\n",
+    )
+    code, out, _ = run_cli([str(path), "--name", "echo", "--var", f"base={local_server}"], capsys)
+    assert code == 0
+    assert "/json" in out and "/echo?n=1" in out and "/status/500" not in out
+
+
+def test_an_unknown_name_lists_the_names(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, "a.http", "# @name real\nGET http://127.0.0.1:9/\n")
+    code, out, _ = run_cli([str(path), "--name", "fake"], capsys)
+    assert code == 2
+    assert "no request named 'fake'" in out and "names in this file: real" in out
+
+
+def test_quiet_shows_failures_and_the_closing_line(
+    tmp_path: Path, local_server: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, "a.http", "GET <<base>>/json\n\n###\nGET <<base>>/status/404\n")
+    code, out, _ = run_cli([str(path), "-q", "--var", f"base={local_server}"], capsys)
+    assert code == 1
+    assert "/json" not in out
+    assert "FAIL  GET" in out and "/status/404" in out
+    assert out.rstrip().endswith("1 passed, 1 failed")
+
+
+def test_fail_fast_stops_at_the_first_failure(
+    tmp_path: Path, local_server: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, "a.http", "GET <<base>>/status/500\n\n###\nGET <<base>>/json\n")
+    code, out, _ = run_cli([str(path), "-x", "--var", f"base={local_server}"], capsys)
+    assert code == 1
+    assert "/json" not in out
+
+
+def test_verbose_masks_secrets_everywhere(
+    tmp_path: Path, local_server: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    env = write(tmp_path, "a.env", "api_key=k3y-abcdef-123456\nuser_password=hunter2-long\n")
+    path = write(
+        tmp_path,
+        "a.http",
+        "POST <<base>>/echo?key=<<api_key>>\n"
+        "Authorization: Basic me:<<user_password>>\n"
+        "Cookie: session=abcdefgh12345678\n"
+        "X-Trace: <<api_key>>\n"
+        "\n"
+        '{"password": "<<user_password>>"}\n',
+    )
+    code, out, err = run_cli(
+        [str(path), "-v", "--env", str(env), "--var", f"base={local_server}"], capsys
+    )
+    assert code == 0
+    everything = out + err
+    for secret in ("k3y-abcdef-123456", "hunter2-long", "abcdefgh12345678"):
+        assert secret not in everything
+    assert "> Authorization: Basic ****" in out
+    assert "> X-Trace: ****" in out
+    assert "key=****" in out
+
+
+def test_timeout_option_reports_the_request_line(
+    tmp_path: Path, local_server: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, "a.http", "\nGET <<base>>/slow?ms=2000\n")
+    code, out, _ = run_cli([str(path), "--timeout", "0.2", "--var", f"base={local_server}"], capsys)
+    assert code == 4
+    assert "timed out after 0.2 s" in out
+    assert f"{path}:2:1" in out
+
+
+def test_no_redirect_directive(
+    tmp_path: Path, local_server: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(
+        tmp_path,
+        "a.http",
+        "# @no-redirect\nGET <<base>>/redirect?to=/json\n\n?? status == 302\n\n"
+        "###\nGET <<base>>/redirect?to=/json\n\n?? status == 200\n?? body.count == 1\n",
+    )
+    code, out, _ = run_cli([str(path), "--var", f"base={local_server}"], capsys)
+    assert code == 0, out
+
+
+def test_retry_polls_until_the_checks_pass(
+    tmp_path: Path, local_server: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # /status/503 never turns 200: the request is sent 1 + 2 times and then fails.
+    path = write(
+        tmp_path, "a.http", "# @retry 2 10ms\nGET <<base>>/status/503\n\n?? status == 200\n"
+    )
+    code, out, _ = run_cli([str(path), "--var", f"base={local_server}"], capsys)
+    assert code == 1
+    assert "after 3 attempts" in out
+
+
+def test_internal_errors_never_show_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(tmp_path, "a.http", "GET http://127.0.0.1:9/\n")
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("runner.run.run_files", broken)
+    code, _, err = run_cli([str(path)], capsys)
+    assert code == 70
+    assert "internal error: RuntimeError: boom" in err
+    assert "Traceback" not in err
+    with pytest.raises(RuntimeError):
+        main([str(path), "--traceback"])
