@@ -37,6 +37,12 @@ def select_blocks(http_file: HttpFile, *, line: int | None, names: Sequence[str]
     return _with_dependencies(http_file, wanted)
 
 
+def dependencies_of(http_file: HttpFile, index: int) -> set[int]:
+    """Indices of the earlier requests that request ``index`` depends on, transitively, through
+    the ``@name`` and ``>>`` captures it reads (itself excluded)."""
+    return _with_dependencies(http_file, {index}) - {index}
+
+
 def _block_at_line(http_file: HttpFile, line: int) -> int:
     """The request block that contains ``line``: the last block starting at or before it."""
     chosen: int | None = None
