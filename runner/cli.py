@@ -7,12 +7,20 @@ the error and picks the exit code; Python tracebacks appear only with ``--traceb
 
 from __future__ import annotations
 
+import contextlib
 import sys
-from typing import Annotated, NoReturn
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from .errors import HttprunError, UsageError, render_error
+
+if TYPE_CHECKING:
+    from .results import RunResult
+    from .run import RunOptions
+    from .targets import Target
 
 app = typer.Typer(
     name="httprun",
@@ -111,12 +119,29 @@ def run_command(
     no_browser: Annotated[
         bool, typer.Option("--no-browser", help="Print the login URL instead of opening a browser.")
     ] = False,
+    jobs: Annotated[
+        int,
+        typer.Option(
+            "--jobs", "-j", help="Files run at once (requests in a file stay in order).", min=1
+        ),
+    ] = 1,
+    junit: Annotated[
+        Path | None, typer.Option("--junit", help="Write a JUnit XML report.", show_default=False)
+    ] = None,
+    json_report: Annotated[
+        Path | None, typer.Option("--json", help="Write the whole run as JSON.", show_default=False)
+    ] = None,
+    html: Annotated[
+        Path | None,
+        typer.Option("--html", help="Write a self-contained HTML report.", show_default=False),
+    ] = None,
+    watch: Annotated[
+        bool, typer.Option("--watch", help="Run again whenever a request or env file changes.")
+    ] = False,
     traceback: TracebackOpt = False,
 ) -> None:
     """Run request files and check their responses."""
-    from .masking import Masker
-    from .reporters.console import ConsoleReporter
-    from .run import RunOptions, run_files
+    from .run import RunOptions
 
     if verbose and quiet:
         _fail(UsageError("--verbose and --quiet cannot be used together"))
@@ -132,19 +157,104 @@ def run_command(
             allow_outside_files=allow_outside_files,
             max_retries=max_retries,
             open_browser=not no_browser,
+            jobs=jobs,
         )
-        from .targets import expand_targets
-
-        expanded = expand_targets(targets)
-        masker = Masker()
-        reporter = ConsoleReporter(
-            sys.stdout, sys.stderr, masker, verbosity=1 if verbose else -1 if quiet else 0
-        )
-        result = run_files(expanded, options, listener=reporter, masker=masker)
+        reports = Reports(junit=junit, json=json_report, html=html)
+        verbosity = 1 if verbose else -1 if quiet else 0
+        if watch:
+            _watch(targets, options, reports, verbosity)
+        code = _run_once(targets, options, reports, verbosity)
     except HttprunError as error:
         _fail(error)
+    raise typer.Exit(code)
+
+
+@dataclass(frozen=True, slots=True)
+class Reports:
+    junit: Path | None = None
+    json: Path | None = None
+    html: Path | None = None
+
+    def write(self, result: RunResult) -> None:
+        """Write every report asked for; they are written for failed and interrupted runs too."""
+        if self.junit is not None:
+            from .reporters.junit import write_junit
+
+            write_junit(result, self.junit)
+        if self.json is not None:
+            from .reporters.json_report import write_json
+
+            write_json(result, self.json)
+        if self.html is not None:
+            from .reporters.html import write_html
+
+            write_html(result, self.html)
+
+
+def _run_once(targets: list[str], options: RunOptions, reports: Reports, verbosity: int) -> int:
+    """One run: results streamed to the terminal, reports written, the exit code returned."""
+    from .masking import Masker
+    from .reporters.console import ConsoleReporter
+    from .run import run_files
+    from .targets import expand_targets
+
+    expanded = expand_targets(targets)
+    masker = Masker()
+    show_progress = verbosity <= 0 and sys.stdout.isatty()
+    reporter = ConsoleReporter(
+        sys.stdout,
+        sys.stderr,
+        masker,
+        verbosity=verbosity,
+        progress_total=_count_requests(expanded, options) if show_progress else None,
+    )
+    result = run_files(expanded, options, listener=reporter, masker=masker)
     reporter.finish(result)
-    raise typer.Exit(result.exit_code)
+    reports.write(result)
+    if result.interrupted:
+        raise KeyboardInterrupt
+    return result.exit_code
+
+
+def _count_requests(targets: list[Target], options: RunOptions) -> int:
+    """How many requests a run will send, for the progress bar (files that fail to parse: 0)."""
+    from .parser import parse_file
+    from .select import select_blocks
+
+    total = 0
+    for target in targets:
+        with contextlib.suppress(HttprunError):
+            http_file = parse_file(target.path)
+            total += len(select_blocks(http_file, line=target.line, names=options.names))
+    return total
+
+
+def _watch(targets: list[str], options: RunOptions, reports: Reports, verbosity: int) -> NoReturn:
+    """Run, then run again on every change, until Ctrl-C (which exits cleanly with 0)."""
+    import threading
+
+    from .reporters.console import wants_colour
+    from .watch import take_snapshot, wait_for_change, watched_paths
+
+    def paths() -> list[Path]:
+        return watched_paths(targets, options.env_files)
+
+    stop = threading.Event()
+    try:
+        while True:
+            snapshot = take_snapshot(paths())
+            try:
+                _run_once(targets, options, reports, verbosity)
+            except HttprunError as error:
+                typer.echo(render_error(error, color=_stderr_colour()), err=True)
+            typer.echo(f"watching {len(snapshot)} files for changes; Ctrl-C stops", err=True)
+            if wait_for_change(paths, snapshot, stop) is None:
+                break
+            if wants_colour(sys.stdout):
+                sys.stdout.write("\x1b[2J\x1b[H")  # clear the previous result
+    except KeyboardInterrupt:
+        pass
+    raise typer.Exit(0)
 
 
 @app.command("check")

@@ -6,6 +6,7 @@ each file starts from the environment alone (FORMAT.md "Scope").
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -42,6 +43,7 @@ class RunOptions:
     max_retries: int = 3
     open_browser: bool = True
     interactive: bool | None = None  # None: when stdin is a terminal
+    jobs: int = 1  # files run at once (--jobs); requests inside a file always run in order
 
 
 class RunListener(Protocol):
@@ -92,20 +94,90 @@ def run_files(
         broken = FileResult(error.span.path if error.span else "<env>", error=error)
         listener.file_finished(broken)
         return RunResult((broken,), started, time.time() - started, masker)
-    files: list[FileResult] = []
     interrupted = False
     with session:
         try:
-            for target in expanded:
-                listener.file_started(target.path)
-                result = session.run_target(target)
-                files.append(result)
-                listener.file_finished(result)
-                if options.fail_fast and not result.passed:
-                    break
+            if options.jobs > 1 and len(expanded) > 1:
+                files = _run_in_parallel(session, expanded, listener)
+            else:
+                files = _run_in_order(session, expanded, listener)
         except KeyboardInterrupt:
             interrupted = True
+            session.stopping.set()
+            files = session.finished_files()
     return RunResult(tuple(files), started, time.time() - started, masker, interrupted)
+
+
+def _run_in_order(
+    session: RunSession, targets: Sequence[Target], listener: RunListener
+) -> list[FileResult]:
+    for target in targets:
+        if session.stopping.is_set():
+            break
+        listener.file_started(target.path)
+        listener.file_finished(session.run_target(target))
+    return session.finished_files()
+
+
+def _run_in_parallel(
+    session: RunSession, targets: Sequence[Target], listener: RunListener
+) -> list[FileResult]:
+    """Files on ``--jobs`` threads, requests inside a file in order; output grouped per file.
+
+    The threads share the session's client (one pool and one rate limiter per host, since
+    cafe24's bucket is per mall) and its token manager (whose lock keeps refreshes single).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    grouped = GroupedListener(listener)
+    session.listener = grouped
+
+    def run_one(target: Target) -> None:
+        if session.stopping.is_set():
+            return
+        grouped.file_started(target.path)
+        grouped.file_finished(session.run_target(target))
+
+    with ThreadPoolExecutor(max_workers=session.options.jobs, thread_name_prefix="httprun") as pool:
+        try:
+            for future in [pool.submit(run_one, target) for target in targets]:
+                future.result()
+        except BaseException:
+            # Ctrl-C (or a bug): let running files stop after their current request.
+            session.stopping.set()
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+    order = {target.path: index for index, target in enumerate(targets)}
+    return sorted(session.finished_files(), key=lambda f: order.get(f.path, len(order)))
+
+
+class GroupedListener:
+    """Holds back what a file reports until the file is done, so parallel files never
+    interleave line by line; notices (rate limits, logins) pass straight through."""
+
+    def __init__(self, inner: RunListener) -> None:
+        self._inner = inner
+        self._lock = threading.Lock()
+        self._pending: dict[str, list[RequestResult]] = {}
+
+    def file_started(self, path: str) -> None:
+        with self._lock:
+            self._pending[path] = []
+
+    def request_finished(self, result: RequestResult) -> None:
+        with self._lock:
+            self._pending.setdefault(result.path, []).append(result)
+
+    def file_finished(self, result: FileResult) -> None:
+        with self._lock:
+            held = self._pending.pop(result.path, [])
+            self._inner.file_started(result.path)
+            for request in held:
+                self._inner.request_finished(request)
+            self._inner.file_finished(result)
+
+    def notice(self, message: str) -> None:
+        self._inner.notice(message)
 
 
 def _as_targets(spec: str | Target) -> list[Target]:
@@ -137,6 +209,10 @@ class RunSession:
             self.masker.add_variable(name, value)
         self._transport = transport
         self._connection: Connection | None = None
+        self._connection_lock = threading.Lock()
+        self._finished: list[FileResult] = []
+        # Set on Ctrl-C and --fail-fast: files stop before their next request.
+        self.stopping = threading.Event()
 
     def __enter__(self) -> RunSession:
         return self
@@ -148,13 +224,18 @@ class RunSession:
     def connection(self) -> Connection:
         # Built on first use: --dry-run and files that fail to parse never start a client or
         # the sandbox.
-        if self._connection is None:
-            from .connect import open_connection
+        with self._connection_lock:  # parallel files may all ask at once
+            if self._connection is None:
+                from .connect import open_connection
 
-            self._connection = open_connection(
-                self.options, self.environment, self.masker, self.listener.notice, self._transport
-            )
-        return self._connection
+                self._connection = open_connection(
+                    self.options,
+                    self.environment,
+                    self.masker,
+                    self.listener.notice,
+                    self._transport,
+                )
+            return self._connection
 
     def close(self) -> None:
         if self._connection is not None:
@@ -175,15 +256,29 @@ class RunSession:
             file_run = self.open_file(target.path)
             selected = select_blocks(file_run.http_file, line=target.line, names=self.options.names)
         except HttprunError as error:
-            return FileResult(target.path, error=error)
+            return self._finish(FileResult(target.path, error=error))
         results: list[RequestResult] = []
         for index in sorted(selected):
+            if self.stopping.is_set():
+                break
             result = file_run.run_block(index)
             results.append(result)
             self.listener.request_finished(result)
             if self.options.fail_fast and result.outcome in (Outcome.FAILED, Outcome.ERROR):
-                break
-        return FileResult(target.path, tuple(results))
+                self.stopping.set()
+        return self._finish(FileResult(target.path, tuple(results)))
+
+    def _finish(self, result: FileResult) -> FileResult:
+        with self._connection_lock:
+            self._finished.append(result)
+        if self.options.fail_fast and not result.passed:
+            self.stopping.set()
+        return result
+
+    def finished_files(self) -> list[FileResult]:
+        """The files finished so far, in the order they finished."""
+        with self._connection_lock:
+            return list(self._finished)
 
 
 class FileRun:

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import json
 import os
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from ..errors import HttprunError, render_error
 from ..masking import Masker
 from ..results import FileResult, Outcome, RequestResult, ResolvedRequest, RunResult
+
+if TYPE_CHECKING:
+    from .progress import ProgressBar
 
 _MARKS = {
     Outcome.PASSED: ("PASS ", "32"),
@@ -29,6 +32,10 @@ def wants_colour(stream: TextIO) -> bool:
         return False
     if os.environ.get("FORCE_COLOR"):
         return True
+    return _is_terminal(stream)
+
+
+def _is_terminal(stream: TextIO) -> bool:
     isatty = getattr(stream, "isatty", None)
     return bool(isatty and isatty())
 
@@ -44,12 +51,18 @@ class ConsoleReporter:
         *,
         verbosity: int = 0,  # -1 quiet, 0 normal, 1 verbose
         colour: bool | None = None,
+        progress_total: int | None = None,  # show a progress bar (on a terminal only)
     ) -> None:
         self.out = out
         self.err = err
         self.masker = masker
         self.verbosity = verbosity
         self.colour = wants_colour(out) if colour is None else colour
+        self._progress: ProgressBar | None = None
+        if progress_total and _is_terminal(out):
+            from .progress import ProgressBar
+
+            self._progress = ProgressBar(out, progress_total)
 
     # -- RunListener -------------------------------------------------------------------------
     def file_started(self, path: str) -> None:
@@ -57,6 +70,8 @@ class ConsoleReporter:
             self._write(self._paint(path, "1"))
 
     def request_finished(self, result: RequestResult) -> None:
+        if self._progress is not None:
+            self._progress.advance(result.outcome in (Outcome.FAILED, Outcome.ERROR))
         quiet_ok = self.verbosity < 0 and result.outcome in (Outcome.PASSED, Outcome.SKIPPED)
         if quiet_ok:
             return
@@ -78,6 +93,9 @@ class ConsoleReporter:
 
     # -- the end -----------------------------------------------------------------------------
     def finish(self, run: RunResult) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = None
         self._write(self._paint(closing_line(run), "1"))
 
     # -- pieces ------------------------------------------------------------------------------
@@ -142,6 +160,9 @@ class ConsoleReporter:
         return f"\x1b[{code}m{text}\x1b[0m" if self.colour else text
 
     def _write(self, line: str) -> None:
+        if self._progress is not None:
+            self._progress.print(line)
+            return
         self.out.write(line + "\n")
         self.out.flush()
 
