@@ -1,0 +1,220 @@
+"""Runs that fit CI and editors: --jobs, report files, the progress bar and --watch."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from runner.launch import main
+from runner.masking import Masker
+from runner.reporters.console import ConsoleReporter
+from runner.run import RunOptions, run_files
+from runner.watch import take_snapshot, wait_for_change, watched_paths
+
+
+@pytest.fixture(autouse=True)
+def _no_colour(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+
+
+def make_files(folder: Path, count: int, requests: int) -> list[Path]:
+    paths = []
+    for number in range(count):
+        blocks = [
+            f"### file {number} request {index}\nGET <<base>>/echo?file={number}&n={index}\n\n"
+            f'?? body.query.n[0] == "{index}"\n'
+            for index in range(requests)
+        ]
+        path = folder / f"f{number:02d}.http"
+        path.write_text("\n".join(blocks))
+        paths.append(path)
+    return paths
+
+
+def test_parallel_files_keep_each_file_together_and_in_order(
+    tmp_path: Path, local_server: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    make_files(tmp_path, 6, 5)
+    with pytest.raises(SystemExit) as exited:
+        main([str(tmp_path), "-j", "4", "--var", f"base={local_server}"])
+    out = capsys.readouterr().out
+    assert exited.value.code == 0
+    lines = [line for line in out.splitlines() if line.strip()]
+    assert lines[-1] == "30 passed, 0 failed"
+    # Each file's header is followed by its own five requests, in file order.
+    for number in range(6):
+        header = lines.index(str(tmp_path / f"f{number:02d}.http"))
+        block = lines[header + 1 : header + 6]
+        assert [f"file={number}&n={index}" in line for index, line in enumerate(block)] == [
+            True
+        ] * 5
+
+
+def test_parallel_results_come_back_in_target_order(tmp_path: Path, local_server: str) -> None:
+    paths = make_files(tmp_path, 5, 2)
+    result = run_files(
+        [str(p) for p in paths], RunOptions(variables={"base": local_server}, jobs=3)
+    )
+    assert [f.path for f in result.files] == [str(p) for p in paths]
+    assert result.exit_code == 0
+
+
+def test_fail_fast_in_parallel_stops_scheduling_files(tmp_path: Path, local_server: str) -> None:
+    (tmp_path / "a.http").write_text("GET <<base>>/status/500\n")
+    make_files(tmp_path, 8, 3)
+    result = run_files(
+        [str(tmp_path)], RunOptions(variables={"base": local_server}, jobs=2, fail_fast=True)
+    )
+    assert result.exit_code == 1
+    assert len(result.files) < 9
+
+
+def test_reports_are_written_from_the_command_line(
+    tmp_path: Path, local_server: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "a.http").write_text("### ok\nGET <<base>>/json\n\n###\nGET <<base>>/status/404\n")
+    reports = tmp_path / "reports"
+    with pytest.raises(SystemExit) as exited:
+        main(
+            [
+                str(tmp_path / "a.http"),
+                "--var",
+                f"base={local_server}",
+                "--junit",
+                str(reports / "junit.xml"),
+                "--json",
+                str(reports / "run.json"),
+                "--html",
+                str(reports / "run.html"),
+            ]
+        )
+    assert exited.value.code == 1
+    junit = (reports / "junit.xml").read_text()
+    assert 'tests="2"' in junit and 'failures="1"' in junit
+    document = json.loads((reports / "run.json").read_text())
+    assert document["schema"] == "httprun-report/1"
+    assert (reports / "run.html").read_text().startswith("<!DOCTYPE html>")
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_progress_bar_shows_on_a_terminal_and_leaves_the_results(
+    tmp_path: Path, local_server: str
+) -> None:
+    paths = make_files(tmp_path, 1, 3)
+    terminal = FakeTerminal()
+    masker = Masker()
+    reporter = ConsoleReporter(terminal, io.StringIO(), masker, progress_total=3)
+    result = run_files(
+        [str(paths[0])], RunOptions(variables={"base": local_server}), listener=reporter
+    )
+    reporter.finish(result)
+    text = terminal.getvalue()
+    assert "requests" in text  # the bar was drawn
+    assert text.count("PASS") == 3
+    assert "3 passed, 0 failed" in text
+
+
+def test_no_progress_bar_outside_a_terminal(tmp_path: Path, local_server: str) -> None:
+    paths = make_files(tmp_path, 1, 2)
+    plain = io.StringIO()
+    reporter = ConsoleReporter(plain, io.StringIO(), Masker(), progress_total=2)
+    reporter.finish(
+        run_files([str(paths[0])], RunOptions(variables={"base": local_server}), listener=reporter)
+    )
+    assert "\x1b" not in plain.getvalue()
+    assert plain.getvalue().splitlines()[-1] == "2 passed, 0 failed"
+
+
+def test_watch_sees_a_changed_request_file(tmp_path: Path) -> None:
+    request = tmp_path / "a.http"
+    request.write_text("GET http://127.0.0.1:9/\n")
+    env = tmp_path / "dev.env"
+    env.write_text("a=1\n")
+
+    def paths() -> list[Path]:
+        return watched_paths([str(tmp_path)], [str(env)])
+
+    assert tmp_path / "dev.local.env" in paths()
+    before = take_snapshot(paths())
+    stop = threading.Event()
+    changed: list[object] = []
+    watcher = threading.Thread(
+        target=lambda: changed.append(wait_for_change(paths, before, stop, interval=0.01))
+    )
+    watcher.start()
+    # A new mtime for the file: the watcher must notice within the deadline.
+    later = time.time() + 5
+    os.utime(request, (later, later))
+    watcher.join(timeout=10)
+    assert not watcher.is_alive()
+    assert changed and changed[0] is not None
+
+
+def test_watch_sees_a_new_local_env_file_and_stops_on_request(tmp_path: Path) -> None:
+    env = tmp_path / "dev.env"
+    env.write_text("a=1\n")
+    (tmp_path / "a.http").write_text("GET http://127.0.0.1:9/\n")
+
+    def paths() -> list[Path]:
+        return watched_paths([str(tmp_path / "a.http")], [str(env)])
+
+    before = take_snapshot(paths())
+    (tmp_path / "dev.local.env").write_text("secret=1\n")
+    assert wait_for_change(paths, before, threading.Event(), interval=0.01) is not None
+    stop = threading.Event()
+    stop.set()
+    assert wait_for_change(paths, take_snapshot(paths()), stop, interval=0.01) is None
+
+
+def _read_until(process: subprocess.Popen[str], marker: str, seen: list[str]) -> None:
+    """Read the process's output lines until ``marker`` appears (a deadline, never a sleep)."""
+    assert process.stdout is not None
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        seen.append(line)
+        if marker in line:
+            return
+    raise AssertionError(f"{marker!r} not seen in: {''.join(seen)}")
+
+
+def test_watch_reruns_on_change_and_ctrl_c_exits_cleanly(tmp_path: Path, local_server: str) -> None:
+    request = tmp_path / "a.http"
+    request.write_text("### first version\nGET <<base>>/json\n")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "runner", str(request), "--watch", "--var", f"base={local_server}"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    seen: list[str] = []
+    try:
+        _read_until(process, "watching", seen)
+        request.write_text("### second version\nGET <<base>>/status/200\n")
+        later = time.time() + 5  # a clearly newer mtime, whatever the file system's resolution
+        os.utime(request, (later, later))
+        _read_until(process, "second version", seen)
+        _read_until(process, "watching", seen)
+        process.send_signal(signal.SIGINT)
+        remaining, _ = process.communicate(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0
+    assert "Traceback" not in "".join(seen) + remaining
