@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
+from .cli_options import EnvOpt, TracebackOpt, VarOpt, parse_vars
 from .errors import HttprunError, UsageError, render_error
 
 if TYPE_CHECKING:
@@ -37,21 +38,6 @@ TargetsArg = Annotated[
         help="Request files, directories of *.http files, or FILE:LINE.", show_default=False
     ),
 ]
-EnvOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--env", "-e", help="A dotenv file (repeatable; later files win).", show_default=False
-    ),
-]
-VarOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--var", help="NAME=VALUE, pinned over every other value (repeatable).", show_default=False
-    ),
-]
-TracebackOpt = Annotated[
-    bool, typer.Option("--traceback", help="Show Python's traceback for internal errors (bugs).")
-]
 
 
 def _fail(error: HttprunError) -> NoReturn:
@@ -63,16 +49,6 @@ def _stderr_colour() -> bool:
     from .reporters.console import wants_colour
 
     return wants_colour(sys.stderr)
-
-
-def _parse_vars(pairs: list[str] | None) -> dict[str, str]:
-    values: dict[str, str] = {}
-    for pair in pairs or []:
-        name, sep, value = pair.partition("=")
-        if not sep or not name.strip():
-            raise UsageError(f"--var takes NAME=VALUE, got '{pair}'", hint="e.g. --var mallid=demo")
-        values[name.strip()] = value
-    return values
 
 
 @app.command("run")
@@ -148,7 +124,7 @@ def run_command(
     try:
         options = RunOptions(
             env_files=tuple(env or ()),
-            variables=_parse_vars(var),
+            variables=parse_vars(var),
             names=tuple(name or ()),
             fail_fast=fail_fast,
             dry_run=dry_run,
@@ -269,7 +245,7 @@ def check_command(
 
     try:
         environment = load_env_files(env or [])
-        defined = set(environment.values) | set(_parse_vars(var))
+        defined = set(environment.values) | set(parse_vars(var))
         expanded = expand_targets(targets)
     except HttprunError as error:
         _fail(error)

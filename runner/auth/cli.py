@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from ..cli_options import EnvOpt, TracebackOpt, VarOpt, parse_vars
 from ..errors import HttprunError, UsageError
 
 if TYPE_CHECKING:
@@ -30,23 +31,8 @@ auth_app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-EnvOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--env", "-e", help="A dotenv file (repeatable; later files win).", show_default=False
-    ),
-]
-VarOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--var", help="NAME=VALUE, pinned over the env files (repeatable).", show_default=False
-    ),
-]
 ProfileOpt = Annotated[
     str, typer.Option("--profile", "-p", help="The auth profile: cafe24 or oauth2.")
-]
-TracebackOpt = Annotated[
-    bool, typer.Option("--traceback", help="Show Python's traceback for internal errors (bugs).")
 ]
 
 
@@ -128,7 +114,6 @@ def _run(
 ) -> None:
     import httpx
 
-    from ..cli import _parse_vars
     from ..env import load_env_files
     from ..errors import render_error
     from ..masking import Masker
@@ -145,7 +130,7 @@ def _run(
                 "there by themselves, so there is no token to manage",
                 hint="`httprun auth` manages tokens for a real mall, e.g. --env envs/dev.env",
             )
-        variables: dict[str, Any] = {**environment.values, **_parse_vars(pins)}
+        variables: dict[str, Any] = {**environment.values, **parse_vars(pins)}
         for name, value in variables.items():
             masker.add_variable(name, value)
         profile = profile_from_variables(profile_name, variables.get, None)

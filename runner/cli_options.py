@@ -1,0 +1,36 @@
+"""Options that several commands share (run, check, auth ...), defined once."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .errors import UsageError
+
+EnvOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--env", "-e", help="A dotenv file (repeatable; later files win).", show_default=False
+    ),
+]
+VarOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--var", help="NAME=VALUE, pinned over every other value (repeatable).", show_default=False
+    ),
+]
+TracebackOpt = Annotated[
+    bool, typer.Option("--traceback", help="Show Python's traceback for internal errors (bugs).")
+]
+
+
+def parse_vars(pairs: list[str] | None) -> dict[str, str]:
+    """``--var NAME=VALUE`` words as a dict (a bad word is a usage error)."""
+    values: dict[str, str] = {}
+    for pair in pairs or []:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"--var takes NAME=VALUE, got '{pair}'", hint="e.g. --var mallid=demo")
+        values[name.strip()] = value
+    return values
