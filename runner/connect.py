@@ -93,7 +93,12 @@ def open_connection(
         store = TokenStore(Path(token_dir.name) / "tokens.json")
     else:
         store = TokenStore.from_settings(environment.settings)
-    paced = PacingTransport(inner, max_retries=options.max_retries, notify=notify)
+    # The pacer models the bucket's drain: the sandbox's is HTTPRUN_SANDBOX_BUCKET_RATE, not
+    # cafe24's 2 calls a second, or pacing would run into 429s (slower rates) or wait too long.
+    drain = sandbox.settings.bucket_rate if sandbox is not None else 2.0
+    paced = PacingTransport(
+        inner, max_retries=options.max_retries, notify=notify, drain_per_second=drain
+    )
     client = build_client(insecure=options.insecure, timeout=options.timeout, transport=paced)
     interactive = stdin_is_terminal() if options.interactive is None else options.interactive
     tokens = TokenManager(
