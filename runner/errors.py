@@ -17,6 +17,7 @@ caret under the columns the span covers, then help lines.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
@@ -170,7 +171,7 @@ def render_diagnostic(
         gutter = " " * len(str(span.line))
         lines.append(f"{gutter}{paint('-->', '34')} {span}")
         if text is not None:
-            shown = mask(text.replace("\t", " "))
+            shown = mask(_printable(text))
             width = span.end_column - span.column if span.end_line == span.line else 0
             width = max(1, min(width, len(shown) - span.column + 1))
             carets = " " * (span.column - 1) + paint("^" * width, severity_colour)
@@ -186,6 +187,12 @@ def render_diagnostic(
         indent = " " * len(str(span.line)) if span is not None else " "
         lines.append(f"{indent} = {paint('help', '1')}: {mask(diagnostic.hint)}")
     return "\n".join(lines)
+
+
+def _printable(line: str) -> str:
+    """The line with tabs and control characters as spaces, so carets stay under their column
+    and nothing is sent to the terminal as a control sequence."""
+    return "".join(" " if unicodedata.category(c)[0] == "C" else c for c in line)
 
 
 def render_error(

@@ -45,9 +45,8 @@ def source_line(path: str, line: int) -> str | None:
         except OSError:
             return None
         _SOURCES[path] = text
-    lines = text.splitlines()
+    # Request files break lines at \n only (str.splitlines would also break at \f, \x85, ...).
+    lines = text.split("\n")
     if 1 <= line <= len(lines):
-        return lines[line - 1]
-    if line == len(lines) + 1:
-        return ""
+        return lines[line - 1].removesuffix("\r")
     return None

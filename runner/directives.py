@@ -1,0 +1,169 @@
+"""The directives of FORMAT.md ("Directives") and typed readers for their values.
+
+A directive is a comment line ``# @key value`` before a request line; the parser keeps every
+one as a :class:`~runner.nodes.Directive` with its raw value. This module knows which keys exist
+and what their values mean: :func:`validate_directive` is what ``httprun check`` reports, the
+``parse_*`` readers are what the runner calls when it needs the value (they raise
+:class:`~runner.errors.ParseError` at the directive's line).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .errors import Diagnostic, ParseError
+from .nodes import Directive
+from .source import Span
+
+#: The known directives and how each is written; anything else is a warning and is ignored.
+KNOWN_DIRECTIVES: dict[str, str] = {
+    "name": "@name ID",
+    "auth": "@auth cafe24|oauth2|none",
+    "timeout": "@timeout DURATION",
+    "retry": "@retry COUNT [INTERVAL]",
+    "no-redirect": "@no-redirect",
+    "skip": "@skip [REASON]",
+}
+
+#: Values of ``@auth``: the two OAuth2 profiles, and ``none`` to turn a file default off.
+AUTH_PROFILES = ("cafe24", "oauth2", "none")
+
+#: Default pause between two tries of ``@retry COUNT`` without an INTERVAL, in seconds.
+DEFAULT_RETRY_INTERVAL = 1.0
+
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_DURATION = re.compile(r"([0-9]+(?:\.[0-9]+)?|\.[0-9]+)[ \t]*(ms|s|m|h)?")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
+
+# Directives of other .http tools that users bring along, with what httprun does instead.
+_OTHER_TOOLS = {
+    "no-log": "httprun keeps no response history",
+    "no-cookie-jar": "httprun keeps no cookie jar between requests",
+    "no-auto-encoding": "httprun sends the URL as written after interpolation",
+    "prompt": "httprun never prompts for variables: pass --var NAME=VALUE",
+    "note": "httprun never asks for confirmation",
+    "connection-timeout": "use '@timeout DURATION'",
+    "file-name": "httprun does not save responses to files",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RetrySpec:
+    """``@retry COUNT [INTERVAL]``: send again up to ``count`` times, ``interval`` s apart."""
+
+    count: int
+    interval: float
+
+
+def parse_duration(text: str, span: Span) -> float:
+    """``30s``, ``500ms``, ``2m``, ``1h`` or a plain number of seconds → seconds."""
+    match = _DURATION.fullmatch(text.strip())
+    if match is None:
+        raise ParseError(
+            f"invalid duration '{text.strip()}'",
+            span,
+            label="expected a number with an optional unit",
+            hint="write it like 30s, 500ms, 2m or 1h (a plain number means seconds)",
+        )
+    return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+
+
+def parse_retry(directive: Directive) -> RetrySpec:
+    """Read ``@retry COUNT [INTERVAL]``; INTERVAL defaults to one second."""
+    words = directive.value.split()
+    if not 1 <= len(words) <= 2 or re.fullmatch(r"[0-9]+", words[0]) is None:
+        raise ParseError(
+            f"invalid @retry '{directive.value}'",
+            directive.span,
+            label="expected a count and an optional interval",
+            hint="write it like '# @retry 5' or '# @retry 5 2s' (up to 5 more tries, 2 s apart)",
+        )
+    interval = (
+        parse_duration(words[1], directive.span) if len(words) == 2 else DEFAULT_RETRY_INTERVAL
+    )
+    return RetrySpec(int(words[0]), interval)
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    """``"; did you mean 'x'?"`` for the closest candidate, or ``""``."""
+    close = difflib.get_close_matches(word, sorted(candidates), n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def validate_directive(directive: Directive) -> list[Diagnostic]:
+    """What ``httprun check`` says about one directive: unknown keys are warnings, bad values
+    errors. An empty list means the directive is fine."""
+    key, value, span = directive.key, directive.value, directive.span
+    if key not in KNOWN_DIRECTIVES:
+        if key in _OTHER_TOOLS:
+            return [
+                Diagnostic(
+                    "warning",
+                    f"directive '@{key}' of other .http tools is ignored",
+                    span,
+                    hint=_OTHER_TOOLS[key],
+                )
+            ]
+        known = ", ".join(f"@{name}" for name in KNOWN_DIRECTIVES)
+        return [
+            Diagnostic(
+                "warning",
+                f"unknown directive '@{key}' is ignored",
+                span,
+                label=f"not a directive of httprun{did_you_mean(key, list(KNOWN_DIRECTIVES))}",
+                hint=f"the directives are {known}",
+            )
+        ]
+    usage = KNOWN_DIRECTIVES[key]
+    if key == "name":
+        if not value:
+            return [_error("'@name' needs a name", span, usage)]
+        if IDENTIFIER.fullmatch(value) is None:
+            return [
+                _error(
+                    f"invalid request name '{value}'",
+                    span,
+                    usage,
+                    label="use letters, digits and '_', not starting with a digit",
+                )
+            ]
+    elif key == "auth":
+        if value.lower() not in AUTH_PROFILES:
+            what = f"unknown auth profile '{value}'" if value else "'@auth' needs a profile"
+            return [
+                _error(
+                    what,
+                    span,
+                    usage,
+                    label=f"expected cafe24, oauth2 or none{did_you_mean(value, AUTH_PROFILES)}",
+                )
+            ]
+    elif key == "timeout":
+        try:
+            seconds = parse_duration(value, span)
+        except ParseError as error:
+            return [_error(error.message, span, usage, label=error.label)]
+        if seconds <= 0:
+            return [_error("'@timeout' must be longer than 0", span, usage)]
+    elif key == "retry":
+        try:
+            parse_retry(directive)
+        except ParseError as error:
+            return [_error(error.message, span, usage, label=error.label)]
+    elif key == "no-redirect" and value:
+        return [
+            Diagnostic(
+                "warning",
+                f"'@no-redirect' takes no value; '{value}' is ignored",
+                span,
+                hint=f"write '# {usage}'",
+            )
+        ]
+    return []
+
+
+def _error(message: str, span: Span, usage: str, *, label: str = "") -> Diagnostic:
+    return Diagnostic("error", message, span, label=label, hint=f"write '# {usage}'")

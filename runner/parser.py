@@ -1,0 +1,912 @@
+"""Request files (.http) → :class:`~runner.nodes.HttpFile`. FORMAT.md is the spec.
+
+``grammar.lark`` (LALR, contextual lexer) cuts the text into sections of whole lines: the
+prelude of a block, its request (request line, headers, body) and its checks. This module reads
+the lines of each section into the nodes of :mod:`runner.nodes`, every node with its exact span,
+and turns every syntax error into one :class:`~runner.errors.ParseError` with a line, a column
+and a fix.
+
+Decisions where FORMAT.md is silent (written as a user of JetBrains' HTTP client or VS Code's
+REST Client would expect them):
+
+- A method is an upper-case token (``[A-Z][A-Z0-9_-]*``); a line without one is a GET of the
+  whole line. ``get https://x`` is an error that suggests ``GET``.
+- The HTTP version may be ``HTTP/1.1`` or ``HTTP/2`` (``HTTP/2.0`` is read as ``HTTP/2``); any
+  other version is an error. A URL may not contain white space outside ``<<...>>``.
+- Comment, directive, ``@name = value`` and request lines may be indented; ``###``, ``??``,
+  ``>>``, headers and bodies' ``< file`` lines start at column 1 (an indented ``??`` inside a
+  body is body text, and an error elsewhere).
+- ``# @key = value`` means ``# @key value``. A directive after the request line, and a
+  ``@name = value`` line after the checks, is an error that says where it belongs.
+- Comment lines may stand between headers. Checks may follow the headers directly, without a
+  blank line.
+- A body keeps its leading blank lines (FORMAT.md: "everything after that blank line"); lines
+  of white space only count as blank when trailing blank lines are dropped. ``#`` and ``//``
+  lines inside a body are body text (``httprun check`` warns when a body ends with one).
+- A block's title is the ``###`` line without its leading ``#`` characters, stripped: ``""``
+  for a bare ``###``. The text before the first ``###`` is a block only when it has a line
+  that is not blank.
+- JetBrains' ``<> ./2024-01-01T120000.200.json`` response links are ignored.
+  ``> {% ... %}``, ``< {% ... %}``, ``> ./handler.js``, ``< ./script.js`` (before the request
+  line) and ``>> ./file`` (saving the response) are errors naming the httprun equivalent.
+- Checks: ``not`` negates only right before the operator; a single ``=`` is an error that
+  suggests ``==``. VALUE is read in this order: ``'...'`` → RAW, verbatim (``\\'`` is a quote;
+  nothing is interpolated, so regular expressions stay as written); text containing ``<<`` →
+  TEMPLATE; valid JSON → JSON (``NaN`` and ``Infinity`` are not JSON); text starting with
+  ``"`` that is not valid JSON → error; anything else → TEMPLATE (compared as a string).
+- Variable and capture names are identifiers (``[A-Za-z_][A-Za-z0-9_]*``), so that
+  ``<<name>>`` can read them. ``@name =`` with nothing after it is the empty string.
+- A UTF-8 byte order mark at the start is dropped; ``\\r\\n`` and ``\\n`` give the same tree.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import importlib.resources
+import json
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, NoReturn
+
+from lark import Lark, Token, Transformer
+from lark.exceptions import UnexpectedInput, VisitError
+
+from .errors import HttprunError, ParseError
+from .nodes import (
+    Block,
+    Body,
+    BodyInclude,
+    BodyPart,
+    BodyText,
+    Capture,
+    Check,
+    CheckValue,
+    CheckValueKind,
+    Directive,
+    Header,
+    HttpFile,
+    Request,
+    Template,
+    TemplatePart,
+    Text,
+    Variable,
+)
+from .source import Span, remember_source
+from .template import parse_template
+
+__all__ = ["parse_file", "parse_text"]
+
+# ---- The Lark parser, built once ---------------------------------------------------------------
+
+_LARK: Lark | None = None
+
+
+def _grammar_text() -> str:
+    """``grammar.lark`` from the installed package, else from the repository root (editable
+    installs do not copy it into the package)."""
+    packaged = importlib.resources.files("runner") / "grammar.lark"
+    if packaged.is_file():
+        return packaged.read_text(encoding="utf-8")
+    return (Path(__file__).parent.parent / "grammar.lark").read_text(encoding="utf-8")
+
+
+def _lark() -> Lark:
+    # Not lark's cache=True: it loads a pickle from a predictable name in the shared temporary
+    # directory, which another local user could plant; building takes some tens of ms anyway.
+    global _LARK
+    if _LARK is None:
+        _LARK = Lark(
+            _grammar_text(),
+            parser="lalr",
+            lexer="contextual",
+            propagate_positions=True,
+            maybe_placeholders=False,
+        )
+    return _LARK
+
+
+# ---- Public functions --------------------------------------------------------------------------
+
+
+def parse_file(path: str | os.PathLike[str]) -> HttpFile:
+    """Read and parse a UTF-8 request file (a byte order mark is allowed).
+
+    An unreadable file or invalid UTF-8 is a :class:`ParseError`; ``HttpFile.path`` is
+    ``str(path)`` as given.
+    """
+    name = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise ParseError(
+            f"cannot read request file '{name}': {reason}",
+            hint="check the path; request files are given relative to the current directory",
+        ) from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise _not_utf8(name, data, error) from None
+    return parse_text(text, name)
+
+
+def parse_text(text: str, path: str = "<text>") -> HttpFile:
+    """Parse the text of a request file; ``path`` is used in spans and error messages."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if text and not text.endswith("\n"):
+        text += "\n"  # every line of the grammar ends with one (a final "\r" becomes "\r\n")
+    text = text.replace("\r\n", "\n")
+    remember_source(path, text)
+    with _collector_paused():
+        try:
+            tree = _lark().parse(text)
+        except UnexpectedInput as error:
+            raise _syntax_error(error, path, text.split("\n")) from None
+        try:
+            result = _FileBuilder(path).transform(tree)
+        except VisitError as error:
+            if isinstance(error.orig_exc, HttprunError):
+                raise error.orig_exc from None
+            raise
+    assert isinstance(result, HttpFile)
+    return result
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a file is parsed.
+
+    Parsing allocates a few dozen small objects per line and frees none, which keeps
+    triggering collections that each walk every object alive: for a 10,000-request file they
+    took longer than the parsing itself. The syntax tree holds no reference cycles, so nothing
+    is left for the collector to find afterwards.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _not_utf8(name: str, data: bytes, error: UnicodeDecodeError) -> ParseError:
+    start = error.start
+    if data.startswith(b"\xef\xbb\xbf"):
+        start += 3
+    line_start = data.rfind(b"\n", 0, start) + 1
+    line = data.count(b"\n", 0, start) + 1
+    column = len(data[line_start:start].decode("utf-8", errors="replace")) + 1
+    return ParseError(
+        f"request file '{name}' is not valid UTF-8",
+        Span(name, line, column, line, column + 1),
+        label=f"byte 0x{data[start]:02x} cannot start or continue a UTF-8 character",
+        hint="save the file as UTF-8",
+    )
+
+
+# ---- Syntax errors: lark's UnexpectedInput → ParseError, in this one place ---------------------
+
+_LOOKS_LIKE_REQUEST = re.compile(
+    r"[ \t]*(?:[A-Za-z]+[ \t]+)?[A-Za-z][A-Za-z0-9+.-]*://|[ \t]*[A-Z][A-Z0-9_-]*[ \t]+(?:<<|/)"
+)
+_LOOKS_LIKE_HEADER = re.compile(r"[ \t]*[!#$%&'*+.^_`|~0-9A-Za-z-]+[ \t]*:(?:[ \t]|$)")
+_TO_NEXT_BLOCK = "start the next request with a '###' line"
+
+
+def _syntax_error(error: UnexpectedInput, path: str, lines: list[str]) -> ParseError:
+    """Word a Lark syntax error for people. The grammar accepts every line before a request
+    line, so errors only happen after a request's headers or after its checks."""
+    line_number = error.line if isinstance(error.line, int) and error.line > 0 else len(lines)
+    text = lines[line_number - 1] if line_number <= len(lines) else ""
+    indent = len(text) - len(text.lstrip(" \t"))
+    width = max(1, len(text.rstrip()) - indent)
+    span = Span(path, line_number, indent + 1, line_number, indent + 1 + width)
+    expected = getattr(error, "expected", None) or getattr(error, "allowed", None) or set()
+
+    def fail(message: str, label: str, hint: str) -> ParseError:
+        return ParseError(message, span, label=label, hint=hint)
+
+    if text.lstrip(" \t")[:2] in ("??", ">>"):
+        return _indented_check(span, text.lstrip(" \t")[:2])
+    if _LOOKS_LIKE_REQUEST.match(text):
+        return fail(
+            "a second request line in one block",
+            "a block holds at most one request",
+            _TO_NEXT_BLOCK,
+        )
+    if text.lstrip(" \t").startswith("@"):
+        return fail(
+            "file variable after the request line",
+            "'@name = value' lines go before the request line",
+            "move it above the request line, or below the next '###' line",
+        )
+    if "CHECKS" in expected:  # right after the request line or the headers
+        if re.match(r"[ \t]+[?&]", text):
+            return fail(
+                "URL continuation line after a header",
+                "lines that continue the URL come right after the request line",
+                "move it up, under the request line and its other continuation lines",
+            )
+        if re.match(r"[ \t]+\S", text) and _LOOKS_LIKE_HEADER.match(text):
+            return fail(
+                "indented header line",
+                "header lines start at column 1",
+                "remove the white space before the header name",
+            )
+        if re.match(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+[ \t]+:", text):
+            return fail(
+                "white space before the ':' of a header",
+                "expected 'Name: value'",
+                "write the ':' right after the header name",
+            )
+        return fail(
+            "expected a header 'Name: value' or a blank line",
+            "not a header",
+            "a blank line separates the headers from the body",
+        )
+    if _LOOKS_LIKE_HEADER.match(text):
+        return fail(
+            "header after the checks",
+            "headers go right after the request line",
+            "move it up, before the blank line that ends the headers",
+        )
+    return fail(
+        "expected a '??' check, a '>> name = query' capture or a comment",
+        "not allowed after the checks",
+        "the body goes after the blank line that ends the headers, before the checks",
+    )
+
+
+def _indented_check(span: Span, marker: str) -> ParseError:
+    what = "check" if marker == "??" else "capture"
+    return ParseError(
+        f"indented '{marker}' {what}",
+        span,
+        label=f"{what}s start at column 1",
+        hint=f"remove the white space before '{marker}'",
+    )
+
+
+# ---- The tree → nodes --------------------------------------------------------------------------
+
+
+class _FileBuilder(Transformer[Token, Any]):
+    """Turns the three rules of the grammar into nodes; the lines are read by ``_BlockReader``."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(visit_tokens=False)
+        self.path = path
+
+    def start(self, children: list[Block | None]) -> HttpFile:
+        return HttpFile(self.path, tuple(block for block in children if block is not None))
+
+    def first_block(self, children: list[Token]) -> Block | None:
+        return _BlockReader(self.path, None, children).read()
+
+    def block(self, children: list[Token]) -> Block:
+        block = _BlockReader(self.path, children[0], children[1:]).read()
+        assert block is not None
+        return block
+
+
+_DIRECTIVE = re.compile(r"[ \t]*(?:#|//)[ \t]*@([A-Za-z][A-Za-z0-9_.-]*)(.*)")
+# These run on lines without trailing blanks ("(.*?)[ \t]*" would backtrack quadratically).
+_VARIABLE = re.compile(r"([ \t]*@)([A-Za-z_][A-Za-z0-9_]*)([ \t]*=[ \t]*)(.*)")
+_METHOD = re.compile(r"[A-Z][A-Z0-9_-]*")
+# A method and the blanks after it, when a URL follows.
+_METHOD_AND_BLANKS = re.compile(r"([A-Z][A-Z0-9_-]*)[ \t]+(?=[^ \t])")
+_VERSIONS = {"HTTP/1.1": "HTTP/1.1", "HTTP/2": "HTTP/2", "HTTP/2.0": "HTTP/2"}
+_KNOWN_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE", "CONNECT")
+_INCLUDE = re.compile(r"<(@?)[ \t]+(.*)")
+_SIMPLE_CAPTURE = re.compile(r">>[ \t]*([A-Za-z_][A-Za-z0-9_]*)[ \t]*=[ \t]*([^=\s].*)")
+_CAPTURE = re.compile(r">>([ \t]*)([^ \t=]*)([ \t]*=[ \t]*)?(.*)")
+_SPACE = re.compile(r"[ \t]")
+_FILE_NAME = re.compile(r"[\w.-]+\.(?:json|txt|xml|html?|csv|log|bin|out)", re.IGNORECASE)
+_URL_CONTINUATION = re.compile(r"([ \t]+)([?&].*)")
+
+_SCRIPT_HINT = (
+    "check responses with '?? QUERY OP VALUE' lines and keep values with '>> name = query'"
+)
+_VALUE_HINT = "values are JSON (200, \"text\", true, null, [1,2]), '...' raw strings or <<...>>"
+
+
+class _BlockReader:
+    """Reads the sections of one block, line by line, into a :class:`Block`."""
+
+    def __init__(self, path: str, separator: Token | None, sections: list[Token]) -> None:
+        self.path = path
+        self.separator = separator
+        self.sections = sections
+        self.start_line = _line_of(separator) if separator is not None else 1
+        self.directives: list[Directive] = []
+        self.variables: list[Variable] = []
+        self.checks: list[Check] = []
+        self.captures: list[Capture] = []
+        self.request: Request | None = None
+        # The block's span ends at its last line that is not blank.
+        self.seen_text = separator is not None
+        self.last_line = _line_of(separator) if separator is not None else 1
+        self.last_column = len(separator.value.rstrip()) + 1 if separator is not None else 1
+
+    # -- helpers --
+
+    def span(self, line: int, start: int, end: int) -> Span:
+        """A span on ``line`` from 0-based offsets ``start`` to ``end`` (exclusive)."""
+        return Span(self.path, line, start + 1, line, (end if end > start else start) + 1)
+
+    def line_span(self, line: int, text: str) -> Span:
+        """The span of the line's text without its leading and trailing white space."""
+        content = text.rstrip()
+        start = len(content) - len(content.lstrip())
+        return Span(self.path, line, start + 1, line, len(content) + 1)
+
+    def fail(self, message: str, span: Span, label: str = "", hint: str = "") -> NoReturn:
+        raise ParseError(message, span, label=label, hint=hint)
+
+    # -- the block --
+
+    def read(self) -> Block | None:
+        title: str | None = None
+        if self.separator is not None:
+            title = self.separator.value[3:].rstrip("\n").lstrip("#").strip()
+        for section in self.sections:
+            kind, first = section.type, _line_of(section)
+            lines = section.value.split("\n")
+            lines.pop()  # the text after the section's last "\n"
+            for index in range(len(lines) - 1, -1, -1):
+                if lines[index].strip():
+                    self.seen_text = True
+                    self.last_line = first + index
+                    self.last_column = len(lines[index].rstrip()) + 1
+                    break
+            if kind == "PRELUDE":
+                self.read_prelude(first, lines)
+            elif kind == "REQUEST":
+                self.request = self.read_request(first, lines)
+            else:
+                self.read_checks(first, lines)
+        if not self.seen_text:
+            return None  # only blank lines before the first "###": no block
+        span = Span(self.path, self.start_line, 1, self.last_line, self.last_column)
+        return Block(
+            title,
+            tuple(self.directives),
+            tuple(self.variables),
+            self.request,
+            tuple(self.checks),
+            tuple(self.captures),
+            span,
+        )
+
+    def read_prelude(self, first: int, lines: list[str]) -> None:
+        for index, text in enumerate(lines):
+            number = first + index
+            head = text.lstrip(" \t")[:2]
+            if not head:
+                continue
+            if head[0] == "@":
+                self.variables.append(self.read_variable(number, text))
+            elif head[0] == "#" or head == "//":
+                directive = self.read_directive(number, text)
+                if directive is not None:
+                    self.directives.append(directive)
+            elif head in ("??", ">>"):
+                what = "check" if head == "??" else "capture"
+                request_follows = self.has_request_after(number)
+                self.fail(
+                    f"{what} before the request line"
+                    if request_follows
+                    else f"{what} in a block without a request",
+                    self.line_span(number, text),
+                    label=f"a '{head}' {what} belongs after the request it reads",
+                    hint="move it below the request (after its headers and body)"
+                    if request_follows
+                    else "put a request line above it, in the same block",
+                )
+            elif text.startswith("<>"):
+                continue  # a JetBrains response link
+            else:  # "<" or ">" lines
+                self.script_line(number, text, before_request=True)
+
+    def has_request_after(self, line: int) -> bool:
+        return any(s.type == "REQUEST" and _line_of(s) > line for s in self.sections)
+
+    def script_line(self, number: int, text: str, *, before_request: bool) -> NoReturn:
+        span = self.line_span(number, text)
+        rest = text[1:].strip()
+        if rest.startswith("{%"):
+            kind = "pre-request scripts" if text[0] == "<" else "response handlers"
+            self.fail(
+                f"JavaScript {kind} ('{text[0]} {{% ... %}}') are not supported by httprun",
+                span,
+                label="httprun runs no JavaScript",
+                hint=_SCRIPT_HINT
+                if text[0] == ">"
+                else "compute values with '@name = value' lines and <<$dynamic>> values",
+            )
+        if text[0] == ">":
+            self.fail(
+                "response handler scripts ('> file') are not supported by httprun",
+                span,
+                label="httprun runs no JavaScript",
+                hint=_SCRIPT_HINT,
+            )
+        if rest.endswith(".js"):
+            self.fail(
+                "pre-request script files ('< script.js') are not supported by httprun",
+                span,
+                label="httprun runs no JavaScript",
+                hint="compute values with '@name = value' lines and <<$dynamic>> values",
+            )
+        where = "before the request line" if before_request else "after the checks"
+        self.fail(
+            f"body include {where}",
+            span,
+            label="'< file' lines belong to a request's body",
+            hint="put it after the request's headers and the blank line that ends them",
+        )
+
+    def read_directive(self, number: int, text: str) -> Directive | None:
+        match = _DIRECTIVE.fullmatch(text)
+        if match is None:
+            return None  # an ordinary comment
+        value = match.group(2).strip()
+        if value.startswith("="):
+            value = value[1:].strip()
+        return Directive(match.group(1), value, self.line_span(number, text))
+
+    def read_variable(self, number: int, text: str) -> Variable:
+        match = _VARIABLE.fullmatch(text.rstrip(" \t"))
+        if match is None:
+            self.bad_variable(number, text)
+        indent, name, equals, value = match.groups()
+        value_start = len(indent) + len(name) + len(equals)
+        value_span = self.span(number, value_start, value_start + len(value))
+        return Variable(name, parse_template(value, value_span), self.line_span(number, text))
+
+    def bad_variable(self, number: int, text: str) -> NoReturn:
+        at = text.index("@")
+        name = re.match(r"[^ \t=]*", text[at + 1 :])
+        name_text = name.group(0) if name else ""
+        if not name_text:
+            self.fail(
+                "file variable without a name",
+                self.span(number, at, at + 1),
+                label="expected a name after '@'",
+                hint="write '@name = value'",
+            )
+        name_span = self.span(number, at + 1, at + 1 + len(name_text))
+        if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name_text) is None:
+            self.fail(
+                f"invalid variable name '{name_text}'",
+                name_span,
+                label="use letters, digits and '_', not starting with a digit",
+                hint="write '@name = value'; <<name>> then reads it",
+            )
+        self.fail(
+            f"expected '=' after '@{name_text}'",
+            name_span,
+            label="a file variable is '@name = value'",
+            hint=f"write '@{name_text} = value'",
+        )
+
+    # -- the request --
+
+    def read_request(self, first: int, lines: list[str]) -> Request:
+        method, url, version = self.read_request_line(first, lines[0])
+        index = 1
+        while index < len(lines) and lines[index][:1] in (" ", "\t"):
+            continuation = _URL_CONTINUATION.fullmatch(lines[index].rstrip(" \t"))
+            if continuation is None:
+                break
+            if continuation[2].startswith("??"):
+                raise _indented_check(self.line_span(first + index, lines[index]), "??")
+            piece = self.url_template(first + index, continuation[2], continuation.start(2))
+            url = _join(url, piece)
+            index += 1
+        headers: list[Header] = []
+        while index < len(lines) and lines[index].strip():
+            text = lines[index]
+            head = text.lstrip(" \t")
+            if head.startswith("#") or head.startswith("//"):
+                directive = self.read_directive(first + index, text)
+                if directive is not None:
+                    self.fail(
+                        f"directive '@{directive.key}' after the request line",
+                        directive.span,
+                        label="directives go before the request line",
+                        hint="move it above the request line",
+                    )
+            else:
+                headers.append(self.read_header(first + index, text))
+            index += 1
+        body = self.read_body(first + index + 1, lines[index + 1 :]) if index < len(lines) else None
+        return Request(method, url, version, tuple(headers), body, self.line_span(first, lines[0]))
+
+    def read_request_line(self, number: int, text: str) -> tuple[str, Template, str | None]:
+        content = text.rstrip(" \t")
+        url_start = len(content) - len(content.lstrip(" \t"))
+        method_match = _METHOD_AND_BLANKS.match(content, url_start)
+        method: str | None = None
+        if method_match is not None:
+            method, url_start = method_match.group(1), method_match.end()
+        url_text, written = content[url_start:], None
+        last_blank = max(url_text.rfind(" "), url_text.rfind("\t"))
+        if last_blank >= 0 and url_text.startswith("HTTP/", last_blank + 1):
+            written = url_text[last_blank + 1 :]
+            written_start = url_start + last_blank + 1
+            url_text = url_text[:last_blank].rstrip(" \t")
+        if method is None:
+            first_word = url_text.split(None, 1)[0] if url_text.strip() else url_text
+            if first_word.upper() in _KNOWN_METHODS and first_word != url_text:
+                self.fail(
+                    f"method '{first_word}' is not upper case",
+                    self.span(number, url_start, url_start + len(first_word)),
+                    label="methods are upper case",
+                    hint=f"write '{first_word.upper()}'",
+                )
+            if _METHOD.fullmatch(url_text):
+                self.fail(
+                    f"'{url_text}' without a URL",
+                    self.span(number, url_start, url_start + len(url_text)),
+                    label="expected 'METHOD URL'",
+                    hint=f"write '{url_text} https://host/path'",
+                )
+            if _LOOKS_LIKE_HEADER.match(url_text):
+                self.fail(
+                    "expected a request line before the headers",
+                    self.line_span(number, text),
+                    label="this looks like a header, but no request line comes before it",
+                    hint="start the request with 'METHOD URL', e.g. 'GET https://host/path'",
+                )
+            method = "GET"
+        version: str | None = None
+        if written is not None:
+            version = _VERSIONS.get(written)
+            if version is None:
+                self.fail(
+                    f"unsupported HTTP version '{written}'",
+                    self.span(number, written_start, written_start + len(written)),
+                    label="expected HTTP/1.1 or HTTP/2",
+                    hint="write HTTP/1.1 or HTTP/2, or leave the version out",
+                )
+        return method, self.url_template(number, url_text, url_start), version
+
+    def url_template(self, number: int, text: str, start: int) -> Template:
+        template = parse_template(
+            text, Span(self.path, number, start + 1, number, start + len(text) + 1)
+        )
+        if _SPACE.search(text) is None:
+            return template
+        for space in _SPACE.finditer(text):
+            column = start + space.start() + 1
+            inside = template.interpolations()
+            if not any(i.span.column <= column < i.span.end_column for i in inside):
+                self.fail(
+                    "white space in a URL",
+                    self.span(number, column - 1, column),
+                    label="a URL cannot contain white space",
+                    hint="percent-encode it as %20 (or insert a value with <<%name>>); "
+                    "a request line is 'METHOD URL [HTTP/1.1|HTTP/2]'",
+                )
+        return template
+
+    def read_header(self, number: int, text: str) -> Header:
+        name, _, rest = text.partition(":")
+        value = rest.strip(" \t")
+        value_start = len(name) + 1 + len(rest) - len(rest.lstrip(" \t"))
+        value_span = self.span(number, value_start, value_start + len(value))
+        return Header(name, parse_template(value, value_span), self.line_span(number, text))
+
+    def read_body(self, first: int, lines: list[str]) -> Body | None:
+        end = len(lines)
+        while end and not lines[end - 1].strip():
+            end -= 1
+        if not end:
+            return None
+        parts: list[BodyPart] = []
+        run_start = 0
+        for index in range(end):
+            text = lines[index]
+            if not text.startswith("<"):
+                continue
+            match = _INCLUDE.fullmatch(text.rstrip(" \t"))
+            if match is None or not match.group(2):
+                continue
+            if run_start < index:
+                parts.append(self.body_text(first + run_start, lines[run_start:index]))
+            parts.append(self.body_include(first + index, text, match))
+            run_start = index + 1
+        if run_start < end:
+            parts.append(self.body_text(first + run_start, lines[run_start:end]))
+        if len(parts) == 1 and isinstance(parts[0], BodyText):
+            return Body((parts[0],), parts[0].template.span)
+        span = Span(self.path, first, 1, first + end - 1, len(lines[end - 1]) + 1)
+        return Body(tuple(parts), span)
+
+    def body_text(self, first: int, lines: list[str]) -> BodyText:
+        span = Span(self.path, first, 1, first + len(lines) - 1, len(lines[-1]) + 1)
+        return BodyText(parse_template("\n".join(lines), span))
+
+    def body_include(self, number: int, text: str, match: re.Match[str]) -> BodyInclude:
+        path = match.group(2)
+        if path.startswith("{%"):
+            self.script_line(number, text, before_request=False)
+        path_span = self.span(number, match.start(2), match.end(2))
+        return BodyInclude(
+            parse_template(path, path_span), bool(match.group(1)), self.line_span(number, text)
+        )
+
+    # -- checks and captures --
+
+    def read_checks(self, first: int, lines: list[str]) -> None:
+        for index, text in enumerate(lines):
+            number = first + index
+            head = text[:2]
+            if head == "??":
+                self.checks.append(_read_check(self, number, text))
+            elif head == ">>":
+                self.captures.append(self.read_capture(number, text))
+            elif head == "<>" or not text.strip():
+                continue
+            elif head[:1] in ("<", ">"):
+                self.script_line(number, text, before_request=False)
+            else:
+                stripped = text.lstrip(" \t")
+                if stripped.startswith("@"):
+                    self.fail(
+                        "file variable after the checks",
+                        self.line_span(number, text),
+                        label="'@name = value' lines go before a request line",
+                        hint="move it below the next '###' line, or above this request line",
+                    )
+                directive = self.read_directive(number, text)
+                if directive is not None:
+                    self.fail(
+                        f"directive '@{directive.key}' after the request",
+                        directive.span,
+                        label="directives go before the request line",
+                        hint="move it above the request line",
+                    )
+
+    def read_capture(self, number: int, text: str) -> Capture:
+        text = text.rstrip(" \t")
+        simple = _SIMPLE_CAPTURE.fullmatch(text)
+        if simple is not None:  # the common, valid shape
+            query_start, query_end = simple.span(2)
+            return Capture(
+                simple[1],
+                simple[2],
+                Span(self.path, number, query_start + 1, number, query_end + 1),
+                Span(self.path, number, 1, number, len(text) + 1),
+            )
+        match = _CAPTURE.fullmatch(text)
+        assert match is not None  # every ">>" line matches
+        _, name, equals, query = match.groups()
+        line = self.line_span(number, text)
+        name_span = self.span(number, match.start(2), match.end(2))
+        usage = "write '>> name = query', e.g. '>> id = body.product.product_no'"
+        if not name or name[0] in "!./" or "/" in name or _FILE_NAME.fullmatch(name):
+            self.fail(
+                "saving a response to a file ('>> file') is not supported by httprun",
+                line,
+                label="expected '>> name = query'",
+                hint=usage,
+            )
+        if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) is None:
+            self.fail(
+                f"invalid capture name '{name}'",
+                name_span,
+                label="use letters, digits and '_', not starting with a digit",
+                hint=usage,
+            )
+        if equals is None:
+            self.fail(
+                f"expected '=' after '>> {name}'",
+                name_span,
+                label="a capture is '>> name = query'",
+                hint=usage,
+            )
+        query_span = self.span(number, match.start(4), match.end(4))
+        if not query:
+            self.fail(
+                f"capture '{name}' has no query",
+                self.span(number, match.end(3), match.end(3) + 1),
+                label="expected a JMESPath query after '='",
+                hint=usage,
+            )
+        if query.startswith("="):
+            self.fail(
+                "'==' in a capture",
+                self.span(number, match.start(3), match.start(4) + 1),
+                label="a capture takes one '='",
+                hint="to compare, write a check: '?? QUERY == VALUE'",
+            )
+        return Capture(name, query, query_span, line)
+
+
+def _line_of(token: Token) -> int:
+    line = token.line
+    assert line is not None  # the lexer sets positions on every token
+    return line
+
+
+def _join(url: Template, more: Template) -> Template:
+    """The URL with a continuation line appended (adjacent literal text merged)."""
+    parts: list[TemplatePart] = list(url.parts)
+    for part in more.parts:
+        if parts and isinstance(part, Text) and isinstance(parts[-1], Text):
+            parts[-1] = Text(parts[-1].text + part.text)
+        else:
+            parts.append(part)
+    span = Span(
+        url.span.path, url.span.line, url.span.column, more.span.end_line, more.span.end_column
+    )
+    return Template(tuple(parts), span)
+
+
+# ---- Checks: ?? QUERY [not] [OP [VALUE]] -------------------------------------------------------
+
+# What can stand in a check line: quoted text and <<...>> (skipped as a whole), brackets, the
+# operators, a lone "=" (a typo for "==") and the word operators as whole words.
+_CHECK_PIECES = re.compile(
+    r"""'(?:[^'\\]|\\.)*'?|`(?:[^`\\]|\\.)*`?|"(?:[^"\\]|\\.)*"?|<<.*?(?:>>|$)"""
+    r"""|(?P<open>[\[({])|(?P<close>[\])}])|(?P<op>==|!=|<=|>=|<|>)|(?P<eq>=)"""
+    r"""|(?<![^ \t])(?P<word>contains|in|matches|exists|not)(?![^ \t])"""
+)
+# "?? path OP value" where path has no quotes, spaces or operator characters (brackets are
+# fine) and value is a JSON string or one word without them.
+_SIMPLE_CHECK = re.compile(
+    r"""\?\?[ \t]*(?P<query>[^\s'"`<>=!(){}]+)"""
+    r"""(?:[ \t]*(?P<op>==|!=|<=|>=|<|>)[ \t]*|[ \t]+(?P<word>contains|in|matches)[ \t]+)"""
+    r"""(?P<value>"(?:[^"\\]|\\.)*"|[^\s'"`<>=!()\[\]{}]+)"""
+)
+_WORDS = frozenset({"contains", "in", "matches", "exists", "not"})
+_RAW_STRING = re.compile(r"'(?:[^'\\]|\\.)*'")
+_OPERATORS = "==, !=, <, <=, >, >=, contains, in, matches, exists"
+
+
+def _reject_constant(name: str) -> NoReturn:
+    raise ValueError(name)
+
+
+# NaN and Infinity are no JSON: such a value is text.
+_JSON = json.JSONDecoder(parse_constant=_reject_constant)
+
+
+def _read_check(reader: _BlockReader, number: int, line: str) -> Check:
+    """One ``??`` line. The operator is the last one outside brackets, parentheses, quotes and
+    ``<<...>>``; ``not`` right before it negates it."""
+    text = line.rstrip()
+    simple = _SIMPLE_CHECK.fullmatch(text)
+    if simple is not None and simple["query"] not in _WORDS and simple["value"] not in _WORDS:
+        # The common shape, read without the general scan below (same result, a test checks).
+        path = reader.path
+        query_start, query_end = simple.span("query")
+        value_start, value_end = simple.span("value")
+        value = _check_value(
+            reader, Span(path, number, value_start + 1, number, value_end + 1), simple["value"]
+        )
+        return Check(
+            simple["query"],
+            Span(path, number, query_start + 1, number, query_end + 1),
+            simple["op"] or simple["word"],
+            False,
+            value,
+            text[2:].strip(),
+            Span(path, number, 1, number, len(text) + 1),
+        )
+    return _read_any_check(reader, number, text)
+
+
+def _read_any_check(reader: _BlockReader, number: int, text: str) -> Check:
+    line_span = reader.line_span(number, text)
+    depth = 0
+    found: list[tuple[int, int, str]] = []  # (start, end, what) at depth 0, left to right
+    for piece in _CHECK_PIECES.finditer(text, 2):
+        kind = piece.lastgroup
+        if kind == "open":
+            depth += 1
+        elif kind == "close":
+            depth = max(0, depth - 1)
+        elif kind is not None and depth == 0:
+            found.append((piece.start(), piece.end(), piece.group()))
+    query_start = len(text) - len(text[2:].lstrip())
+    operators = [item for item in found if item[2] not in ("=", "not")]
+    if not operators:
+        for start, end, what in found:
+            if what == "=":
+                reader.fail(
+                    "'=' in a check",
+                    reader.span(number, start, end),
+                    label="not an operator",
+                    hint="write '==' to compare, or '>> name = query' to capture a value",
+                )
+        query = text[query_start:]
+        if not query:
+            reader.fail(
+                "empty check",
+                line_span,
+                label="expected a JMESPath query after '??'",
+                hint="write '?? QUERY' (passes when truthy) or '?? QUERY OP VALUE'",
+            )
+        if found and found[-1][2] == "not" and found[-1][1] == len(text):
+            reader.fail(
+                "'not' without an operator",
+                reader.span(number, found[-1][0], found[-1][1]),
+                label="'not' negates the operator after it",
+                hint=f"write '?? QUERY not OP [VALUE]'; the operators are {_OPERATORS}",
+            )
+        query_span = reader.span(number, query_start, len(text))
+        return Check(query, query_span, None, False, None, text[2:].strip(), line_span)
+
+    op_start, op_end, op = operators[-1]
+    negated = False
+    query_end = op_start
+    before = found[found.index(operators[-1]) - 1] if found.index(operators[-1]) else None
+    if before is not None and before[2] == "not" and not text[before[1] : op_start].strip():
+        negated, query_end = True, before[0]
+    query = text[query_start:query_end].rstrip()
+    if not query:
+        reader.fail(
+            f"missing query before '{op}'",
+            reader.span(number, op_start, op_end),
+            label="expected a JMESPath query before the operator",
+            hint=f"write '?? QUERY {op} VALUE', e.g. '?? status == 200'",
+        )
+    query_span = reader.span(number, query_start, query_start + len(query))
+    raw_value = text[op_end:]
+    value_start = op_end + len(raw_value) - len(raw_value.lstrip())
+    value_text = text[value_start:]
+    value: CheckValue | None = None
+    if op == "exists":
+        if value_text:
+            reader.fail(
+                "'exists' takes no value",
+                reader.span(number, value_start, len(text)),
+                label="nothing may follow 'exists'",
+                hint="write '?? QUERY exists' or '?? QUERY not exists'",
+            )
+    elif not value_text:
+        reader.fail(
+            f"'{op}' needs a value",
+            reader.span(number, op_start, op_end),
+            label="expected a value after the operator",
+            hint=f"write '?? {query} {op} VALUE'; {_VALUE_HINT}",
+        )
+    else:
+        value = _check_value(reader, reader.span(number, value_start, len(text)), value_text)
+    return Check(query, query_span, op, negated, value, text[2:].strip(), line_span)
+
+
+def _check_value(reader: _BlockReader, span: Span, text: str) -> CheckValue:
+    if text.startswith("'"):
+        if not _RAW_STRING.fullmatch(text) and (
+            len(text) < 2 or text[-1] != "'" or text.endswith("\\'")
+        ):
+            reader.fail(
+                "unterminated raw string",
+                span,
+                label="a raw string is '...'",
+                hint="close it with ' (write \\' for a quote inside)",
+            )
+        return CheckValue(CheckValueKind.RAW, text[1:-1].replace("\\'", "'"), None, span)
+    if "<<" in text:
+        return CheckValue(CheckValueKind.TEMPLATE, None, parse_template(text, span), span)
+    try:
+        value = _JSON.decode(text)
+    except ValueError:
+        if text.startswith('"'):
+            reader.fail(
+                "invalid JSON string",
+                span,
+                label="a string in double quotes must be valid JSON",
+                hint="close the quotes and escape \\ and \" inside, or use a raw string '...'",
+            )
+        return CheckValue(CheckValueKind.TEMPLATE, None, parse_template(text, span), span)
+    return CheckValue(CheckValueKind.JSON, value, None, span)

@@ -1,0 +1,435 @@
+"""The static pass that ``httprun check`` runs: everything that can be known before sending.
+
+:func:`check_file` reports, each at its span, sorted by position:
+
+- directive problems (unknown keys, bad values: :mod:`runner.directives`);
+- JMESPath that does not compile, or calls a function JMESPath does not have, in checks,
+  captures and ``<<expr>>`` interpolations (each distinct expression compiled once);
+- checks and captures that read a field the response document does not have (warnings);
+- variables nothing can define at the point of use: the first name of an ``<<expr>>`` that is
+  not given by the env files or ``--var`` (``defined``), not a file variable of this or an
+  earlier block, not a request name or capture of an earlier block, and not ``auth`` where an
+  ``@auth`` profile is in effect. File variable values are evaluated lazily, when a request
+  uses them, so names anywhere in the file count for them;
+- ``<<$dynamic>>`` values that do not exist or have the wrong arguments;
+- ``{{name}}`` (other tools' variables, plain text in httprun), and bodies that end with a
+  comment line or hold a line that looks like a check or a request line (warnings);
+- request names used twice (warnings).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from jmespath.exceptions import JMESPathError, LexerError
+from jmespath.exceptions import ParseError as JMESPathParseError
+from jmespath.functions import Functions
+
+from .directives import did_you_mean, validate_directive
+from .dynamic import DynamicSources, evaluate_dynamic
+from .errors import Diagnostic, ResolveError
+from .jmes import compile_query, root_names
+from .nodes import (
+    Block,
+    BodyInclude,
+    BodyText,
+    HttpFile,
+    Interp,
+    InterpKind,
+    Template,
+)
+from .source import Span, source_line
+
+__all__ = ["RESPONSE_FIELDS", "check_file"]
+
+#: The top-level fields of the response document that checks and captures read (FORMAT.md).
+RESPONSE_FIELDS = ("status", "reason", "headers", "body", "text", "elapsed_ms", "url")
+
+_FUNCTIONS = frozenset(Functions().FUNCTION_TABLE)
+_DASHED_NAME = re.compile(r"(?<![\w\"'`])([A-Za-z_]\w*(?:-\w+)+)")
+_UNDEFINED_HINT = "define it in an env file, with '@name = value', or pass --var NAME=VALUE"
+_OTHER_DIALECT = re.compile(r"\{\{[ \t]*([$A-Za-z_][^{}\n]*?)[ \t]*\}\}")
+# REST Client and JetBrains names of dynamic values that httprun spells differently.
+_DYNAMIC_SPELLINGS = {
+    "$guid": "$uuid",
+    "$random.uuid": "$uuid",
+    "$processEnv": "$env",
+    "$localDatetime": "$datetime",
+}
+
+
+class _AnyEnvironment(Mapping[str, str]):
+    """A process environment in which every name is set: ``$env NAME`` is checked for its
+    shape only, since the environment of the run is not known yet."""
+
+    def __getitem__(self, key: str) -> str:
+        return ""
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
+_INERT_SOURCES = DynamicSources(
+    now=lambda: datetime(2000, 1, 1, tzinfo=UTC),
+    random_int=lambda low, high: low,
+    new_uuid=lambda: uuid.UUID(int=0),
+    environ=_AnyEnvironment(),
+)
+
+
+def check_file(http_file: HttpFile, defined: Collection[str]) -> list[Diagnostic]:
+    """Everything wrong with ``http_file`` that is visible without sending it.
+
+    ``defined`` are the variable names that the env files and ``--var`` provide.
+    """
+    return _FileChecker(http_file, defined).run()
+
+
+class _FileChecker:
+    def __init__(self, http_file: HttpFile, defined: Collection[str]) -> None:
+        self.file = http_file
+        self.defined = frozenset(defined)
+        self.found: list[Diagnostic] = []
+        self.compiled: dict[str, _Problem | None] = {}  # expression → its problem, if any
+        blocks = http_file.blocks
+        # Where each name is first defined in the file, for "defined only later" hints.
+        self.first_definition: dict[str, int] = {}
+        for block in blocks:
+            for variable in block.variables:
+                self.first_definition.setdefault(variable.name, variable.span.line)
+            if block.request is not None and block.name:
+                self.first_definition.setdefault(block.name, block.span.line)
+            for capture in block.captures:
+                self.first_definition.setdefault(capture.name, capture.span.line)
+        self.any_auth = any(
+            directive.key == "auth" and directive.value.strip().lower() != "none"
+            for block in blocks
+            for directive in block.directives
+        )
+
+    def run(self) -> list[Diagnostic]:
+        everywhere = self.defined | set(self.first_definition)
+        if self.any_auth:
+            everywhere |= {"auth"}
+        available = set(self.defined)  # names a request of the current block can read
+        auth_default: str | None = None  # the file's default @auth profile
+        names_seen: dict[str, int] = {}
+        for block in self.file.blocks:
+            self.check_directives(block, names_seen)
+            available.update(variable.name for variable in block.variables)
+            for variable in block.variables:
+                self.check_template(variable.value, everywhere, lazy=True)
+                self.scan_other_dialect(variable.value.span)
+            own_auth = block.directive("auth")
+            if block.request is None:
+                if own_auth is not None:
+                    auth_default = own_auth.value.strip().lower()
+            else:
+                profile = own_auth.value.strip().lower() if own_auth is not None else auth_default
+                with_auth = available | {"auth"} if profile not in (None, "none") else available
+                self.check_request(block, with_auth)
+                if block.name:
+                    available.add(block.name)
+            available.update(capture.name for capture in block.captures)
+        self.found.sort(
+            key=lambda d: (d.span.line, d.span.column) if d.span is not None else (1 << 30, 0)
+        )
+        return self.found
+
+    # -- directives and names --
+
+    def check_directives(self, block: Block, names_seen: dict[str, int]) -> None:
+        named = [directive for directive in block.directives if directive.key == "name"]
+        for directive in block.directives:
+            self.found.extend(validate_directive(directive))
+        if named and block.request is None:
+            self.warn(
+                "'@name' in a block without a request names nothing",
+                named[0].span,
+                hint="put it right above a request line",
+            )
+        for directive in named[:-1]:
+            self.warn(
+                "more than one '@name' in this block",
+                directive.span,
+                label="ignored: the last '@name' of a block wins",
+            )
+        name = block.name
+        if block.request is not None and name:
+            if name in names_seen:
+                self.warn(
+                    f"request name '{name}' is used twice",
+                    named[-1].span,
+                    label=f"first used at line {names_seen[name]}",
+                    hint="give each request its own name: later references read the last "
+                    "response, and --name runs both",
+                )
+            else:
+                names_seen[name] = named[-1].span.line
+
+    # -- the request --
+
+    def check_request(self, block: Block, available: AbstractSet[str]) -> None:
+        request = block.request
+        assert request is not None
+        self.check_template(request.url, available)
+        self.scan_other_dialect(request.url.span)
+        for header in request.headers:
+            self.check_template(header.value, available)
+            self.scan_other_dialect(header.value.span)
+        if request.body is not None:
+            for part in request.body.parts:
+                if isinstance(part, BodyInclude):
+                    self.check_template(part.path, available)
+                    self.scan_other_dialect(part.path.span)
+                else:
+                    self.check_template(part.template, available)
+                    self.scan_other_dialect(part.template.span)
+                    self.check_body_lines(part)
+        for check in block.checks:
+            self.check_query(check.query, check.query_span, "check")
+            if check.value is not None and check.value.template is not None:
+                self.check_template(check.value.template, available)
+                self.scan_other_dialect(check.value.span)
+            elif (
+                check.value is not None
+                and isinstance(check.value.json, str)
+                and "{{" in check.value.json
+            ):
+                self.scan_other_dialect(check.value.span)
+        for capture in block.captures:
+            self.check_query(capture.query, capture.query_span, "capture")
+
+    def check_body_lines(self, part: BodyText) -> None:
+        template = part.template
+        lines = template.source.split("\n")
+        first = template.span.line
+        for index, text in enumerate(lines):
+            stripped = text.lstrip(" \t")
+            if stripped != text and stripped[:2] in ("??", ">>"):
+                self.warn(
+                    f"indented '{stripped[:2]}' line is sent as part of the body",
+                    self.line_span(first + index, text),
+                    hint="checks and captures start at column 1",
+                )
+            elif re.match(r"[A-Z][A-Z0-9_-]*[ \t]+(?:https?://|<<)", text):
+                self.warn(
+                    "this body line looks like a request line",
+                    self.line_span(first + index, text),
+                    label="it is sent as part of the body",
+                    hint="start a new request with a '###' line above it",
+                )
+        last = lines[-1]
+        if last.lstrip(" \t").startswith(("#", "//")):
+            self.warn(
+                "the body ends with a comment line, which is sent as part of the body",
+                self.line_span(first + len(lines) - 1, last),
+                hint="comments are not read inside a body: move it above the request line",
+            )
+
+    # -- templates and variables --
+
+    def check_template(
+        self, template: Template, available: AbstractSet[str], *, lazy: bool = False
+    ) -> None:
+        for interp in template.interpolations():
+            if interp.kind is InterpKind.DYNAMIC:
+                self.check_dynamic(interp)
+                continue
+            problem = self.expression_problem(interp.expr, interp.span, "interpolation")
+            if problem is not None:
+                self.found.append(problem)
+                continue
+            for name in sorted(root_names(interp.expr)):
+                if name not in available:
+                    self.undefined(name, interp, available, lazy=lazy)
+
+    def undefined(
+        self, name: str, interp: Interp, available: AbstractSet[str], *, lazy: bool
+    ) -> None:
+        if name == "auth":
+            self.error(
+                "'auth' is not defined here",
+                interp.span,
+                label="the token is only there for requests with an @auth profile",
+                hint="add '# @auth cafe24' (or oauth2) above the request line or at the top "
+                "of the file",
+            )
+            return
+        later = self.first_definition.get(name)
+        if later is not None and not lazy:
+            self.error(
+                f"undefined variable '{name}'",
+                interp.span,
+                label=f"'{name}' is only defined later, at line {later}",
+                hint="move the definition above this request, or pass --var NAME=VALUE",
+            )
+            return
+        candidates = available | set(self.first_definition)
+        self.error(
+            f"undefined variable '{name}'",
+            interp.span,
+            label=f"nothing defines '{name}'{did_you_mean(name, candidates)}",
+            hint=_UNDEFINED_HINT,
+        )
+
+    def check_dynamic(self, interp: Interp) -> None:
+        word, _, rest = interp.expr.partition(" ")
+        if "$" + word in _DYNAMIC_SPELLINGS:
+            ours = _DYNAMIC_SPELLINGS["$" + word]
+            self.error(
+                f"unknown dynamic value '${word}'",
+                interp.span,
+                label=f"httprun calls it {ours}",
+                hint=f"write <<{' '.join([ours, *rest.split()])}>>",
+            )
+            return
+        try:
+            evaluate_dynamic(interp.expr, interp.span, _INERT_SOURCES)
+        except ResolveError as error:
+            self.found.append(
+                Diagnostic("error", error.message, interp.span, error.label, error.hint)
+            )
+
+    def scan_other_dialect(self, span: Span) -> None:
+        """Warn about ``{{name}}`` in the source text that ``span`` covers."""
+        for line, start, text in _covered_text(span):
+            for found in _OTHER_DIALECT.finditer(text):
+                inner = found.group(1)
+                suggestion = _DYNAMIC_SPELLINGS.get(
+                    inner.split(None, 1)[0], inner.split(None, 1)[0]
+                )
+                rest = inner.split(None, 1)[1:] if " " in inner else []
+                written = " ".join([suggestion, *rest])
+                column = start + found.start()
+                self.warn(
+                    f"'{found.group(0)}' is plain text in httprun",
+                    Span(span.path, line, column, line, column + len(found.group(0))),
+                    label="httprun variables are written <<name>>",
+                    hint=f"write <<{written}>> to insert a value",
+                )
+
+    # -- JMESPath --
+
+    def check_query(self, query: str, span: Span, what: str) -> None:
+        problem = self.expression_problem(query, span, what, precise=True)
+        if problem is not None:
+            self.found.append(problem)
+            return
+        for name in sorted(root_names(query)):
+            if name not in RESPONSE_FIELDS:
+                self.warn(
+                    f"the response document has no field '{name}'",
+                    span,
+                    label=f"{what}s read {', '.join(RESPONSE_FIELDS)}"
+                    + did_you_mean(name, RESPONSE_FIELDS),
+                    hint=f"to read the JSON body, write body.{name}",
+                )
+
+    def expression_problem(
+        self, expression: str, span: Span, what: str, *, precise: bool = False
+    ) -> Diagnostic | None:
+        """The problem with ``expression``, placed at ``span``. With ``precise``, ``span``
+        starts at the expression's first character and the problem is narrowed to the
+        offending columns. Each distinct expression is compiled once per file."""
+        if expression not in self.compiled:
+            self.compiled[expression] = _jmespath_problem(expression)
+        problem = self.compiled[expression]
+        if problem is None:
+            return None
+        where = span
+        if precise and problem.offset is not None:
+            column = span.column + problem.offset
+            where = Span(span.path, span.line, column, span.line, column + problem.width)
+        return Diagnostic(
+            "error", problem.message.format(what=what), where, problem.label, problem.hint
+        )
+
+    # -- output --
+
+    def warn(self, message: str, span: Span, *, label: str = "", hint: str = "") -> None:
+        self.found.append(Diagnostic("warning", message, span, label, hint))
+
+    def error(self, message: str, span: Span, *, label: str = "", hint: str = "") -> None:
+        self.found.append(Diagnostic("error", message, span, label, hint))
+
+    def line_span(self, line: int, text: str) -> Span:
+        start = len(text) - len(text.lstrip(" \t")) + 1
+        return Span(self.file.path, line, start, line, len(text.rstrip()) + 1)
+
+
+@dataclass(frozen=True, slots=True)
+class _Problem:
+    """What is wrong with an expression; ``offset``/``width`` locate it inside the expression."""
+
+    message: str  # with "{what}" for "check", "capture" or "interpolation"
+    label: str
+    hint: str
+    offset: int | None
+    width: int = 1
+
+
+def _jmespath_problem(expression: str) -> _Problem | None:
+    try:
+        parsed = compile_query(expression).parsed
+    except JMESPathError as error:
+        return _compile_error(expression, error)
+    unknown = sorted(set(_function_names(parsed)) - _FUNCTIONS)
+    if not unknown:
+        return None
+    name = unknown[0]
+    call = re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}\s*\(", expression)
+    return _Problem(
+        f"unknown JMESPath function '{name}()' in {{what}}",
+        f"not a JMESPath function{did_you_mean(name, _FUNCTIONS)}",
+        "the functions are " + ", ".join(sorted(_FUNCTIONS)),
+        call.start() if call is not None else None,
+        len(name),
+    )
+
+
+def _compile_error(expression: str, error: JMESPathError) -> _Problem:
+    if isinstance(error, LexerError):
+        detail, position = str(error.message), error.lexer_position
+    elif isinstance(error, JMESPathParseError):
+        detail, position = str(error.msg), error.lex_position
+        if detail == "Invalid jmespath expression":
+            detail = "the expression is incomplete"
+    else:  # EmptyExpressionError and the like
+        detail, position = "empty expression", 0
+    hint = "JMESPath syntax: https://jmespath.org/specification.html"
+    quoted = _DASHED_NAME.sub(r'"\1"', expression)
+    if quoted != expression:
+        hint = f"quote names that contain '-': {quoted}"
+    offset = position if isinstance(position, int) and 0 <= position <= len(expression) else None
+    escaped = expression.replace("{", "{{").replace("}", "}}")
+    return _Problem(f"invalid JMESPath in {{what}}: {escaped}", detail, hint, offset)
+
+
+def _function_names(node: Any) -> Iterable[str]:
+    if isinstance(node, dict):
+        if node.get("type") == "function_expression":
+            yield str(node.get("value"))
+        for child in node.get("children", ()):
+            yield from _function_names(child)
+
+
+def _covered_text(span: Span) -> Iterator[tuple[int, int, str]]:
+    """(line, column of the first character, text) for each line ``span`` covers, from the
+    remembered source; nothing when the source is unknown."""
+    for line in range(span.line, span.end_line + 1):
+        text = source_line(span.path, line)
+        if text is None:
+            return
+        start = span.column if line == span.line else 1
+        end = span.end_column if line == span.end_line else len(text) + 1
+        yield line, start, text[start - 1 : end - 1]

@@ -1,0 +1,146 @@
+"""``runner.directives``: the known directives, their readers and their validation."""
+
+from __future__ import annotations
+
+import pytest
+
+from runner.directives import (
+    DEFAULT_RETRY_INTERVAL,
+    KNOWN_DIRECTIVES,
+    RetrySpec,
+    did_you_mean,
+    parse_duration,
+    parse_retry,
+    validate_directive,
+)
+from runner.errors import Diagnostic, ParseError
+from runner.nodes import Directive
+from runner.source import Span
+
+SPAN = Span("t.http", 3, 1, 3, 20)
+
+
+def directive(key: str, value: str = "") -> Directive:
+    return Directive(key, value, SPAN)
+
+
+def test_the_known_directives_are_those_of_the_format() -> None:
+    assert set(KNOWN_DIRECTIVES) == {"name", "auth", "timeout", "retry", "no-redirect", "skip"}
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("30s", 30.0),
+        ("500ms", 0.5),
+        ("2m", 120.0),
+        ("1h", 3600.0),
+        ("10", 10.0),
+        ("1.5s", 1.5),
+        (" 2 s ", 2.0),
+        (".5", 0.5),
+        ("0", 0.0),
+    ],
+)
+def test_parse_duration(text: str, seconds: float) -> None:
+    assert parse_duration(text, SPAN) == pytest.approx(seconds)
+
+
+@pytest.mark.parametrize("text", ["", "s", "-1s", "10x", "1d", "ten", "1 2", "١s"])
+def test_parse_duration_rejects_other_text(text: str) -> None:
+    with pytest.raises(ParseError) as caught:
+        parse_duration(text, SPAN)
+    assert caught.value.message == f"invalid duration '{text.strip()}'"
+    assert caught.value.span == SPAN
+    assert "30s, 500ms, 2m or 1h" in caught.value.hint
+
+
+def test_parse_retry_with_and_without_interval() -> None:
+    assert parse_retry(directive("retry", "5")) == RetrySpec(5, DEFAULT_RETRY_INTERVAL)
+    assert DEFAULT_RETRY_INTERVAL == 1.0
+    assert parse_retry(directive("retry", "3 500ms")) == RetrySpec(3, 0.5)
+    assert parse_retry(directive("retry", "0")) == RetrySpec(0, 1.0)
+
+
+@pytest.mark.parametrize("value", ["", "x", "-1", "1 2 3", "²", "2 soon"])
+def test_parse_retry_rejects_bad_values_at_the_directive(value: str) -> None:
+    with pytest.raises(ParseError) as caught:
+        parse_retry(directive("retry", value))
+    assert caught.value.span == SPAN
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("name", "products"),
+        ("name", "_x1"),
+        ("auth", "cafe24"),
+        ("auth", "oauth2"),
+        ("auth", "none"),
+        ("auth", "Cafe24"),
+        ("timeout", "30s"),
+        ("retry", "5 2s"),
+        ("no-redirect", ""),
+        ("skip", ""),
+        ("skip", "the sandbox has no orders"),
+    ],
+)
+def test_valid_directives_have_no_diagnostics(key: str, value: str) -> None:
+    assert validate_directive(directive(key, value)) == []
+
+
+def test_unknown_directive_is_a_warning_with_did_you_mean() -> None:
+    [found] = validate_directive(directive("timout", "3s"))
+    assert found == Diagnostic(
+        "warning",
+        "unknown directive '@timout' is ignored",
+        SPAN,
+        label="not a directive of httprun; did you mean 'timeout'?",
+        hint="the directives are @name, @auth, @timeout, @retry, @no-redirect, @skip",
+    )
+
+
+def test_directives_of_other_tools_say_what_httprun_does_instead() -> None:
+    [found] = validate_directive(directive("no-log"))
+    assert found.severity == "warning"
+    assert found.message == "directive '@no-log' of other .http tools is ignored"
+    assert found.hint == "httprun keeps no response history"
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("name", "", "'@name' needs a name"),
+        ("name", "my-request", "invalid request name 'my-request'"),
+        ("name", "1st", "invalid request name '1st'"),
+        ("auth", "", "'@auth' needs a profile"),
+        ("auth", "cafe42", "unknown auth profile 'cafe42'"),
+        ("timeout", "soon", "invalid duration 'soon'"),
+        ("timeout", "0s", "'@timeout' must be longer than 0"),
+        ("retry", "often", "invalid @retry 'often'"),
+        ("retry", "3 soon", "invalid duration 'soon'"),
+    ],
+)
+def test_bad_values_are_errors_at_the_directive(key: str, value: str, message: str) -> None:
+    [found] = validate_directive(directive(key, value))
+    assert found.severity == "error"
+    assert found.message == message
+    assert found.span == SPAN
+    assert found.hint == f"write '# {KNOWN_DIRECTIVES[key]}'"
+
+
+def test_unknown_auth_profile_suggests_the_closest() -> None:
+    [found] = validate_directive(directive("auth", "cafe42"))
+    assert found.label == "expected cafe24, oauth2 or none; did you mean 'cafe24'?"
+
+
+def test_no_redirect_with_a_value_is_a_warning() -> None:
+    [found] = validate_directive(directive("no-redirect", "please"))
+    assert found.severity == "warning"
+    assert found.message == "'@no-redirect' takes no value; 'please' is ignored"
+
+
+def test_did_you_mean() -> None:
+    assert did_you_mean("malid", ["mallid", "scope"]) == "; did you mean 'mallid'?"
+    assert did_you_mean("zzz", {"mallid"}) == ""
+    assert did_you_mean("x", []) == ""
