@@ -22,9 +22,11 @@ from .targets import Target, expand_targets
 if TYPE_CHECKING:
     import httpx
 
+    from .checks import Evaluation
     from .connect import Connection
     from .env import Environment
     from .nodes import HttpFile
+    from .results import Exchange, ResolvedRequest
     from .scope import Scope
 
 
@@ -205,8 +207,6 @@ class RunSession:
         self.listener = listener or SilentListener()
         self.masker = masker if masker is not None else Masker()
         self.environment: Environment = load_env_files(list(options.env_files))
-        for name, value in {**self.environment.values, **options.variables}.items():
-            self.masker.add_variable(name, value)
         self._transport = transport
         self._connection: Connection | None = None
         self._connection_lock = threading.Lock()
@@ -318,16 +318,14 @@ class FileRun:
         return self._run(self.http_file.blocks[index], tuple(self._defaults))
 
     def _run(self, block: Block, defaults: tuple[Directive, ...]) -> RequestResult:
-        from .checks import evaluate_block, failures_as_error
+        from .checks import failures_as_error
         from .directives import parse_retry
-        from .executor import send_request
-        from .interpolate import evaluate_template
         from .resolve import resolve_block
 
         request_node = block.request
         assert request_node is not None
         path = self.http_file.path
-        skip = block.directive("skip")
+        skip = _directive(block, defaults, "skip")
         if skip is not None:
             return RequestResult(
                 path,
@@ -338,7 +336,7 @@ class FileRun:
                 skip_reason=skip.value or "@skip",
             )
         try:
-            retry_directive = block.directive("retry")
+            retry_directive = _directive(block, defaults, "retry")
             retry = parse_retry(retry_directive) if retry_directive is not None else None
             auth = None if self.session.options.dry_run else self._authorise(block, defaults)
             request = resolve_block(
@@ -368,14 +366,11 @@ class FileRun:
                 request=request,
                 skip_reason="dry run",
             )
-
         attempts = 0
         while True:
             attempts += 1
             try:
-                exchange = send_request(self.session.connection.client, request, auth=auth)
-                self._learn_credentials(exchange.sent_headers)
-                self._learn_credentials(exchange.response["headers"].items())
+                exchange, evaluation = self._send_and_check(block, request, auth)
             except HttprunError as error:
                 return RequestResult(
                     path,
@@ -387,9 +382,6 @@ class FileRun:
                     request=request,
                     attempts=attempts,
                 )
-            evaluation = evaluate_block(
-                block, exchange.response, lambda t: evaluate_template(t, self.scope)
-            )
             if evaluation.passed or retry is None or attempts > retry.count:
                 break
             # @retry is polling the user asked for: wait their interval before asking again.
@@ -417,6 +409,22 @@ class FileRun:
             attempts=attempts,
         )
 
+    def _send_and_check(
+        self, block: Block, request: ResolvedRequest, auth: httpx.Auth | None
+    ) -> tuple[Exchange, Evaluation]:
+        """Send once and evaluate every check and capture (raises TransportError, AuthError)."""
+        from .checks import evaluate_block
+        from .executor import send_request
+        from .interpolate import evaluate_template
+
+        exchange = send_request(self.session.connection.client, request, auth=auth)
+        self._learn_credentials(exchange.sent_headers)
+        self._learn_credentials(exchange.response["headers"].items())
+        evaluation = evaluate_block(
+            block, exchange.response, lambda template: evaluate_template(template, self.scope)
+        )
+        return exchange, evaluation
+
     def _learn_credentials(self, headers: Iterable[tuple[str, str]]) -> None:
         # An Authorization or Cookie value can come back in a response body (echo servers,
         # error messages): once learnt, the masker hides it wherever it appears.
@@ -429,7 +437,7 @@ class FileRun:
         Gets a valid token first (stored, refreshed, or logged in), so ``<<auth.*>>`` works in
         the request itself.
         """
-        directive = block.directive("auth") or _last_directive(defaults, "auth")
+        directive = _directive(block, defaults, "auth")
         if directive is None or directive.value.strip().lower() == "none":
             return None
         from .auth.profiles import profile_from_variables
@@ -443,9 +451,13 @@ class FileRun:
         return connection.bearer_for(profile)
 
 
-def _last_directive(directives: Sequence[Directive], key: str) -> Directive | None:
+def _directive(block: Block, defaults: Sequence[Directive], key: str) -> Directive | None:
+    """The block's own ``@key`` directive, else the file default's (the last one given)."""
+    own = block.directive(key)
+    if own is not None:
+        return own
     found = None
-    for directive in directives:
+    for directive in defaults:
         if directive.key == key:
             found = directive
     return found

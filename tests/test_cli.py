@@ -211,3 +211,18 @@ def test_internal_errors_never_show_a_traceback(
     assert "Traceback" not in err
     with pytest.raises(RuntimeError):
         main([str(path), "--traceback"])
+
+
+def test_directives_in_a_block_without_a_request_are_file_defaults(
+    tmp_path: Path, local_server: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(
+        tmp_path,
+        "a.http",
+        "# @retry 1 10ms\n@x = 1\n\n###\nGET <<base>>/status/503\n\n?? status == 200\n\n"
+        "###\n# @skip not today\nGET <<base>>/json\n",
+    )
+    code, out, _ = run_cli([str(path), "--var", f"base={local_server}"], capsys)
+    assert code == 1
+    assert "after 2 attempts" in out  # the default @retry 1 applied
+    assert "(not today)" in out
