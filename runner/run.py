@@ -258,14 +258,19 @@ class RunSession:
         except HttprunError as error:
             return self._finish(FileResult(target.path, error=error))
         results: list[RequestResult] = []
-        for index in sorted(selected):
-            if self.stopping.is_set():
-                break
-            result = file_run.run_block(index)
-            results.append(result)
-            self.listener.request_finished(result)
-            if self.options.fail_fast and result.outcome in (Outcome.FAILED, Outcome.ERROR):
-                self.stopping.set()
+        try:
+            for index in sorted(selected):
+                if self.stopping.is_set():
+                    break
+                result = file_run.run_block(index)
+                results.append(result)
+                self.listener.request_finished(result)
+                if self.options.fail_fast and result.outcome in (Outcome.FAILED, Outcome.ERROR):
+                    self.stopping.set()
+        except KeyboardInterrupt:
+            # Keep what this file did before Ctrl-C: the reports are written from it.
+            self._finish(FileResult(target.path, tuple(results)))
+            raise
         return self._finish(FileResult(target.path, tuple(results)))
 
     def _finish(self, result: FileResult) -> FileResult:

@@ -218,3 +218,32 @@ def test_watch_reruns_on_change_and_ctrl_c_exits_cleanly(tmp_path: Path, local_s
             process.kill()
     assert process.returncode == 0
     assert "Traceback" not in "".join(seen) + remaining
+
+
+def test_an_interrupted_run_exits_130_and_still_writes_its_reports(
+    tmp_path: Path,
+    local_server: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    (tmp_path / "a.http").write_text("GET <<base>>/json\n\n###\nGET <<base>>/status/200\n")
+    import runner.executor
+
+    real_send = runner.executor.send_request
+    calls: list[str] = []
+
+    def send_then_interrupt(*args: object, **kwargs: object) -> object:
+        calls.append("sent")
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # Ctrl-C while the second request is under way
+        return real_send(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(runner.executor, "send_request", send_then_interrupt)
+    report = tmp_path / "run.json"
+    with pytest.raises(SystemExit) as exited:
+        main([str(tmp_path / "a.http"), "--var", f"base={local_server}", "--json", str(report)])
+    assert exited.value.code == 130
+    document = json.loads(report.read_text())
+    assert document["interrupted"] is True
+    assert len(document["files"][0]["requests"]) == 1
+    assert "(interrupted)" in capsys.readouterr().out
