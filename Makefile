@@ -23,8 +23,13 @@ test: lint
 demo: $(STAMP)
 	$(BIN)/httprun requests/products.http --env envs/sandbox.env
 
-bench: $(STAMP)
-	$(BIN)/python bench/run.py
+# The benchmark runs in a venv with the runtime dependencies only, as a user installs httprun:
+# the test extras (selenium brings trio, which httpcore then imports) would slow every start.
+BENCH_VENV := .venv-bench
+bench:
+	test -d $(BENCH_VENV) || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet -e .
+	$(BENCH_VENV)/bin/python bench/run.py
 
 clean:
-	rm -rf $(VENV) build dist .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(BENCH_VENV) build dist .mypy_cache .ruff_cache

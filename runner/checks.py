@@ -151,14 +151,17 @@ def _evaluate_check(
     except _CheckError as error:
         return failed(str(error), actual=actual)
 
-    phrase = _EXPECTATIONS[op][1 if check.negated else 0].format(e=_show(expected))
+    def expectation() -> str:  # only failures are described: this is the hot path
+        phrase = _EXPECTATIONS[op][1 if check.negated else 0].format(e=_show(expected))
+        return f"expected {phrase}, got {_show(actual)}"
+
     try:
         outcome = _apply(op, actual, expected)
     except _CheckError as error:
         # A type mismatch is a failure whether or not the check is negated.
-        return failed(f"{error}: expected {phrase}, got {_show(actual)}", expected, actual)
+        return failed(f"{error}: {expectation()}", expected, actual)
     passed = outcome != check.negated
-    message = "" if passed else f"expected {phrase}, got {_show(actual)}"
+    message = "" if passed else expectation()
     return CheckResult("check", check.text, passed, check.span, message, expected, actual)
 
 

@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import sys
 import tempfile
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import httpx
 
 from .errors import EnvError
 
 if TYPE_CHECKING:
-    import httpx
-
     from .auth.httpx_auth import BearerAuth
     from .auth.manager import TokenManager
     from .auth.profiles import Profile
@@ -35,24 +35,50 @@ SANDBOX_SETTING = "HTTPRUN_SANDBOX"
 SANDBOX_KINDS = ("cafe24",)
 
 
-@dataclass
 class Connection:
-    """The client of a run and what goes with it; close it when the run ends."""
+    """The client of a run and what goes with it; close it when the run ends.
 
-    client: httpx.Client
-    tokens: TokenManager
-    sandbox: Sandbox | None = None
-    _token_dir: tempfile.TemporaryDirectory[str] | None = None
-    _auths: dict[str, BearerAuth] = field(default_factory=dict)
+    The token manager (and the token store it reads) is made on the first ``@auth`` request:
+    runs without auth never load the auth modules.
+    """
+
+    def __init__(
+        self,
+        client: httpx.Client,
+        options: RunOptions,
+        environment: Environment,
+        masker: Masker,
+        notify: Callable[[str], None],
+        sandbox: Sandbox | None,
+    ) -> None:
+        self.client = client
+        self.sandbox = sandbox
+        self._options = options
+        self._environment = environment
+        self._masker = masker
+        self._notify = notify
+        self._tokens: TokenManager | None = None
+        self._token_dir: tempfile.TemporaryDirectory[str] | None = None
+        self._auths: dict[str, BearerAuth] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def tokens(self) -> TokenManager:
+        with self._lock:
+            if self._tokens is None:
+                self._tokens = self._make_token_manager()
+            return self._tokens
 
     def bearer_for(self, profile: Profile) -> BearerAuth:
         """One ``httpx.Auth`` per profile, so its 401 handling is shared by the run."""
         from .auth.httpx_auth import BearerAuth
 
-        auth = self._auths.get(profile.store_key)
-        if auth is None:
-            auth = self._auths[profile.store_key] = BearerAuth(profile, self.tokens)
-        return auth
+        tokens = self.tokens
+        with self._lock:
+            auth = self._auths.get(profile.store_key)
+            if auth is None:
+                auth = self._auths[profile.store_key] = BearerAuth(profile, tokens)
+            return auth
 
     def close(self) -> None:
         self.client.close()
@@ -60,6 +86,29 @@ class Connection:
             self.sandbox.stop()
         if self._token_dir is not None:
             self._token_dir.cleanup()
+
+    def _make_token_manager(self) -> TokenManager:
+        from .auth.manager import TokenManager
+        from .auth.store import TokenStore
+
+        if self.sandbox is not None:
+            # Sandbox tokens die with the sandbox: keep them out of the user's store.
+            self._token_dir = tempfile.TemporaryDirectory(prefix="httprun-sandbox-")
+            store = TokenStore(Path(self._token_dir.name) / "tokens.json")
+        else:
+            store = TokenStore.from_settings(self._environment.settings)
+        options = self._options
+        interactive = stdin_is_terminal() if options.interactive is None else options.interactive
+        return TokenManager(
+            store=store,
+            client=self.client,
+            interactive=interactive,
+            open_browser=options.open_browser,
+            notify=_announce_login(self._notify, self.sandbox is not None),
+            prompt=_prompt if interactive else None,
+            consent=_sandbox_consent(self.sandbox, self.client) if self.sandbox else None,
+            masker=self._masker,
+        )
 
 
 def open_connection(
@@ -70,16 +119,11 @@ def open_connection(
     transport: httpx.BaseTransport | None = None,
 ) -> Connection:
     """Build the run's client (and start the sandbox when the env files ask for it)."""
-    import httpx
-
-    from .auth.manager import TokenManager
-    from .auth.store import TokenStore
     from .executor import build_client
     from .ratelimit import PacingTransport
 
     sandbox = _start_sandbox(environment)
-    inner = transport or httpx.HTTPTransport(verify=not options.insecure)
-    token_dir = None
+    inner = transport or _SchemeTransport(insecure=options.insecure)
     if sandbox is not None:
         from .sandbox import SandboxTransport
 
@@ -88,11 +132,6 @@ def open_connection(
             "sandbox: https://*.cafe24api.com requests go to the bundled cafe24 sandbox at "
             + sandbox.base_url
         )
-        # Sandbox tokens die with the sandbox: keep them out of the user's store.
-        token_dir = tempfile.TemporaryDirectory(prefix="httprun-sandbox-")
-        store = TokenStore(Path(token_dir.name) / "tokens.json")
-    else:
-        store = TokenStore.from_settings(environment.settings)
     # The pacer models the bucket's drain: the sandbox's is HTTPRUN_SANDBOX_BUCKET_RATE, not
     # cafe24's 2 calls a second, or pacing would run into 429s (slower rates) or wait too long.
     drain = sandbox.settings.bucket_rate if sandbox is not None else 2.0
@@ -100,18 +139,36 @@ def open_connection(
         inner, max_retries=options.max_retries, notify=notify, drain_per_second=drain
     )
     client = build_client(insecure=options.insecure, timeout=options.timeout, transport=paced)
-    interactive = stdin_is_terminal() if options.interactive is None else options.interactive
-    tokens = TokenManager(
-        store=store,
-        client=client,
-        interactive=interactive,
-        open_browser=options.open_browser,
-        notify=_announce_login(notify, sandbox is not None),
-        prompt=_prompt if interactive else None,
-        consent=_sandbox_consent(sandbox, client) if sandbox is not None else None,
-        masker=masker,
-    )
-    return Connection(client, tokens, sandbox, token_dir)
+    return Connection(client, options, environment, masker, notify, sandbox)
+
+
+class _SchemeTransport(httpx.BaseTransport):
+    """The network, with the https transport made on the first https request.
+
+    Loading the CA bundle for TLS verification takes about 30 ms: runs that only speak plain
+    http (a local server, the sandbox) should not pay it at every start.
+    """
+
+    def __init__(self, *, insecure: bool) -> None:
+        self._insecure = insecure
+        self._lock = threading.Lock()
+        self._by_scheme: dict[bool, httpx.BaseTransport] = {}
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return self._transport(request.url.scheme == "https").handle_request(request)
+
+    def _transport(self, tls: bool) -> httpx.BaseTransport:
+        with self._lock:
+            transport = self._by_scheme.get(tls)
+            if transport is None:
+                # Plain http never verifies anything: no certificates to load.
+                verify = tls and not self._insecure
+                transport = self._by_scheme[tls] = httpx.HTTPTransport(verify=verify)
+            return transport
+
+    def close(self) -> None:
+        for transport in self._by_scheme.values():
+            transport.close()
 
 
 def _announce_login(notify: Callable[[str], None], sandbox: bool) -> Callable[[str], None]:

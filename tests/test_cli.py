@@ -226,3 +226,14 @@ def test_directives_in_a_block_without_a_request_are_file_defaults(
     assert code == 1
     assert "after 2 attempts" in out  # the default @retry 1 applied
     assert "(not today)" in out
+
+
+def test_tls_is_verified_unless_insecure(
+    tmp_path: Path, tls_server: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, "a.http", "GET <<base>>/json\n\n?? body.count == 1\n")
+    code, out, _ = run_cli([str(path), "--var", f"base={tls_server}"], capsys)
+    assert code == 4
+    assert "TLS certificate verify failed" in out and "--insecure" in out
+    code, out, _ = run_cli([str(path), "--insecure", "--var", f"base={tls_server}"], capsys)
+    assert code == 0, out

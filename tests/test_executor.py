@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import json
-import shutil
 import socket
-import ssl
-import subprocess
 import time
 from collections.abc import Callable, Generator, Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from fixture_server import PRODUCTS, serve
+from fixture_server import PRODUCTS
 
 from runner.errors import EXIT_INCOMPLETE, TransportError
 from runner.executor import build_client, send_request
@@ -535,28 +531,6 @@ def test_real_connection_is_reused(local_server: str) -> None:
 
 
 # --- TLS against a local server with a self-signed certificate ----------------------------------
-
-
-@pytest.fixture(scope="module")
-def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    openssl = shutil.which("openssl")
-    if openssl is None:
-        pytest.skip("openssl is needed to make a self-signed certificate")
-    folder: Path = tmp_path_factory.mktemp("tls")
-    key, cert = folder / "key.pem", folder / "cert.pem"
-    subprocess.run(
-        [
-            openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-            "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "1",
-            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-        ],
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(cert, key)
-    with serve(context) as base_url:
-        yield base_url
 
 
 def test_real_self_signed_certificate_fails_verification(tls_server: str) -> None:
