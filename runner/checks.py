@@ -24,7 +24,7 @@ from jmespath.exceptions import (
 from jmespath.exceptions import ParseError as JMESPathParseError
 
 from .errors import CheckFailed, Diagnostic, ResolveError
-from .jmes import compile_query
+from .jmes import compile_query, json_type, json_type_with_article
 from .nodes import Block, Capture, Check, CheckValue, CheckValueKind, Interp, InterpKind, Template
 from .results import CheckResult
 from .source import Span
@@ -178,7 +178,7 @@ def _apply(op: str, actual: Any, expected: Any) -> bool:
         ):
             return _ORDERING[op](actual, expected)
         raise _CheckError(
-            f"{_json_type(actual)} and {_json_type(expected)} do not compare with {op} "
+            f"{json_type(actual)} and {json_type(expected)} do not compare with {op} "
             "(numbers compare with numbers, strings with strings)"
         )
     if op == "contains":
@@ -193,26 +193,30 @@ def _apply(op: str, actual: Any, expected: Any) -> bool:
 def _contains(container: Any, item: Any, wrong_container: str) -> bool:
     if isinstance(container, str):
         if not isinstance(item, str):
-            raise _CheckError(f"a string can only contain a string, not a {_json_type(item)}")
+            raise _CheckError(
+                f"a string can only contain a string, not {json_type_with_article(item)}"
+            )
         return item in container
     if isinstance(container, list):
         return any(_json_equal(element, item) for element in container)
     if isinstance(container, dict):
         if not isinstance(item, str):
-            raise _CheckError(f"an object's keys are strings, not a {_json_type(item)}")
+            raise _CheckError(f"an object's keys are strings, not {json_type_with_article(item)}")
         return item in container
-    raise _CheckError(f"{wrong_container}, not {_json_type(container)}")
+    raise _CheckError(f"{wrong_container}, not {json_type(container)}")
 
 
 def _matches(actual: Any, pattern: Any) -> bool:
     if not isinstance(pattern, str):
-        raise _CheckError(f"matches needs a regular expression string, not a {_json_type(pattern)}")
+        raise _CheckError(
+            f"matches needs a regular expression string, not {json_type_with_article(pattern)}"
+        )
     try:
         compiled = re.compile(pattern)  # re keeps its own cache of compiled patterns
     except re.error as error:
         raise _CheckError(f"invalid regular expression {_show_plain(pattern)}: {error}") from None
     if not isinstance(actual, str):
-        raise _CheckError(f"matches needs a string to search, not a {_json_type(actual)}")
+        raise _CheckError(f"matches needs a string to search, not {json_type_with_article(actual)}")
     return compiled.search(actual) is not None
 
 
@@ -387,22 +391,6 @@ def _json_equal(left: Any, right: Any) -> bool:
     return False
 
 
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if _is_number(value):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list | tuple):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return type(value).__name__
-
-
 def _show_plain(value: Any) -> str:
     """``value`` as compact JSON, cut to a readable length."""
     try:
@@ -418,7 +406,7 @@ def _show(value: Any) -> str:
     """``value`` with its JSON type: ``404 (number)``, ``"x" (string)``, ``null``."""
     if value is None:
         return "null"
-    return f"{_show_plain(value)} ({_json_type(value)})"
+    return f"{_show_plain(value)} ({json_type(value)})"
 
 
 def _position(span: Span) -> tuple[int, int]:

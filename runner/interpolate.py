@@ -24,7 +24,7 @@ from jmespath import exceptions as jmespath_errors
 from .directives import did_you_mean
 from .dynamic import evaluate_dynamic
 from .errors import ResolveError, UndefinedVariable
-from .jmes import compile_query, reads_whole_root, root_names
+from .jmes import compile_query, json_type_with_article, reads_whole_root, root_names
 from .nodes import Interp, InterpKind, Template, Text
 from .source import Span
 
@@ -188,14 +188,14 @@ def _why_null(steps: list[str | int], root: dict[str, Any]) -> str:
     for step in steps[1:]:
         if isinstance(step, int):
             if not isinstance(value, list):
-                return f"{shown} is {_json_type(value)}, not an array"
+                return f"{shown} is {json_type_with_article(value)}, not an array"
             if not -len(value) <= step < len(value):
                 return f"{shown} has {len(value)} item(s), so no [{step}]"
             value = value[step]
             shown = f"{shown}[{step}]"
         else:
             if not isinstance(value, dict):
-                return f"{shown} is {_json_type(value)}, not an object"
+                return f"{shown} is {json_type_with_article(value)}, not an object"
             if step not in value:
                 return f"{shown} has no '{step}'{did_you_mean(step, [str(k) for k in value])}"
             value = value[step]
@@ -207,20 +207,6 @@ def _why_null(steps: list[str | int], root: dict[str, Any]) -> str:
 
 def _show_name(name: str) -> str:
     return name if _IDENTIFIER.match(name) else json.dumps(name)
-
-
-def _json_type(value: Any) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, dict):
-        return "an object"
-    return "null"
 
 
 def _explain_jmespath(error: jmespath_errors.JMESPathError) -> str:

@@ -85,3 +85,27 @@ def _collect_roots(node: Mapping[str, Any], names: set[str]) -> None:
     else:
         for child in children:
             _collect_roots(child, names)
+
+
+def json_type(value: Any) -> str:
+    """The JSON type of a value as JMESPath sees it: null, boolean, number, string, array,
+    object (for messages that show expected and actual values)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list | tuple):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return type(value).__name__
+
+
+def json_type_with_article(value: Any) -> str:
+    """``a string``, ``an array``, ``null``: the JSON type in a sentence."""
+    kind = json_type(value)
+    return kind if kind == "null" else ("an " if kind[0] in "aeiou" else "a ") + kind
