@@ -237,3 +237,19 @@ def test_tls_is_verified_unless_insecure(
     assert "TLS certificate verify failed" in out and "--insecure" in out
     code, out, _ = run_cli([str(path), "--insecure", "--var", f"base={tls_server}"], capsys)
     assert code == 0, out
+
+
+def test_the_example_request_files_check_clean(capsys: pytest.CaptureFixture[str]) -> None:
+    repo = Path(__file__).resolve().parent.parent
+    code, out, _ = run_cli(
+        [
+            "check",
+            str(repo / "requests"),
+            "--env",
+            str(repo / "envs" / "sandbox.env"),
+            "--var",
+            "refresh_token=given-by-the-user",  # auth.http says to pass it
+        ],
+        capsys,
+    )
+    assert (code, out) == (0, "")
