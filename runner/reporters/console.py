@@ -76,10 +76,13 @@ class ConsoleReporter:
         if quiet_ok:
             return
         self._write("  " + self._summary_line(result))
-        if self.verbosity > 0 or result.skip_reason == "dry run":
+        verbose = self.verbosity > 0 or result.skip_reason == "dry run"
+        if verbose:
             self._write_exchange(result)
         if result.error is not None:
             self._write_error(result.error)
+        if verbose:
+            self._write("")  # one request's exchange apart from the next one's
 
     def file_finished(self, result: FileResult) -> None:
         if result.error is not None:
