@@ -253,3 +253,12 @@ def test_the_example_request_files_check_clean(capsys: pytest.CaptureFixture[str
         capsys,
     )
     assert (code, out) == (0, "")
+
+
+def test_a_file_without_requests_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, "vars.http", "@x = 1\n# only variables here\n")
+    code, out, _ = run_cli([str(path)], capsys)
+    assert code == 0
+    assert out.splitlines() == [str(path), "  no requests to run", "0 passed, 0 failed"]

@@ -85,6 +85,8 @@ class ConsoleReporter:
             self._write("")  # one request's exchange apart from the next one's
 
     def file_finished(self, result: FileResult) -> None:
+        if result.error is None and not result.requests and self.verbosity >= 0:
+            self._write(self._paint("  no requests to run", "2"))
         if result.error is not None:
             if self.verbosity < 0:
                 self._write(self._paint(result.path, "1"))
