@@ -143,31 +143,47 @@ def open_connection(
 
 
 class _SchemeTransport(httpx.BaseTransport):
-    """The network, with the https transport made on the first https request.
+    """The network: one transport per scheme and proxy, each made on first use.
 
     Loading the CA bundle for TLS verification takes about 30 ms: runs that only speak plain
-    http (a local server, the sandbox) should not pay it at every start.
+    http (a local server, the sandbox) should not pay it at every start. Proxies come from the
+    environment as everywhere (``HTTPS_PROXY``, ``HTTP_PROXY``, ``ALL_PROXY``, ``NO_PROXY``);
+    httpx ignores them once a client is given a transport of its own, so they are applied here.
     """
 
     def __init__(self, *, insecure: bool) -> None:
+        import urllib.request
+
         self._insecure = insecure
         self._lock = threading.Lock()
-        self._by_scheme: dict[bool, httpx.BaseTransport] = {}
+        self._transports: dict[tuple[bool, str | None], httpx.BaseTransport] = {}
+        self._proxies = urllib.request.getproxies_environment()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        return self._transport(request.url.scheme == "https").handle_request(request)
+        return self._transport(request.url).handle_request(request)
 
-    def _transport(self, tls: bool) -> httpx.BaseTransport:
+    def _proxy_for(self, url: httpx.URL) -> str | None:
+        import urllib.request
+
+        proxy = self._proxies.get(url.scheme) or self._proxies.get("all")
+        if not proxy or urllib.request.proxy_bypass(url.host):
+            return None
+        return proxy
+
+    def _transport(self, url: httpx.URL) -> httpx.BaseTransport:
+        tls = url.scheme == "https"
+        key = (tls, self._proxy_for(url))
         with self._lock:
-            transport = self._by_scheme.get(tls)
+            transport = self._transports.get(key)
             if transport is None:
                 # Plain http never verifies anything: no certificates to load.
                 verify = tls and not self._insecure
-                transport = self._by_scheme[tls] = httpx.HTTPTransport(verify=verify)
+                transport = httpx.HTTPTransport(verify=verify, proxy=key[1])
+                self._transports[key] = transport
             return transport
 
     def close(self) -> None:
-        for transport in self._by_scheme.values():
+        for transport in self._transports.values():
             transport.close()
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -262,3 +265,49 @@ def test_a_file_without_requests_says_so(
     code, out, _ = run_cli([str(path)], capsys)
     assert code == 0
     assert out.splitlines() == [str(path), "  no requests to run", "0 passed, 0 failed"]
+
+
+class _RecordingProxy(BaseHTTPRequestHandler):
+    """A forward proxy that answers every request itself and remembers what it was asked."""
+
+    seen: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:
+        self.seen.append(self.path)
+        body = b'{"via": "proxy"}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_proxies_from_the_environment_are_used_unless_no_proxy(
+    tmp_path: Path,
+    local_server: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    proxy = ThreadingHTTPServer(("127.0.0.1", 0), _RecordingProxy)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    try:
+        for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
+            monkeypatch.delenv(name, raising=False)
+            monkeypatch.delenv(name.upper(), raising=False)
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.server_address[1]}")
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        path = write(
+            tmp_path,
+            "a.http",
+            'GET http://api.example.test/items\n\n?? body.via == "proxy"\n\n'
+            "###\nGET <<base>>/json\n\n?? body.count == 1\n",
+        )
+        code, out, _ = run_cli([str(path), "--var", f"base={local_server}"], capsys)
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
+    assert code == 0, out
+    assert _RecordingProxy.seen == ["http://api.example.test/items"]
