@@ -31,6 +31,7 @@ import httpx
 
 from . import __version__
 from .errors import TransportError
+from .ratelimit import WAITED_EXTENSION
 from .results import Exchange, ResolvedRequest
 
 # Sequential runs reuse one keep-alive connection per host; the headroom is for callers that
@@ -83,6 +84,9 @@ def send_request(
     except httpx.RequestError as error:
         raise _transport_error(error, request, client) from error
     elapsed_ms = (time.perf_counter() - start) * 1000.0
+    # Time the rate limiter held the request back is not the server's (ratelimit.py says).
+    waited = response.extensions.get(WAITED_EXTENSION, 0.0)
+    elapsed_ms = max(elapsed_ms - waited * 1000.0, 0.0)
     return Exchange(
         request=request,
         sent_headers=_sent_headers(outgoing, response),

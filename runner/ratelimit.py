@@ -41,6 +41,8 @@ TIME_REMAIN = "x-cafe24-time-remain"
 DEFAULT_RETRY_WAIT = 1.0
 # Waits shorter than this are rounding noise in the bucket model: sending at once is fine.
 MIN_WAIT = 0.001
+# The response extension that says how long the request waited in the limiter (seconds).
+WAITED_EXTENSION = "httprun.rate_limit_wait"
 
 
 def _host_key(url: httpx.URL) -> str:
@@ -226,8 +228,21 @@ class PacingTransport(httpx.BaseTransport):
         self._wall_clock = wall_clock
         self._hosts: dict[str, _HostLimiter] = {}
         self._hosts_lock = threading.Lock()
+        self._waited = threading.local()  # seconds this thread's current request waited
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self._waited.seconds = 0.0
+        response = self._handle(request)
+        # The time spent waiting here is the limiter's, not the server's: the executor takes it
+        # out of the request's reported time.
+        response.extensions[WAITED_EXTENSION] = self._waited.seconds
+        return response
+
+    def _pause(self, seconds: float) -> None:
+        self._waited.seconds += seconds
+        self._sleep(seconds)
+
+    def _handle(self, request: httpx.Request) -> httpx.Response:
         host = _host_key(request.url)
         retries = 0
         while True:
@@ -264,7 +279,7 @@ class PacingTransport(httpx.BaseTransport):
                     f"rate limited by {host} (429): waiting {_seconds(wait)} s, "
                     f"retry {retries} of {self._max_retries}"
                 )
-                self._sleep(wait)
+                self._pause(wait)
 
     def close(self) -> None:
         self._inner.close()
@@ -334,7 +349,7 @@ class PacingTransport(httpx.BaseTransport):
         wait = send_at - now
         if wait >= MIN_WAIT:
             self._report(f"{prefix}waiting {_seconds(wait)} s")
-            self._sleep(wait)
+            self._pause(wait)
         return ticket
 
     def _observe(

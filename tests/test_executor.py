@@ -14,6 +14,7 @@ from fixture_server import PRODUCTS
 
 from runner.errors import EXIT_INCOMPLETE, TransportError
 from runner.executor import build_client, send_request
+from runner.ratelimit import WAITED_EXTENSION
 from runner.results import Exchange, ResolvedRequest
 from runner.source import Span
 
@@ -553,3 +554,14 @@ def test_closed_port_fixture_really_refuses(closed_port_url: str) -> None:
     port = int(closed_port_url.rsplit(":", 1)[1])
     with socket.socket() as probe, pytest.raises(ConnectionRefusedError):
         probe.connect(("127.0.0.1", port))
+
+
+def test_time_held_back_by_the_rate_limiter_is_not_the_servers() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        # A limiter below reports 10 s of waiting, more than the whole send took here: what is
+        # left for the server is nothing, never a negative time.
+        return httpx.Response(200, json={}, extensions={WAITED_EXTENSION: 10.0})
+
+    with build_client(transport=httpx.MockTransport(handler)) as client:
+        exchange = send_request(client, make_request("http://api.test/x"))
+    assert exchange.elapsed_ms == 0.0

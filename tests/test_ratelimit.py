@@ -14,7 +14,7 @@ from email.utils import formatdate
 import httpx
 import pytest
 
-from runner.ratelimit import PacingTransport
+from runner.ratelimit import WAITED_EXTENSION, PacingTransport
 
 HOST = "demo.cafe24api.com"
 URL = f"https://{HOST}/api/v2/admin/products"
@@ -777,3 +777,14 @@ def test_transport_errors_propagate_and_leave_nothing_in_flight() -> None:
 def test_bad_options_are_refused(options: dict[str, float]) -> None:
     with pytest.raises(ValueError):
         PacingTransport(httpx.MockTransport(lambda r: httpx.Response(200)), **options)  # type: ignore[arg-type]
+
+
+def test_each_response_says_how_long_its_request_waited() -> None:
+    time = FakeTime()
+    handler, _ = scripted(limited(39), too_many({"X-Cafe24-Call-Remain": "2"}), limited(10))
+    with make_client(handler, time) as client:
+        first = client.get(URL)
+        second = client.get(URL)  # paced 0.5 s, then a 429 that asks for 2 s more
+    assert first.extensions[WAITED_EXTENSION] == 0.0
+    assert second.extensions[WAITED_EXTENSION] == pytest.approx(sum(time.waits))
+    assert sum(time.waits) >= 2.5
