@@ -281,9 +281,16 @@ class _PluginState:
         return self._session
 
     def new_session(self, options: RunOptions) -> RunSession:
-        from .run import RunSession
+        from .run import RunSession, SilentListener
 
-        return RunSession(options, listener=_NoticeListener(self.masker), masker=self.masker)
+        listener = SilentListener(notices=self._notice)
+        return RunSession(options, listener=listener, masker=self.masker)
+
+    def _notice(self, message: str) -> None:
+        # A run's notices (sandbox started, login steps) go to stderr, masked: pytest captures
+        # them with the test that caused them, and shows them live with ``-s``.
+        sys.stderr.write(f"httprun: {self.masker.mask(message)}\n")
+        sys.stderr.flush()
 
     def render(self, error: HttprunError) -> str:
         from .errors import render_error
@@ -381,27 +388,6 @@ def _glob_to_regex(pattern: str) -> str:
             out.append(re.escape(char))
         index += 1
     return "".join(out)
-
-
-class _NoticeListener:
-    """Sends a run's notices (sandbox started, login steps) to stderr, masked: pytest captures
-    them with the test that caused them, and shows them live with ``-s``."""
-
-    def __init__(self, masker: Masker) -> None:
-        self.masker = masker
-
-    def file_started(self, path: str) -> None:
-        pass
-
-    def request_finished(self, result: RequestResult) -> None:
-        pass
-
-    def file_finished(self, result: FileResult) -> None:
-        pass
-
-    def notice(self, message: str) -> None:
-        sys.stderr.write(f"httprun: {self.masker.mask(message)}\n")
-        sys.stderr.flush()
 
 
 # -- collection --------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -58,6 +58,12 @@ class RunListener(Protocol):
 
 
 class SilentListener:
+    """Shows nothing of the results; ``notices``, when given, takes the notices (the sandbox
+    started, a login URL, a rate-limit wait) that someone should see."""
+
+    def __init__(self, notices: Callable[[str], None] | None = None) -> None:
+        self._notices = notices
+
     def file_started(self, path: str) -> None:
         pass
 
@@ -68,7 +74,8 @@ class SilentListener:
         pass
 
     def notice(self, message: str) -> None:
-        pass
+        if self._notices is not None:
+            self._notices(message)
 
 
 def run_files(
