@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 from .cli_options import EnvOpt, TracebackOpt, VarOpt, parse_vars
-from .errors import HttprunError, UsageError, render_error
+from .errors import EXIT_INTERRUPTED, HttprunError, UsageError, render_error
 
 if TYPE_CHECKING:
     from .results import RunResult
@@ -305,6 +305,9 @@ def sandbox_command(
         serve(host, port, settings, on_ready=ready)
     except HttprunError as error:
         _fail(error)
+    except KeyboardInterrupt:
+        typer.echo("sandbox stopped", err=True)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
 def _mount_auth() -> None:

@@ -450,6 +450,7 @@ def test_the_sandbox_command_serves_until_interrupted() -> None:
         _, stderr = process.communicate(timeout=10)
         assert process.returncode == 130
         assert "Traceback" not in stderr
+        assert "sandbox stopped" in stderr
     finally:
         if process.poll() is None:
             process.kill()
