@@ -18,6 +18,7 @@ SENSITIVE_HEADERS = frozenset(
     {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"}
 )
 _AUTH_SCHEMES = frozenset({"bearer", "basic", "token", "digest"})
+_MIN_COOKIE_SECRET = 8
 # Shorter values would mask ordinary text ("1", "ab") everywhere; no real secret is this short.
 _MIN_SECRET_LENGTH = 4
 
@@ -72,15 +73,23 @@ class Masker:
 
     def add_header(self, name: str, value: str) -> None:
         """Learn the credential a sensitive header carries, so an echo of it is masked too."""
-        if name.lower() not in SENSITIVE_HEADERS:
+        lowered = name.lower()
+        if lowered not in SENSITIVE_HEADERS:
             return
-        self.add(value)
+        value = value.strip()
         scheme, _, rest = value.partition(" ")
         if rest and scheme.lower() in _AUTH_SCHEMES:
             self.add(rest.strip())
-        if name.lower() in ("cookie", "set-cookie"):
+        elif lowered in ("cookie", "set-cookie"):
+            # "a=1; b=2" / "sid=...; Path=/; HttpOnly": session ids are the secrets. Short
+            # values ("theme=dark", "Path=/") are preferences and attributes; masking them
+            # everywhere would blank ordinary words out of the output.
             for pair in value.split(";"):
-                self.add(pair.partition("=")[2].strip())
+                cookie = pair.partition("=")[2].strip()
+                if len(cookie) >= _MIN_COOKIE_SECRET:
+                    self.add(cookie)
+        else:
+            self.add(value)
 
     def mask(self, text: str) -> str:
         for secret in self._ordered:  # a tuple replaced whole on change: safe to iterate

@@ -17,11 +17,9 @@ import re
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from ..masking import MASK, SENSITIVE_HEADERS, Masker, is_secret_name
+from ..masking import MASK, Masker, is_secret_name
 from ..results import RequestResult, RunResult
 
-_SCHEMES = frozenset({"bearer", "basic", "token", "digest"})
-_MIN_COOKIE_SECRET = 8
 # Keys of JSON and form bodies whose values are credentials. Narrower than ``is_secret_name``
 # (which captures and env variables use): a body's ``keyword`` or ``primary_keys`` is data, and
 # masking it everywhere would make reports unreadable.
@@ -104,26 +102,9 @@ class ReportMasker:
                 headers += [(str(k), str(v)) for k, v in response_headers.items()]
             bodies.append(response.get("body"))
         for name, value in headers:
-            self._learn_header(name, value)
+            self._masker.add_header(name, value)
         for body in bodies:
             self._learn_body(body)
-
-    def _learn_header(self, name: str, value: str) -> None:
-        if name.lower() not in SENSITIVE_HEADERS:
-            return
-        scheme, _, rest = value.strip().partition(" ")
-        if rest and scheme.lower() in _SCHEMES:
-            self._masker.add(rest.strip())
-        elif name.lower() in {"cookie", "set-cookie"}:
-            # "a=1; b=2" / "sid=...; Path=/; HttpOnly": session ids are the secrets. Short values
-            # ("theme=dark", "Path=/") are preferences and attributes; masking them everywhere
-            # would blank ordinary words out of the report.
-            for pair in value.split(";"):
-                _, _, cookie = pair.partition("=")
-                if len(cookie.strip()) >= _MIN_COOKIE_SECRET:
-                    self._masker.add(cookie.strip())
-        else:
-            self._masker.add(value.strip())
 
     def _learn_url(self, url: str) -> None:
         self._learn_pairs(urlsplit(url).query)

@@ -1,0 +1,89 @@
+"""The Masker: secrets learnt by value, name or header, hidden in every form they travel in."""
+
+from __future__ import annotations
+
+import base64
+import threading
+
+from runner.masking import MASK, Masker, is_secret_name
+
+
+def test_a_secret_is_masked_plain_url_encoded_and_json_escaped() -> None:
+    masker = Masker()
+    masker.add('pa ss/"w&rd')
+    text = 'plain pa ss/"w&rd, url pa%20ss%2F%22w%26rd, json pa ss/\\"w&rd'
+    assert masker.mask(text) == f"plain {MASK}, url {MASK}, json {MASK}"
+
+
+def test_short_values_are_not_secrets() -> None:
+    masker = Masker({"abc"})
+    assert masker.mask("abc abc") == "abc abc"
+
+
+def test_the_longest_secret_is_masked_whole() -> None:
+    masker = Masker({"token-1234", "token-1234-extended"})
+    assert masker.mask("token-1234-extended token-1234") == f"{MASK} {MASK}"
+
+
+def test_variables_are_secret_by_name() -> None:
+    assert [is_secret_name(n) for n in ("client_secret", "access_token", "API_KEY", "mallid")] == [
+        True,
+        True,
+        True,
+        False,
+    ]
+    masker = Masker()
+    masker.add_variable("user_password", "hunter2-long")
+    masker.add_variable("pin_key", 123456)
+    masker.add_variable("mallid", "demo-mall")
+    assert masker.mask("hunter2-long 123456 demo-mall") == f"{MASK} {MASK} demo-mall"
+
+
+def test_basic_credentials_are_masked_encoded_too() -> None:
+    masker = Masker()
+    masker.add_basic_credentials("app", "s3cret-value")
+    encoded = base64.b64encode(b"app:s3cret-value").decode()
+    assert masker.mask(f"{encoded} s3cret-value") == f"{MASK} {MASK}"
+
+
+def test_sensitive_headers_are_masked_by_name_keeping_the_scheme() -> None:
+    masker = Masker()
+    assert masker.mask_header("Authorization", "Bearer abc.def") == f"Bearer {MASK}"
+    assert masker.mask_header("Cookie", "sid=1") == MASK
+    assert masker.mask_header("Accept", "application/json") == "application/json"
+
+
+def test_header_credentials_are_learnt_for_echoes() -> None:
+    masker = Masker()
+    masker.add_header("Authorization", "Bearer 0iqR5nM5EJIq")
+    masker.add_header("Cookie", "theme=dark; sid=Zx81Jk29LmQ0")
+    masker.add_header("X-Api-Key", "key-123456")
+    masker.add_header("Accept", "application/json-long-enough")
+    echoed = (
+        "token 0iqR5nM5EJIq sid Zx81Jk29LmQ0 key key-123456 theme dark application/json-long-enough"
+    )
+    assert masker.mask(echoed) == (
+        f"token {MASK} sid {MASK} key {MASK} theme dark application/json-long-enough"
+    )
+
+
+def test_masking_while_secrets_arrive_from_other_threads() -> None:
+    masker = Masker()
+    errors: list[BaseException] = []
+
+    def add_many(start: int) -> None:
+        try:
+            for number in range(start, start + 300):
+                masker.add(f"secret-{number:05d}")
+        except BaseException as error:  # pragma: no cover - the assertion below reports it
+            errors.append(error)
+
+    threads = [threading.Thread(target=add_many, args=(n * 1000,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    while any(thread.is_alive() for thread in threads):
+        masker.mask("secret-00001 and more text")
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert masker.mask("secret-03299") == MASK
