@@ -8,6 +8,7 @@ the error and picks the exit code; Python tracebacks appear only with ``--traceb
 from __future__ import annotations
 
 import contextlib
+import math
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,13 +16,15 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
-from .cli_options import EnvOpt, TracebackOpt, VarOpt, parse_vars
+from .cli_options import EnvOpt, TracebackOpt, VarOpt, check_env_files, parse_vars
 from .errors import EXIT_INTERRUPTED, HttprunError, UsageError, render_error
 
 if TYPE_CHECKING:
     from .results import RunResult
     from .run import RunOptions
     from .targets import Target
+
+MAX_TIMEOUT = 86_400.0  # a day: longer is surely a typo, and overflows some clocks
 
 app = typer.Typer(
     name="httprun",
@@ -78,7 +81,10 @@ def run_command(
         bool, typer.Option("--dry-run", help="Print the resolved requests; send nothing.")
     ] = False,
     timeout: Annotated[
-        float, typer.Option("--timeout", help="Seconds to wait for each response.", min=0.001)
+        float,
+        typer.Option(
+            "--timeout", help="Seconds to wait for each response.", min=0.001, max=MAX_TIMEOUT
+        ),
     ] = 30.0,
     insecure: Annotated[
         bool, typer.Option("--insecure", "-k", help="Do not verify TLS certificates.")
@@ -121,7 +127,10 @@ def run_command(
 
     if verbose and quiet:
         _fail(UsageError("--verbose and --quiet cannot be used together"))
+    if math.isnan(timeout):
+        _fail(UsageError("--timeout takes a number of seconds, not nan", hint="e.g. --timeout 10"))
     try:
+        check_env_files(env)
         options = RunOptions(
             env_files=tuple(env or ()),
             variables=parse_vars(var),
@@ -185,8 +194,10 @@ def _run_once(targets: list[str], options: RunOptions, reports: Reports, verbosi
         progress_total=_count_requests(expanded, options) if show_progress else None,
     )
     result = run_files(expanded, options, listener=reporter, masker=masker)
-    reporter.finish(result)
-    reports.write(result)
+    try:
+        reporter.finish(result)
+    finally:
+        reports.write(result)  # even when Ctrl-C comes as the closing line is printed
     if result.interrupted:
         raise KeyboardInterrupt
     return result.exit_code
@@ -244,6 +255,7 @@ def check_command(
     from .targets import expand_targets
 
     try:
+        check_env_files(env)
         environment = load_env_files(env or [])
         defined = set(environment.values) | set(parse_vars(var))
         expanded = expand_targets(targets)
@@ -270,15 +282,23 @@ def list_command(targets: TargetsArg, traceback: TracebackOpt = False) -> None:
 
     try:
         expanded = expand_targets(targets)
-        for target in expanded:
-            for block in parse_file(target.path).requests:
-                request = block.request
-                assert request is not None
-                label = block.name or block.title or "-"
-                where = f"{target.path}:{request.span.line}"
-                typer.echo(f"{where}\t{label}\t{request.method} {request.url.source}")
     except HttprunError as error:
         _fail(error)
+    code = 0
+    for target in expanded:
+        try:
+            requests = parse_file(target.path).requests
+        except HttprunError as error:  # shown, and the other files are still listed
+            typer.echo(render_error(error, color=_stderr_colour()), err=True)
+            code = max(code, error.exit_code)
+            continue
+        for block in requests:
+            request = block.request
+            assert request is not None
+            label = block.name or block.title or "-"
+            where = f"{target.path}:{request.span.line}"
+            typer.echo(f"{where}\t{label}\t{request.method} {request.url.source}")
+    raise typer.Exit(code)
 
 
 @app.command("sandbox")
@@ -295,6 +315,7 @@ def sandbox_command(
     from .sandbox import SandboxSettings, serve
 
     try:
+        check_env_files(env)
         settings = SandboxSettings.from_mapping(load_env_files(env or []).settings)
 
         def ready(url: str) -> None:

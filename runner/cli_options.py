@@ -34,3 +34,15 @@ def parse_vars(pairs: list[str] | None) -> dict[str, str]:
             raise UsageError(f"--var takes NAME=VALUE, got '{pair}'", hint="e.g. --var mallid=demo")
         values[name.strip()] = value
     return values
+
+
+def check_env_files(paths: list[str] | None) -> None:
+    """A named env file that does not exist is a mistake on the command line (exit 2)."""
+    from pathlib import Path
+
+    for path in paths or []:
+        if not Path(path).is_file():
+            raise UsageError(
+                f"no such env file: '{path}'",
+                hint="give the path of a dotenv file, e.g. --env envs/dev.env",
+            )

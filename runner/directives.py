@@ -58,6 +58,10 @@ class RetrySpec:
     interval: float
 
 
+MAX_RETRIES = 10_000
+MAX_DURATION = 86_400.0  # a day; longer overflows some platforms' clocks and is surely a typo
+
+
 def parse_duration(text: str, span: Span) -> float:
     """``30s``, ``500ms``, ``2m``, ``1h`` or a plain number of seconds → seconds."""
     match = _DURATION.fullmatch(text.strip())
@@ -68,7 +72,15 @@ def parse_duration(text: str, span: Span) -> float:
             label="expected a number with an optional unit",
             hint="write it like 30s, 500ms, 2m or 1h (a plain number means seconds)",
         )
-    return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    if seconds > MAX_DURATION:
+        raise ParseError(
+            f"duration '{text.strip()}' is too long",
+            span,
+            label="at most a day (24h)",
+            hint="a timeout or a retry interval longer than a day is surely a typo",
+        )
+    return seconds
 
 
 def parse_retry(directive: Directive) -> RetrySpec:
@@ -84,7 +96,15 @@ def parse_retry(directive: Directive) -> RetrySpec:
     interval = (
         parse_duration(words[1], directive.span) if len(words) == 2 else DEFAULT_RETRY_INTERVAL
     )
-    return RetrySpec(int(words[0]), interval)
+    count = int(words[0])
+    if count > MAX_RETRIES:
+        raise ParseError(
+            f"@retry {count} is too many tries",
+            directive.span,
+            label=f"at most {MAX_RETRIES}",
+            hint="poll with a longer interval instead, e.g. '# @retry 60 5s'",
+        )
+    return RetrySpec(count, interval)
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
@@ -167,3 +187,17 @@ def validate_directive(directive: Directive) -> list[Diagnostic]:
 
 def _error(message: str, span: Span, usage: str, *, label: str = "") -> Diagnostic:
     return Diagnostic("error", message, span, label=label, hint=f"write '# {usage}'")
+
+
+def require_valid(directives: Iterable[Directive]) -> None:
+    """Raise the first error ``httprun check`` would report for these directives, so a run
+    refuses what the check refuses (warnings, such as unknown directives, pass)."""
+    for directive in directives:
+        for diagnostic in validate_directive(directive):
+            if diagnostic.severity == "error":
+                raise ParseError(
+                    diagnostic.message,
+                    diagnostic.span,
+                    label=diagnostic.label,
+                    hint=diagnostic.hint,
+                )

@@ -8,9 +8,11 @@ environment come from a :class:`DynamicSources`, so tests can pin them.
 
 from __future__ import annotations
 
+import math
 import os
 import random
 import re
+import sys
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -44,6 +46,7 @@ USAGE = (
     "$uuid, $timestamp [OFFSET], $isoTimestamp [OFFSET], $datetime FORMAT [OFFSET], "
     "$randomInt MIN MAX, $env NAME"
 )
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9](?:_?[0-9])*")
 _OFFSET = re.compile(r"^([+-]?)([0-9]+)(ms|s|m|h|d|w)$")
 _UNITS = {
     "ms": timedelta(milliseconds=1),
@@ -53,6 +56,8 @@ _UNITS = {
     "d": timedelta(days=1),
     "w": timedelta(weeks=1),
 }
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
+_LATEST = datetime.max.replace(tzinfo=UTC)
 # A double- or single-quoted argument, or a bare word.
 _TOKEN = re.compile(r"\"([^\"]*)\"|'([^']*)'|(\S+)")
 
@@ -79,7 +84,8 @@ def evaluate_dynamic(
         return str(sources.new_uuid())
     if name == "timestamp":
         _expect_count(name, args, 0, 1, span)
-        return int(_moment(sources, args[0] if args else None, span).timestamp())
+        # floor, not int(): before 1970 int() would round towards zero, a second late.
+        return math.floor(_moment(sources, args[0] if args else None, span).timestamp())
     if name == "isoTimestamp":
         _expect_count(name, args, 0, 1, span)
         return _format("iso8601", _moment(sources, args[0] if args else None, span))
@@ -153,43 +159,97 @@ def _moment(sources: DynamicSources, offset: _Arg | None, span: Span) -> datetim
     match = _OFFSET.match(offset.text)
     if match is None or offset.quoted:
         raise ResolveError(
-            f"invalid time offset '{offset.text}'",
+            f"invalid time offset '{_shorten(offset.text)}'",
             span,
             hint="write a signed number and a unit: -1d, +2h, +30m, -10s, +500ms, +1w",
         )
     sign, amount, unit = match.groups()
-    delta = _UNITS[unit] * int(amount)
-    return now - delta if sign == "-" else now + delta
+    try:
+        # int() refuses numbers of more than 4300 digits (ValueError); timedelta refuses more
+        # than 999,999,999 days and datetime anything outside years 1 to 9999 (OverflowError).
+        delta = _UNITS[unit] * int(amount)
+        return now - delta if sign == "-" else now + delta
+    except (OverflowError, ValueError):
+        raise _offset_out_of_range(offset.text, now, span) from None
+
+
+def _offset_out_of_range(text: str, now: datetime, span: Span) -> ResolveError:
+    """The error for an offset that leaves the years Python's datetime can hold, with the
+    offsets (in days) that would have worked from ``now``."""
+    back = (now - _EARLIEST).days
+    forward = (_LATEST - now).days
+    return ResolveError(
+        f"time offset '{_shorten(text)}' is out of range",
+        span,
+        label="the time it gives is outside the years 1 to 9999",
+        hint=f"from the current time, offsets work from -{back}d to +{forward}d "
+        "(a year is about 365d)",
+    )
+
+
+def _shorten(text: str, limit: int = 40) -> str:
+    """``text`` cut to about ``limit`` characters, so a runaway argument does not flood the
+    message."""
+    return text if len(text) <= limit else f"{text[: limit - 10]}...{text[-7:]}"
 
 
 def _format(kind: str, moment: datetime) -> str:
     if kind == "iso8601":
-        # Seconds precision and "Z": the form the most servers accept.
-        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+        # Seconds precision and "Z": the form the most servers accept. Written by hand because
+        # strftime's %Y does not pad years before 1000 to four digits on every platform.
+        return (
+            f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}"
+            f"T{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}Z"
+        )
     return format_datetime(moment, usegmt=True)  # rfc1123: "Wed, 01 May 2024 12:00:00 GMT"
 
 
 def _datetime(fmt: _Arg, moment: datetime, span: Span) -> str:
     if fmt.quoted:
-        return moment.strftime(fmt.text)
+        return _strftime(fmt.text, moment, span)
     if fmt.text.lower() in ("iso8601", "rfc1123"):
         return _format(fmt.text.lower(), moment)
     raise ResolveError(
-        f"unknown $datetime format '{fmt.text}'",
+        f"unknown $datetime format '{_shorten(fmt.text)}'",
         span,
         hint='use iso8601, rfc1123, or a quoted strftime pattern such as "%Y-%m-%d"',
     )
 
 
-def _integer(arg: _Arg, span: Span) -> int:
+def _strftime(pattern: str, moment: datetime, span: Span) -> str:
+    """``moment`` formatted by the C library's strftime. What that accepts depends on the
+    platform: glibc copies an unknown directive such as ``%Q`` as it is, others raise
+    ValueError; text that cannot be encoded raises UnicodeEncodeError (a ValueError)."""
     try:
-        return int(arg.text)
-    except ValueError:
+        return moment.strftime(pattern)
+    except (ValueError, OverflowError) as error:
         raise ResolveError(
-            f"$randomInt needs whole numbers, got '{arg.text}'",
+            f"cannot format the time with the pattern '{_shorten(pattern)}': {error}",
+            span,
+            hint='use strftime directives such as "%Y-%m-%d %H:%M:%S", or iso8601 / rfc1123',
+        ) from None
+
+
+def _integer(arg: _Arg, span: Span) -> int:
+    if not _WHOLE_NUMBER.fullmatch(arg.text):
+        raise ResolveError(
+            f"$randomInt needs whole numbers, got '{_shorten(arg.text)}'",
             span,
             hint="write $randomInt MIN MAX, for example $randomInt 1 100",
+        )
+    try:
+        return int(arg.text)
+    except ValueError:  # more digits than int() converts (4300 by default)
+        raise ResolveError(
+            f"$randomInt bound '{_shorten(arg.text)}' is out of range",
+            span,
+            hint=f"MIN and MAX may have at most {_max_digits()} digits",
         ) from None
+
+
+def _max_digits() -> int:
+    limit = sys.get_int_max_str_digits()
+    return limit if limit > 0 else 4300
 
 
 def _process_env(name: str, span: Span, sources: DynamicSources, masker: Masker | None) -> str:

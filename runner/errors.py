@@ -172,9 +172,14 @@ def render_diagnostic(
         lines.append(f"{gutter}{paint('-->', '34')} {span}")
         if text is not None:
             shown = mask(_printable(text))
+            # Spans count code points; the terminal counts cells, and a CJK character or an
+            # emoji takes two of them, a combining mark none: pad and underline by cells.
+            start = span.column - 1
             width = span.end_column - span.column if span.end_line == span.line else 0
-            width = max(1, min(width, len(shown) - span.column + 1))
-            carets = " " * (span.column - 1) + paint("^" * width, severity_colour)
+            width = max(1, min(width, len(shown) - start))
+            padding = display_width(shown[:start]) + max(0, start - len(shown))
+            underline = max(1, display_width(shown[start : start + width]))
+            carets = " " * padding + paint("^" * underline, severity_colour)
             label = f" {mask(diagnostic.label)}" if diagnostic.label else ""
             lines.append(f"{gutter} {paint('|', '34')}")
             lines.append(f"{paint(str(span.line), '34')} {paint('|', '34')} {shown}")
@@ -187,6 +192,18 @@ def render_diagnostic(
         indent = " " * len(str(span.line)) if span is not None else " "
         lines.append(f"{indent} = {paint('help', '1')}: {mask(diagnostic.hint)}")
     return "\n".join(lines)
+
+
+def display_width(text: str) -> int:
+    """How many terminal cells ``text`` takes: 2 for East Asian wide and full-width
+    characters (CJK, most emoji), 0 for combining marks, 1 for the rest."""
+    return sum(_char_width(ch) for ch in text)
+
+
+def _char_width(ch: str) -> int:
+    if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me"):
+        return 0  # accents and variation selectors sit on the character before them
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
 
 
 def _printable(line: str) -> str:

@@ -30,7 +30,7 @@ from typing import Any
 import httpx
 
 from . import __version__
-from .errors import TransportError
+from .errors import HttprunError, ResolveError, TransportError
 from .ratelimit import WAITED_EXTENSION
 from .results import Exchange, ResolvedRequest
 
@@ -101,7 +101,7 @@ def _build_outgoing(client: httpx.Client, request: ResolvedRequest) -> httpx.Req
     method = request.method
     if method not in _valid_methods:
         if not _TOKEN.fullmatch(method):
-            raise TransportError(
+            raise ResolveError(
                 f"invalid HTTP method {method!r}",
                 request.span,
                 label="not a valid method",
@@ -118,7 +118,7 @@ def _build_outgoing(client: httpx.Client, request: ResolvedRequest) -> httpx.Req
             timeout=timeout,
         )
     except httpx.InvalidURL as error:
-        raise TransportError(
+        raise ResolveError(
             f"invalid URL {_shorten(request.url)}: {error}",
             request.span,
             label="invalid URL",
@@ -133,13 +133,13 @@ def _build_outgoing(client: httpx.Client, request: ResolvedRequest) -> httpx.Req
     # in-process sandbox) refuses the same URLs the network one does.
     url = outgoing.url
     if url.scheme not in ("http", "https") or not url.host:
-        raise TransportError(
+        raise ResolveError(
             f"cannot send to {_shorten(request.url)}: the URL needs http:// or https:// and a host",
             request.span,
             label="unsupported URL",
         )
     if url.port is not None and not 0 < url.port < 65536:
-        raise TransportError(
+        raise ResolveError(
             f"invalid URL {_shorten(request.url)}: port {url.port} is out of range (1-65535)",
             request.span,
             label="invalid URL",
@@ -231,8 +231,9 @@ def _response_document(response: httpx.Response, elapsed_ms: float) -> dict[str,
 
 def _transport_error(
     error: httpx.RequestError, request: ResolvedRequest, client: httpx.Client
-) -> TransportError:
-    """Explain ``error`` for people, naming the host and never a header value."""
+) -> HttprunError:
+    """Explain ``error`` for people, naming the host and never a header value (a request the
+    file made unsendable is a ResolveError, exit 3; the network failing, a TransportError)."""
     try:
         url = error.request.url
     except RuntimeError:  # raised before httpx attached a request
@@ -264,7 +265,7 @@ def _transport_error(
             hint="add '# @no-redirect' to see the first response",
         )
     if isinstance(error, httpx.UnsupportedProtocol):
-        return TransportError(
+        return ResolveError(
             f"cannot send to {_shorten(request.url)}: the URL needs http:// or https:// and a host",
             span,
             label="unsupported URL",

@@ -9,9 +9,10 @@ from __future__ import annotations
 import sys
 
 from . import __version__
-from .errors import EXIT_INTERRUPTED, EXIT_USAGE
 
 SUBCOMMANDS = ("run", "check", "list", "auth", "sandbox")
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130  # as runner.errors says; not imported, so Ctrl-C during start-up is ours
 EXIT_INTERNAL = 70  # a bug in httprun (BSD's EX_SOFTWARE); --traceback shows it
 
 
@@ -25,9 +26,9 @@ def main(argv: list[str] | None = None) -> None:
     if args and args[0] not in SUBCOMMANDS and args[0] not in ("-h", "--help"):
         args.insert(0, "run")
     show_traceback = "--traceback" in args
-    from .cli import app
-
     try:
+        from .cli import app  # inside the try: Ctrl-C while modules load is an interrupt too
+
         app(args, prog_name="httprun", standalone_mode=True)
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")

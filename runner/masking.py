@@ -91,6 +91,18 @@ class Masker:
         else:
             self.add(value)
 
+    def add_url_credentials(self, url: str) -> None:
+        """Learn the password of ``http://user:password@host/`` (sent as Basic credentials)."""
+        from urllib.parse import unquote, urlsplit
+
+        try:
+            password = urlsplit(url).password
+        except ValueError:  # not a URL one can split: nothing to learn
+            return
+        if password:
+            self.add(password)
+            self.add(unquote(password))
+
     def mask(self, text: str) -> str:
         for secret in self._ordered:  # a tuple replaced whole on change: safe to iterate
             if secret in text:

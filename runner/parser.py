@@ -149,15 +149,20 @@ def parse_file(path: str | os.PathLike[str]) -> HttpFile:
     name = str(path)
     try:
         data = Path(path).read_bytes()
-    except OSError as error:
-        reason = error.strerror or str(error)
+    except (OSError, ValueError) as error:  # ValueError: a NUL byte in the path
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
         raise ParseError(
-            f"cannot read request file '{name}': {reason}",
+            f"cannot read request file {name!r}: {reason}"
+            if "\x00" in name
+            else f"cannot read request file '{name}': {reason}",
             hint="check the path; request files are given relative to the current directory",
         ) from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
+        # Register what the file holds now before raising: the renderer would otherwise show
+        # the line as it was when the file last parsed (``--watch`` re-parses changed files).
+        remember_source(name, data.decode("utf-8-sig", errors="replace"))
         raise _not_utf8(name, data, error) from None
     return parse_text(text, name)
 

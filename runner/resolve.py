@@ -38,13 +38,24 @@ class ResolveOptions:
 def find_project_root(http_file_path: Path) -> Path:
     """The nearest folder at or above the file's own with a ``pyproject.toml``, ``.git`` or
     ``envs/``; else the file's own folder."""
-    start = http_file_path.resolve().parent
+    try:
+        start = http_file_path.resolve().parent
+    except (OSError, RuntimeError, ValueError):  # a symlink loop, a NUL byte: reading will say
+        start = http_file_path.absolute().parent
     for folder in (start, *start.parents):
-        if any((folder / marker).exists() for marker in _PROJECT_MARKERS):
+        if any(_exists(folder / marker) for marker in _PROJECT_MARKERS):
             return folder
-        if (folder / "envs").is_dir():
+        if _exists(folder / "envs", directory=True):
             return folder
     return start
+
+
+def _exists(path: Path, *, directory: bool = False) -> bool:
+    """Whether ``path`` exists (and is a folder); a folder we may not look into has none."""
+    try:
+        return path.is_dir() if directory else path.exists()
+    except (OSError, ValueError):
+        return False
 
 
 def resolve_block(
@@ -241,24 +252,61 @@ def _read_include(
     written = render_template(part.path, scope).strip()
     if not written:
         raise ResolveError("'<' needs a file path", part.span, hint="write < ./file.json")
+    shown = _displayed_path(written)
+
+    def failure(message: str, hint: str = "") -> ResolveError:
+        return ResolveError(
+            message, part.span, label="paths are relative to the .http file", hint=hint
+        )
+
+    if "\x00" in written:
+        # The operating system cannot take such a name; Python raises ValueError for it.
+        raise failure(
+            f"the file path '{shown}' contains a NUL byte",
+            "check the path and the variables it uses",
+        )
     joined = file_path.parent / written
-    resolved = joined.resolve()
-    root = options.project_root.resolve()
+    try:
+        resolved = joined.resolve()
+        root = options.project_root.resolve()
+    except (OSError, RuntimeError, ValueError) as error:  # RuntimeError: a symlink loop
+        raise failure(f"cannot resolve '{shown}': {_reason(error)}") from None
     if not options.allow_outside_files and not resolved.is_relative_to(root):
         raise ResolveError(
-            f"'{written}' is outside the project folder {root}",
+            f"'{shown}' is outside the project folder {root}",
             part.span,
             hint="move the file into the project, or pass --allow-outside-files",
         )
     try:
         return str(joined), resolved.read_bytes()
     except FileNotFoundError:
-        message, hint = f"no such file: '{written}'", f"looked for {resolved}"
+        raise failure(f"no such file: '{shown}'", f"looked for {resolved}") from None
     except IsADirectoryError:
-        message, hint = f"'{written}' is a directory", "give the path of a file"
-    except OSError as error:
-        message, hint = f"cannot read '{written}': {error.strerror}", ""
-    raise ResolveError(message, part.span, label="paths are relative to the .http file", hint=hint)
+        raise failure(f"'{shown}' is a directory", "give the path of a file") from None
+    except PermissionError:
+        raise failure(
+            f"cannot read '{shown}': permission denied",
+            "check the file's permissions (and those of the folders above it)",
+        ) from None
+    except (OSError, ValueError) as error:
+        raise failure(f"cannot read '{shown}': {_reason(error)}") from None
+
+
+def _displayed_path(path: str) -> str:
+    """``path`` with control characters escaped (``\\x00``), so a message never carries
+    them to the terminal, and cut short when it is very long."""
+    shown = "".join(
+        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in path
+    )
+    return shown if len(shown) <= 200 else f"{shown[:150]}...{shown[-40:]}"
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror[:1].lower() + error.strerror[1:]
+    if isinstance(error, RuntimeError):
+        return "a symbolic link points back to itself"
+    return str(error)
 
 
 def _included_template(part: BodyInclude, path: str, data: bytes) -> Template:

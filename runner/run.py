@@ -331,7 +331,7 @@ class FileRun:
 
     def _run(self, block: Block, defaults: tuple[Directive, ...]) -> RequestResult:
         from .checks import failures_as_error
-        from .directives import parse_retry
+        from .directives import parse_retry, require_valid
         from .resolve import resolve_block
 
         request_node = block.request
@@ -348,6 +348,7 @@ class FileRun:
                 skip_reason=skip.value or "@skip",
             )
         try:
+            require_valid((*defaults, *block.directives))
             retry_directive = _directive(block, defaults, "retry")
             retry = parse_retry(retry_directive) if retry_directive is not None else None
             auth = None if self.session.options.dry_run else self._authorise(block, defaults)
@@ -359,6 +360,18 @@ class FileRun:
                 options=self.resolve_options,
             )
         except HttprunError as error:
+            if self.session.options.dry_run and self._comes_from_a_response(error):
+                # Nothing is sent in a dry run, so captures and named responses stay empty:
+                # show the request as written instead of failing it.
+                return RequestResult(
+                    path,
+                    block,
+                    Outcome.SKIPPED,
+                    request_node.method,
+                    request_node.url.source,
+                    skip_reason=f"dry run: {error.message.removeprefix('undefined variable ')} "
+                    "comes from an earlier response",
+                )
             return RequestResult(
                 path,
                 block,
@@ -368,6 +381,7 @@ class FileRun:
                 error=error,
             )
         self._learn_credentials(request.headers)
+        self.session.masker.add_url_credentials(request.url)
         if self.session.options.dry_run:
             return RequestResult(
                 path,
@@ -436,6 +450,17 @@ class FileRun:
             block, exchange.response, lambda template: evaluate_template(template, self.scope)
         )
         return exchange, evaluation
+
+    def _comes_from_a_response(self, error: HttprunError) -> bool:
+        """Whether ``error`` is an undefined name that a request of this file provides."""
+        from .errors import UndefinedVariable
+
+        if not isinstance(error, UndefinedVariable):
+            return False
+        return any(
+            error.name == block.name or any(c.name == error.name for c in block.captures)
+            for block in self.http_file.requests
+        )
 
     def _learn_credentials(self, headers: Iterable[tuple[str, str]]) -> None:
         # An Authorization or Cookie value can come back in a response body (echo servers,

@@ -8,10 +8,20 @@ captures the chosen ones reference, directly or through file variables, transiti
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 from .errors import UsageError
 from .jmes import root_names
-from .nodes import Block, BodyInclude, BodyText, CheckValueKind, HttpFile, InterpKind, Template
+from .nodes import (
+    Block,
+    BodyInclude,
+    BodyText,
+    CheckValueKind,
+    HttpFile,
+    InterpKind,
+    Template,
+    Text,
+)
 
 
 def select_blocks(http_file: HttpFile, *, line: int | None, names: Sequence[str]) -> set[int]:
@@ -45,6 +55,13 @@ def dependencies_of(http_file: HttpFile, index: int) -> set[int]:
 
 def _block_at_line(http_file: HttpFile, line: int) -> int:
     """The request block that contains ``line``: the last block starting at or before it."""
+    from .source import source_line
+
+    if line < 1 or source_line(http_file.path, line) is None:
+        raise UsageError(
+            f"line {line} is not in {http_file.path}",
+            hint="give the line of a request line, header, body or check",
+        )
     chosen: int | None = None
     for index, block in enumerate(http_file.blocks):
         if block.span.line <= line:
@@ -60,6 +77,7 @@ def _block_at_line(http_file: HttpFile, line: int) -> int:
 
 def _with_dependencies(http_file: HttpFile, wanted: set[int]) -> set[int]:
     blocks = http_file.blocks
+    folder = Path(http_file.path).parent
     variables = {v.name: v.value for block in blocks for v in block.variables}
     selected: set[int] = set()
     pending = sorted(wanted)
@@ -68,7 +86,7 @@ def _with_dependencies(http_file: HttpFile, wanted: set[int]) -> set[int]:
         if index in selected:
             continue
         selected.add(index)
-        for name in _names_read(blocks[index], variables):
+        for name in _names_read(blocks[index], variables, folder):
             provider = _last_provider(blocks[:index], name)
             if provider is not None and provider not in selected:
                 pending.append(provider)
@@ -85,10 +103,11 @@ def _last_provider(earlier: Sequence[Block], name: str) -> int | None:
     return None
 
 
-def _names_read(block: Block, variables: dict[str, Template]) -> set[str]:
-    """Root names a block's request reads, following file variables transitively."""
+def _names_read(block: Block, variables: dict[str, Template], folder: Path) -> set[str]:
+    """Root names a block's request reads, following file variables and ``<@`` included
+    files transitively."""
     names: set[str] = set()
-    todo = list(_block_templates(block))
+    todo = list(_block_templates(block, folder))
     seen_variables: set[str] = set()
     while todo:
         template = todo.pop()
@@ -103,7 +122,7 @@ def _names_read(block: Block, variables: dict[str, Template]) -> set[str]:
     return names
 
 
-def _block_templates(block: Block) -> Iterable[Template]:
+def _block_templates(block: Block, folder: Path) -> Iterable[Template]:
     request = block.request
     if request is None:
         return
@@ -116,7 +135,31 @@ def _block_templates(block: Block) -> Iterable[Template]:
                 yield part.template
             elif isinstance(part, BodyInclude):
                 yield part.path
+                included = _included_template(part, folder)
+                if included is not None:
+                    yield included
     for check in block.checks:
         if check.value is not None and check.value.kind is CheckValueKind.TEMPLATE:
             assert check.value.template is not None
             yield check.value.template
+
+
+def _included_template(include: BodyInclude, folder: Path) -> Template | None:
+    """The text of a ``<@ file`` as a template, when its path is plain text and it can be read.
+
+    Only for finding what a request reads: a file that cannot be read here is reported, with
+    its position, when the request is resolved.
+    """
+    if not include.interpolate or not include.path.is_literal:
+        return None
+    from .errors import ParseError
+    from .source import Span
+    from .template import parse_template
+
+    relative = "".join(part.text for part in include.path.parts if isinstance(part, Text))
+    path = folder / relative.strip()
+    try:
+        text = path.read_text(encoding="utf-8")
+        return parse_template(text, Span(str(path), 1, 1, 1, 1))
+    except (OSError, ValueError, ParseError):
+        return None

@@ -311,3 +311,131 @@ def test_proxies_from_the_environment_are_used_unless_no_proxy(
         proxy.server_close()
     assert code == 0, out
     assert _RecordingProxy.seen == ["http://api.example.test/items"]
+
+
+def test_the_launcher_exit_codes_agree_with_the_error_module() -> None:
+    import runner.errors
+    import runner.launch
+
+    assert runner.launch.EXIT_USAGE == runner.errors.EXIT_USAGE
+    assert runner.launch.EXIT_INTERRUPTED == runner.errors.EXIT_INTERRUPTED
+
+
+def test_ctrl_c_while_modules_load_exits_130_without_a_traceback() -> None:
+    # The interrupt arrives while `runner.cli` is being imported (typer, httpx ...).
+    code = (
+        "import builtins, sys\n"
+        "real_import = builtins.__import__\n"
+        "def interrupting(name, *args, **kwargs):\n"
+        "    if name == 'typer':\n"
+        "        raise KeyboardInterrupt\n"
+        "    return real_import(name, *args, **kwargs)\n"
+        "builtins.__import__ = interrupting\n"
+        "from runner.launch import main\n"
+        "main(['x.http'])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 130
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip() == "interrupted"
+
+
+def test_a_password_in_the_url_is_masked(
+    tmp_path: Path, local_server: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = local_server.replace("http://", "http://admin:hunter2pass@")
+    path = write(tmp_path, "a.http", "GET <<base>>/echo\n")
+    report = tmp_path / "r.json"
+    code, out, err = run_cli(
+        [str(path), "-v", "--var", f"base={base}", "--json", str(report)], capsys
+    )
+    assert code == 0
+    assert "hunter2pass" not in out + err + report.read_text()
+    assert "admin:****@" in out
+
+
+def test_dry_run_shows_requests_that_need_earlier_responses_as_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(
+        tmp_path,
+        "a.http",
+        "# @name listing\nGET http://127.0.0.1:9/items\n\n>> first = body.items[0]\n\n"
+        "###\nGET http://127.0.0.1:9/items/<<first>>\n\n"
+        "###\nGET http://127.0.0.1:9/<<typo>>\n",
+    )
+    code, out, _ = run_cli([str(path), "--dry-run"], capsys)
+    assert code == 3  # the typo is still an error: nothing in the file defines it
+    assert "SKIP  GET http://127.0.0.1:9/items/<<first>>" in out
+    assert "(dry run: 'first' comes from an earlier response)" in out
+    assert "undefined variable 'typo'" in out
+
+
+def test_escape_sequences_from_a_response_never_reach_the_terminal(
+    tmp_path: Path,
+    local_server: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # /echo sends the request body back inside its JSON; -v prints the response.
+    path = write(
+        tmp_path,
+        "a.http",
+        "POST <<base>>/echo\nContent-Type: text/plain\n\n<<$env EVIL>>\n",
+    )
+    monkeypatch.setenv("EVIL", "\x1b]0;pwned\x07\x1b[31mred\u2028next")
+    code, out, _ = run_cli([str(path), "-v", "--var", f"base={local_server}"], capsys)
+    assert code == 0
+    assert "\x1b" not in out and "\x07" not in out and "\u2028" not in out
+    assert "red" in out
+
+
+def test_a_missing_env_file_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, "a.http", "GET http://127.0.0.1:9/\n")
+    for args in ([str(path)], ["check", str(path)]):
+        code, out, err = run_cli([*args, "--env", str(tmp_path / "nope.env")], capsys)
+        assert code == 2
+        assert "no such env file" in err and "passed" not in out
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "1e400", "0"])
+def test_an_impossible_timeout_is_a_usage_error(
+    value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, "a.http", "GET http://127.0.0.1:9/\n")
+    code, _, err = run_cli([str(path), f"--timeout={value}"], capsys)
+    assert code == 2
+    assert "--timeout" in err
+
+
+def test_bad_directives_stop_the_request_as_check_reports_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(
+        tmp_path,
+        "a.http",
+        "# @auth bogus\n@x = 1\n\n###\n# @name\nGET http://127.0.0.1:9/\n\n"
+        "###\n# @timeout 99999999999s\nGET http://127.0.0.1:9/\n",
+    )
+    code, out, _ = run_cli([str(path)], capsys)
+    assert code == 3
+    assert out.count("ERROR") == 2
+    assert "unknown auth profile 'bogus'" in out  # the file default applies to both
+    assert "connection refused" not in out
+
+
+def test_list_goes_on_past_a_file_that_does_not_parse(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(tmp_path, "a.http", "GET http://a/1\n")
+    write(tmp_path, "b.http", "GET http://a/2\nbad header\n")
+    write(tmp_path, "c.http", "GET http://a/3\n")
+    code, out, err = run_cli(["list", str(tmp_path)], capsys)
+    assert code == 3
+    assert [line.split("\t")[2] for line in out.splitlines()] == [
+        "GET http://a/1",
+        "GET http://a/3",
+    ]
+    assert "b.http:2:" in err

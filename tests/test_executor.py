@@ -12,7 +12,13 @@ import httpx
 import pytest
 from fixture_server import PRODUCTS
 
-from runner.errors import EXIT_INCOMPLETE, TransportError
+from runner.errors import (
+    EXIT_INCOMPLETE,
+    EXIT_INVALID_INPUT,
+    HttprunError,
+    ResolveError,
+    TransportError,
+)
 from runner.executor import build_client, send_request
 from runner.ratelimit import WAITED_EXTENSION
 from runner.results import Exchange, ResolvedRequest
@@ -52,12 +58,16 @@ def client() -> Iterator[httpx.Client]:
         yield real_client
 
 
-def send_expecting_error(client: httpx.Client, request: ResolvedRequest) -> TransportError:
-    with pytest.raises(TransportError) as caught:
+def send_expecting_error(
+    client: httpx.Client, request: ResolvedRequest, kind: type[HttprunError] = TransportError
+) -> HttprunError:
+    """The error sending ``request`` raises: a TransportError (exit 4) when the network fails,
+    a ResolveError (exit 3) when the file made the request unsendable."""
+    with pytest.raises(kind) as caught:
         send_request(client, request)
     error = caught.value
     assert error.span == SPAN
-    assert error.exit_code == EXIT_INCOMPLETE
+    assert error.exit_code == (EXIT_INCOMPLETE if kind is TransportError else EXIT_INVALID_INPUT)
     assert "s3cr3t" not in str(error) and "s3cr3t" not in error.label + error.hint
     return error
 
@@ -363,23 +373,25 @@ def test_timeout_message_uses_the_client_default_when_the_request_has_none() -> 
         ("http://[::1/", "invalid URL"),
     ],
 )
-def test_invalid_urls_are_transport_errors(url: str, expected: str) -> None:
+def test_invalid_urls_are_errors_of_the_file(url: str, expected: str) -> None:
     with mock_client(lambda request: httpx.Response(200)) as client:
-        error = send_expecting_error(client, make_request(url))
+        error = send_expecting_error(client, make_request(url), ResolveError)
     assert expected in error.message
 
 
 def test_urls_in_messages_hide_credentials() -> None:
     with mock_client(lambda request: httpx.Response(200)) as client:
-        error = send_expecting_error(client, make_request("ftp://me:hunter22@files.test/a"))
+        error = send_expecting_error(
+            client, make_request("ftp://me:hunter22@files.test/a"), ResolveError
+        )
     assert "hunter22" not in error.message
     assert "'ftp://****@files.test/a'" in error.message
 
 
 @pytest.mark.parametrize("method", ["GE T", "GET\r\n", "POST/", ""])
-def test_invalid_methods_are_transport_errors(method: str) -> None:
+def test_invalid_methods_are_errors_of_the_file(method: str) -> None:
     with mock_client(lambda request: httpx.Response(200)) as client:
-        error = send_expecting_error(client, make_request("http://api.test/", method))
+        error = send_expecting_error(client, make_request("http://api.test/", method), ResolveError)
     assert "invalid HTTP method" in error.message
 
 

@@ -361,3 +361,72 @@ def test_fallback_covers_a_file_variable_that_cannot_be_evaluated_yet() -> None:
         render("<<token>>", scope)
     assert caught.value.name == "login"  # the variable's own error, at its own line
     assert caught.value.span is not None and caught.value.span.line == 4
+
+
+# --- dynamic values out of range (regressions: OverflowError reached users) -------------------
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "datetime '%Q' -99999999999d",
+        "datetime iso8601 -99999999999d",
+        "isoTimestamp +3000000d",
+        "timestamp -3000000d",
+        "timestamp +999999999w",
+        "timestamp +9999999999999999999999999999ms",
+        "timestamp -" + "9" * 5000 + "s",  # more digits than int() converts
+    ],
+)
+def test_an_offset_out_of_range_is_a_positioned_error(expr: str) -> None:
+    with pytest.raises(ResolveError) as caught:
+        dyn(expr)
+    assert "is out of range" in caught.value.message
+    assert len(caught.value.message) < 120  # a runaway offset is shortened
+    assert caught.value.span == span()
+    assert "years 1 to 9999" in caught.value.label
+    # What works, counted from the (fixed) current time of 2024-05-01.
+    assert caught.value.hint == (
+        "from the current time, offsets work from -739006d to +2913052d (a year is about 365d)"
+    )
+
+
+def test_the_offsets_the_hint_names_do_work() -> None:
+    assert dyn("datetime iso8601 -739006d") == "0001-01-01T12:30:45Z"
+    assert dyn("datetime rfc1123 +2913052d") == "Fri, 31 Dec 9999 12:30:45 GMT"
+    assert dyn("timestamp -739006d") == -62135551755  # 0001-01-01T12:30:45.123456Z, floored
+    with pytest.raises(ResolveError, match="out of range"):
+        dyn("timestamp -739007d")
+
+
+def test_an_out_of_range_offset_renders_under_the_interpolation() -> None:
+    remember_source_line(
+        1, "GET http://127.0.0.1:1/<<$datetime '%Q' -99999999999d>>", path="offset.http"
+    )
+    interp_span = span(1, 24, 32, path="offset.http")
+    with pytest.raises(ResolveError) as caught:
+        evaluate_dynamic("datetime '%Q' -99999999999d", interp_span, FIXED)
+    assert caught.value.span == interp_span
+    assert "^" * 32 + " the time it gives" in render_error(caught.value)
+
+
+def test_a_strftime_failure_is_a_positioned_error() -> None:
+    # A lone surrogate cannot reach strftime from a file, but other platforms' C libraries
+    # raise the same ValueError for directives glibc copies as they are.
+    with pytest.raises(ResolveError) as caught:
+        dyn("datetime '%Y\ud800'")
+    assert caught.value.message.startswith("cannot format the time with the pattern '%Y")
+    assert caught.value.span == span()
+    assert "strftime directives" in caught.value.hint
+    assert dyn("datetime '%Q'") == "%Q"  # glibc: unknown directives are copied
+
+
+def test_random_int_bounds_beyond_int_conversion_are_an_error() -> None:
+    assert dyn("randomInt 0 99999999999999999999999999999") == 49999999999999999999999999999
+    with pytest.raises(ResolveError) as caught:
+        dyn("randomInt 1 " + "9" * 5000)
+    assert "$randomInt bound '9999" in caught.value.message
+    assert "is out of range" in caught.value.message
+    assert len(caught.value.message) < 120
+    assert caught.value.span == span()
+    assert "digits" in caught.value.hint

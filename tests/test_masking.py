@@ -87,3 +87,11 @@ def test_masking_while_secrets_arrive_from_other_threads() -> None:
         thread.join()
     assert errors == []
     assert masker.mask("secret-03299") == MASK
+
+
+def test_passwords_in_urls_are_learnt() -> None:
+    masker = Masker()
+    masker.add_url_credentials("http://admin:hunter%232pass@127.0.0.1:8000/echo")
+    masker.add_url_credentials("http://[::1")  # not a URL: nothing learnt, no error
+    shown = masker.mask("http://admin:hunter%232pass@127.0.0.1:8000/ and hunter#2pass")
+    assert shown == f"http://admin:{MASK}@127.0.0.1:8000/ and {MASK}"

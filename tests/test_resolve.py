@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import os
 from pathlib import Path
 
 import pytest
@@ -424,3 +425,70 @@ def test_unterminated_interpolation_in_an_included_file(project: Path) -> None:
     assert "unterminated" in caught.value.message
     span = caught.value.span
     assert span is not None and (span.line, span.column) == (2, 7)
+
+
+# --- include paths the operating system refuses (regressions: ValueError/OSError leaked) -------
+
+
+def include_error(project: Path, written: str, *, interpolate: bool = False) -> ResolveError:
+    part = include(written, interpolate=interpolate)
+    req = block(request("http://x/", method="POST", body=[part]))
+    with pytest.raises(ResolveError) as caught:
+        resolve(req, root=project)
+    assert caught.value.span == part.span
+    return caught.value
+
+
+@pytest.mark.parametrize("interpolate", [False, True])
+def test_include_path_with_a_nul_byte(project: Path, interpolate: bool) -> None:
+    error = include_error(project, "./\x00", interpolate=interpolate)
+    assert error.message == "the file path './\\x00' contains a NUL byte"
+    assert "\x00" not in error.message
+
+
+def test_include_path_with_a_nul_byte_from_a_variable(project: Path) -> None:
+    part = include("./<<name>>")
+    req = block(request("http://x/", method="POST", body=[part]))
+    with pytest.raises(ResolveError, match="contains a NUL byte") as caught:
+        resolve(req, make_scope({"name": "a\x00b.json"}), root=project)
+    assert caught.value.span == part.span
+
+
+def test_include_path_with_a_name_too_long(project: Path) -> None:
+    error = include_error(project, "./" + "a" * 5000 + ".json")
+    assert error.message.startswith("cannot read './aaaa")
+    assert "name too long" in error.message.lower()
+    assert len(error.message) < 300
+
+
+def test_include_of_a_directory_keeps_its_span(project: Path) -> None:
+    (project / "requests" / "folder").mkdir()
+    error = include_error(project, "folder", interpolate=True)
+    assert error.message == "'folder' is a directory"
+    assert error.hint == "give the path of a file"
+
+
+def test_include_of_an_unreadable_file(project: Path) -> None:
+    secret = project / "requests" / "locked.json"
+    secret.write_text("{}")
+    secret.chmod(0)
+    try:
+        if os.access(secret, os.R_OK):
+            pytest.skip("running as a user that can read every file")
+        error = include_error(project, "locked.json")
+    finally:
+        secret.chmod(0o600)
+    assert error.message == "cannot read 'locked.json': permission denied"
+    assert "permissions" in error.hint
+
+
+def test_include_through_a_symlink_loop(project: Path) -> None:
+    (project / "requests" / "loop").symlink_to(project / "requests" / "loop")
+    error = include_error(project, "loop/x.json")
+    assert "'loop/x.json'" in error.message
+    assert "symbolic link" in error.message or "too many levels" in error.message.lower()
+
+
+def test_project_root_of_an_unresolvable_path_falls_back(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("")
+    assert find_project_root(tmp_path / "a\x00b.http") == tmp_path

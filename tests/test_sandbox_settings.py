@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from runner.errors import EnvError
 from runner.sandbox import SandboxSettings
+from runner.sandbox.timefmt import token_time
 
 
 def test_defaults_match_the_documented_sandbox_app() -> None:
@@ -78,12 +81,12 @@ def test_an_empty_value_means_the_default() -> None:
             "two hours",
             "HTTPRUN_SANDBOX_ACCESS_TTL must be a whole number",
         ),
-        ("HTTPRUN_SANDBOX_ACCESS_TTL", "0", "HTTPRUN_SANDBOX_ACCESS_TTL must be at least 1"),
-        ("HTTPRUN_SANDBOX_CODE_TTL", "-5", "HTTPRUN_SANDBOX_CODE_TTL must be at least 1"),
+        ("HTTPRUN_SANDBOX_ACCESS_TTL", "0", "HTTPRUN_SANDBOX_ACCESS_TTL must be between 1 and"),
+        ("HTTPRUN_SANDBOX_CODE_TTL", "-5", "HTTPRUN_SANDBOX_CODE_TTL must be between 1 and"),
         (
             "HTTPRUN_SANDBOX_BUCKET_CAPACITY",
             "0",
-            "HTTPRUN_SANDBOX_BUCKET_CAPACITY must be at least 1",
+            "HTTPRUN_SANDBOX_BUCKET_CAPACITY must be between 1 and 1000000, got 0",
         ),
         ("HTTPRUN_SANDBOX_BUCKET_RATE", "fast", "HTTPRUN_SANDBOX_BUCKET_RATE must be a number"),
         ("HTTPRUN_SANDBOX_BUCKET_RATE", "0", "HTTPRUN_SANDBOX_BUCKET_RATE must be more than 0"),
@@ -133,3 +136,52 @@ def test_secrets_stay_out_of_repr() -> None:
     assert "top-secret-value" not in text
     assert "hunter2" not in text
     assert "sandbox-client-id" in text
+
+
+TEN_YEARS = 10 * 365 * 24 * 3600
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        (
+            "HTTPRUN_SANDBOX_ACCESS_TTL",
+            "99999999999999",
+            f"HTTPRUN_SANDBOX_ACCESS_TTL must be between 1 and {TEN_YEARS} seconds (10 years), "
+            "got 99999999999999",
+        ),
+        ("HTTPRUN_SANDBOX_REFRESH_TTL", "99999999999999", "must be between 1 and"),
+        ("HTTPRUN_SANDBOX_CODE_TTL", str(TEN_YEARS + 1), "must be between 1 and"),
+        (
+            "HTTPRUN_SANDBOX_BUCKET_CAPACITY",
+            "1000001",
+            "HTTPRUN_SANDBOX_BUCKET_CAPACITY must be between 1 and 1000000, got 1000001",
+        ),
+        ("HTTPRUN_SANDBOX_BUCKET_RATE", "1e400", "must be more than 0 and at most 1,000,000"),
+        ("HTTPRUN_SANDBOX_BUCKET_RATE", "2000000", "must be more than 0 and at most 1,000,000"),
+        ("HTTPRUN_SANDBOX_PRODUCTS", "100001", "must be between 0 and 100000, got 100001"),
+    ],
+)
+def test_numeric_settings_are_bounded(key: str, value: str, expected: str) -> None:
+    # Regression: a huge TTL passed validation, then every login failed with HTTP 500 when the
+    # expiry time overflowed datetime arithmetic.
+    with pytest.raises(EnvError) as raised:
+        SandboxSettings.from_mapping({key: value})
+    assert key in str(raised.value)
+    assert expected in str(raised.value)
+
+
+def test_the_largest_allowed_values_are_accepted() -> None:
+    settings = SandboxSettings.from_mapping(
+        {
+            "HTTPRUN_SANDBOX_ACCESS_TTL": str(TEN_YEARS),
+            "HTTPRUN_SANDBOX_REFRESH_TTL": str(TEN_YEARS),
+            "HTTPRUN_SANDBOX_CODE_TTL": str(TEN_YEARS),
+            "HTTPRUN_SANDBOX_BUCKET_CAPACITY": "1000000",
+            "HTTPRUN_SANDBOX_BUCKET_RATE": "1000000",
+        }
+    )
+    assert settings.access_ttl == settings.refresh_ttl == settings.code_ttl == TEN_YEARS
+    assert (settings.bucket_capacity, settings.bucket_rate) == (1_000_000, 1_000_000.0)
+    # ... and the expiry times they lead to can still be written in a token response.
+    assert token_time(time.time() + TEN_YEARS + TEN_YEARS).startswith("20")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from runner.errors import UsageError
-from runner.parser import parse_text
+from runner.parser import parse_file, parse_text
 from runner.select import dependencies_of, select_blocks
 
 TEXT = """\
@@ -65,3 +67,25 @@ def test_a_line_outside_any_request_is_a_usage_error() -> None:
     http_file = parse_text(TEXT, "deps.http")
     with pytest.raises(UsageError, match=r"line 1 of deps\.http is not inside a request"):
         select_blocks(http_file, line=1, names=())
+
+
+def test_names_read_inside_an_interpolated_include_count(tmp_path: Path) -> None:
+    (tmp_path / "body.txt").write_text("value=<<captured>>\n")
+    path = tmp_path / "inc.http"
+    path.write_text(
+        "### provides\nGET http://x/a\n\n>> captured = body\n\n"
+        "### other\nGET http://x/b\n\n"
+        "### uses the include\nPOST http://x/c\nContent-Type: text/plain\n\n<@ ./body.txt\n"
+    )
+    http_file = parse_file(path)
+    selected = select_blocks(http_file, line=11, names=())
+    assert [http_file.blocks[i].title for i in sorted(selected)] == [
+        "provides",
+        "uses the include",
+    ]
+
+
+def test_a_line_past_the_end_is_a_usage_error() -> None:
+    http_file = parse_text(TEXT, "deps.http")
+    with pytest.raises(UsageError, match=r"line 999 is not in deps\.http"):
+        select_blocks(http_file, line=999, names=())

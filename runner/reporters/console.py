@@ -106,7 +106,7 @@ class ConsoleReporter:
     # -- pieces ------------------------------------------------------------------------------
     def _summary_line(self, result: RequestResult) -> str:
         mark, colour = _MARKS[result.outcome]
-        parts = [self._paint(mark, colour), result.method, self.masker.mask(result.url)]
+        parts = [self._paint(mark, colour), result.method, _printable(self.masker.mask(result.url))]
         if result.status is not None:
             parts.append(str(result.status))
         if result.elapsed_ms is not None:
@@ -134,20 +134,22 @@ class ConsoleReporter:
             document = result.exchange.response
             self._write(f"{_INDENT}< {document['status']} {document['reason']}")
             for name, value in document["headers"].items():
-                self._write(f"{_INDENT}< {name}: {self.masker.mask_header(name, value)}")
+                shown = _printable(self.masker.mask_header(name, value))
+                self._write(f"{_INDENT}< {name}: {shown}")
             self._write_body(document["body"], document["text"])
 
     def _write_request(
         self, request: ResolvedRequest, sent: tuple[tuple[str, str], ...] | None
     ) -> None:
-        self._write(f"{_INDENT}> {request.method} {self.masker.mask(request.url)}")
+        self._write(f"{_INDENT}> {request.method} {_printable(self.masker.mask(request.url))}")
         for name, value in sent if sent is not None else request.headers:
-            self._write(f"{_INDENT}> {name}: {self.masker.mask_header(name, value)}")
+            shown = _printable(self.masker.mask_header(name, value))
+            self._write(f"{_INDENT}> {name}: {shown}")
         if request.body:
             self._write(_INDENT + ">")
             text = request.body.decode("utf-8", errors="replace")
-            for line in _clip(text).splitlines():
-                self._write(f"{_INDENT}> {self.masker.mask(line)}")
+            for line in _lines(_clip(text)):
+                self._write(f"{_INDENT}> {_printable(self.masker.mask(line))}")
 
     def _write_body(self, body: object, text: str) -> None:
         if not text:
@@ -158,8 +160,8 @@ class ConsoleReporter:
             else text
         )
         self._write(_INDENT + "<")
-        for line in _clip(shown).splitlines():
-            self._write(f"{_INDENT}< {self.masker.mask(line)}")
+        for line in _lines(_clip(shown)):
+            self._write(f"{_INDENT}< {_printable(self.masker.mask(line))}")
 
     def _paint(self, text: str, code: str) -> str:
         return f"\x1b[{code}m{text}\x1b[0m" if self.colour else text
@@ -184,6 +186,19 @@ def closing_line(run: RunResult) -> str:
     if run.interrupted:
         line += " (interrupted)"
     return line
+
+
+def _printable(text: str) -> str:
+    """``text`` without control characters: a response may carry escape sequences that would
+    recolour or retitle the terminal, or line separators that break the layout."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c == "\t" else "\ufffd" for c in text)
+
+
+def _lines(text: str) -> list[str]:
+    """Lines at \n (and \r\n) only: other separators are shown, not obeyed."""
+    return text.replace("\r\n", "\n").removesuffix("\n").split("\n")
 
 
 def _clip(text: str) -> str:

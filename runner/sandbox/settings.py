@@ -44,6 +44,22 @@ MALL_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 
 # Big enough to test the offset caps (5000 products, 15000 orders); small enough to seed quickly.
 _MAX_SEED = 100_000
+# Lifetimes are added to "now" in datetime arithmetic (expiry times in token responses): a huge
+# one would overflow there and turn every login into an HTTP 500, so they stop at 10 years.
+_MAX_TTL = 10 * 365 * 24 * 3600
+# A bucket bigger than this, or draining faster, is no longer a rate limit worth simulating.
+_MAX_CAPACITY = 1_000_000
+_MAX_RATE = 1_000_000.0
+
+# The inclusive range of every whole-number setting, and the unit its error message names.
+_INT_RANGES: dict[str, tuple[int, int, str]] = {
+    "access_ttl": (1, _MAX_TTL, " seconds (10 years)"),
+    "refresh_ttl": (1, _MAX_TTL, " seconds (10 years)"),
+    "code_ttl": (1, _MAX_TTL, " seconds (10 years)"),
+    "bucket_capacity": (1, _MAX_CAPACITY, ""),
+    "products": (0, _MAX_SEED, ""),
+    "orders": (0, _MAX_SEED, ""),
+}
 
 
 def key_for(field_name: str) -> str:
@@ -99,14 +115,17 @@ class SandboxSettings:
         unknown = [scope for scope in self.scopes if scope not in KNOWN_SCOPES]
         if unknown:
             raise _fail("scopes", f"names unknown cafe24 scopes: {', '.join(unknown)}")
-        for name in ("access_ttl", "refresh_ttl", "code_ttl", "bucket_capacity"):
-            if getattr(self, name) < 1:
-                raise _fail(name, f"must be at least 1, got {getattr(self, name)}")
-        if not (math.isfinite(self.bucket_rate) and self.bucket_rate > 0):
-            raise _fail("bucket_rate", f"must be more than 0, got {self.bucket_rate}")
-        for name in ("products", "orders"):
-            if not 0 <= getattr(self, name) <= _MAX_SEED:
-                raise _fail(name, f"must be between 0 and {_MAX_SEED}, got {getattr(self, name)}")
+        for name, (low, high, unit) in _INT_RANGES.items():
+            if not low <= getattr(self, name) <= high:
+                raise _fail(
+                    name, f"must be between {low} and {high}{unit}, got {getattr(self, name)}"
+                )
+        if not (math.isfinite(self.bucket_rate) and 0 < self.bucket_rate <= _MAX_RATE):
+            raise _fail(
+                "bucket_rate",
+                f"must be more than 0 and at most {_MAX_RATE:,.0f} calls per second, "
+                f"got {self.bucket_rate}",
+            )
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, str]) -> SandboxSettings:
@@ -138,7 +157,7 @@ def _convert(name: str, text: str) -> Any:
             return float(text)
         except ValueError:
             raise _fail(name, f"must be a number of calls per second, got {text!r}") from None
-    if name in {"access_ttl", "refresh_ttl", "code_ttl", "bucket_capacity", "products", "orders"}:
+    if name in _INT_RANGES:
         try:
             return int(text)
         except ValueError:
