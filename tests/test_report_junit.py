@@ -227,3 +227,12 @@ def test_report_of_a_real_run(tmp_path: Path, schema: xmlschema.XMLSchema) -> No
     failure = cases[1].find("failure")
     assert failure is not None
     assert (failure.get("message") or "").startswith('body.price == "1100.00": ')
+
+
+def test_an_interrupted_run_never_looks_green(tmp_path: Path) -> None:
+    root = ET.parse(written(sample_run(interrupted=True), tmp_path)).getroot()
+    assert (root.get("tests"), root.get("errors")) == ("6", "3")
+    last = list(root)[-1]
+    assert last.get("name") == "httprun"
+    error = last.find("testcase/error")
+    assert error is not None and error.get("type") == "Interrupted"
