@@ -151,10 +151,9 @@ def parse_file(path: str | os.PathLike[str]) -> HttpFile:
         data = Path(path).read_bytes()
     except (OSError, ValueError) as error:  # ValueError: a NUL byte in the path
         reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        shown = "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in name)
         raise ParseError(
-            f"cannot read request file {name!r}: {reason}"
-            if "\x00" in name
-            else f"cannot read request file '{name}': {reason}",
+            f"cannot read request file '{shown}': {reason}",
             hint="check the path; request files are given relative to the current directory",
         ) from None
     try:
@@ -210,9 +209,10 @@ def _collector_paused() -> Iterator[None]:
 
 def _not_utf8(name: str, data: bytes, error: UnicodeDecodeError) -> ParseError:
     start = error.start
-    if data.startswith(b"\xef\xbb\xbf"):
-        start += 3
-    line_start = data.rfind(b"\n", 0, start) + 1
+    bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    start += bom  # the decoder counted from after the byte order mark
+    # ... and the mark is no column of the first line (parse_text drops it too).
+    line_start = max(data.rfind(b"\n", 0, start) + 1, bom)
     line = data.count(b"\n", 0, start) + 1
     column = len(data[line_start:start].decode("utf-8", errors="replace")) + 1
     return ParseError(

@@ -42,7 +42,7 @@ def source_line(path: str, line: int) -> str | None:
         try:
             with open(path, encoding="utf-8", errors="replace") as handle:
                 text = handle.read()
-        except OSError:
+        except (OSError, ValueError):  # ValueError: a NUL byte in the path
             return None
         _SOURCES[path] = text
     # Request files break lines at \n only (str.splitlines would also break at \f, \x85, ...).

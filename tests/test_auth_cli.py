@@ -126,3 +126,34 @@ def test_var_pins_win_over_env_files(
     )
     assert code == 0, err
     assert out.startswith("oauth2 (127.0.0.1): client pinned-client")
+
+
+def test_status_does_not_need_the_client_secret(
+    tmp_path: Path, provider: tuple[str, RotatingProvider]
+) -> None:
+    env, _ = write_env(tmp_path, provider[0])
+    env.write_text(
+        "".join(line + "\n" for line in env.read_text().splitlines() if "client_secret" not in line)
+    )
+    code, out, err = invoke("status", "--env", str(env), "-p", "oauth2")
+    assert code == 0, err
+    assert out.startswith("oauth2 (127.0.0.1): client cli-client")
+    assert "no token stored" in out
+    # Logging out revokes at the provider, which takes the secret: still required there.
+    code, _, err = invoke("logout", "--env", str(env), "-p", "oauth2")
+    assert code == 4
+    assert "needs the variable client_secret" in err
+
+
+@pytest.mark.parametrize("command", ["status", "login", "refresh", "logout"])
+def test_an_unknown_profile_is_a_usage_error(tmp_path: Path, command: str) -> None:
+    env = tmp_path / "dev.env"
+    env.write_text("mallid=demo\nclient_id=x\nclient_secret=y\n")
+    code, out, err = invoke(command, "--env", str(env), "--profile", "bogus")
+    assert code == 2
+    assert "error: unknown auth profile 'bogus'" in err
+    assert "the profiles are cafe24 and oauth2" in err
+    assert out == ""
+    code, _, err = invoke(command, "--env", str(env), "--profile", "oauth")
+    assert code == 2
+    assert "did you mean 'oauth2'?" in err

@@ -143,3 +143,36 @@ def test_unreachable_endpoint_and_non_token_answers() -> None:
     with pytest.raises(AuthError, match="not a token: the answer is not a JSON object") as caught:
         refresh_access_token(client, cafe24_profile(), Token(None, "r-1234"), now=utc_now())
     assert "token_url" in caught.value.hint
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # cafe24's answer to a wrong secret (CAFE24.md): invalid_grant, not invalid_client.
+        {"error": "invalid_grant", "error_description": "Invalid client_secret"},
+        {"error": "invalid_client", "error_description": "client authentication failed"},
+        {"error": "invalid_client"},
+        {"error": "invalid_request", "error_description": "Invalid client_id"},
+        {"error": "unauthorized_client"},
+    ],
+)
+def test_refused_client_credentials_say_to_check_them(body: dict[str, str]) -> None:
+    # Regression: a wrong client_secret got "the grant is expired, used or revoked: log in again".
+    client = httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(401, json=body)))
+    with pytest.raises(TokenRefused) as caught:
+        refresh_access_token(client, cafe24_profile(), Token(None, "r-1234"), now=utc_now())
+    refusal = caught.value
+    assert refusal.blames_client is True
+    assert refusal.hint.startswith("check client_id and client_secret in your env files")
+    assert "envs/NAME.local.env" in refusal.hint
+    assert "log in again" not in refusal.hint
+    assert CLIENT_SECRET not in str(refusal) + refusal.hint
+
+
+def test_a_dead_grant_still_says_to_log_in_again() -> None:
+    body = {"error": "invalid_grant", "error_description": "refresh_token time expired"}
+    client = httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(400, json=body)))
+    with pytest.raises(TokenRefused) as caught:
+        refresh_access_token(client, cafe24_profile(), Token(None, "r-1234"), now=utc_now())
+    assert caught.value.blames_client is False
+    assert caught.value.hint.startswith("the grant is expired, used or revoked: log in again")

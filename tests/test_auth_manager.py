@@ -271,3 +271,35 @@ def test_logout_deletes_even_when_revoking_fails(tmp_path: Path) -> None:
         "cafe24 (demo) refused the revocation (HTTP 500): http_500: oops"
     )
     assert TokenStore(tmp_path / "t.json").get(cafe24_profile()) is None
+
+
+def test_a_wrong_client_secret_keeps_the_refresh_token(tmp_path: Path) -> None:
+    # cafe24 says invalid_grant for a wrong secret: the refresh token is not what was refused,
+    # so it must stay stored, no login is started, and the hint points at the credentials.
+    provider = FakeCafe24(
+        refresh_error={"error": "invalid_grant", "error_description": "Invalid client_secret"}
+    )
+    stored = stored_pair(provider, tmp_path / "t.json", left=timedelta(minutes=-1))
+    notified: list[str] = []
+    manager = make_manager(provider, tmp_path / "t.json", interactive=True, notified=notified)
+    with pytest.raises(AuthError) as caught:
+        manager.token_for(cafe24_profile())
+    assert "invalid_grant: Invalid client_secret" in caught.value.message
+    assert caught.value.hint.startswith("check client_id and client_secret")
+    assert notified == []  # no browser login was started
+    assert provider.refresh_count == 1
+    assert TokenStore(tmp_path / "t.json").get(cafe24_profile()) == stored
+
+
+def test_logout_reports_a_revocation_refused_for_the_client(tmp_path: Path) -> None:
+    stored_pair(FakeCafe24(), tmp_path / "t.json", left=timedelta(hours=1))
+    body = {"error": "invalid_grant", "error_description": "Invalid client_secret"}
+    refusing = httpx.MockTransport(lambda request: httpx.Response(401, json=body))
+    manager = TokenManager(
+        store=TokenStore(tmp_path / "t.json"),
+        client=httpx.Client(transport=refusing),
+        interactive=False,
+        notify=lambda url: None,
+    )
+    with pytest.raises(AuthError, match=r"revoking it failed: .*Invalid client_secret"):
+        manager.logout(cafe24_profile())

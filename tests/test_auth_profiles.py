@@ -152,3 +152,15 @@ def test_equal_variables_share_a_store_key_and_seeds_do_not_matter() -> None:
     assert one == two
     assert one.store_key == two.store_key
     assert one.store_key != other_mall.store_key
+
+
+def test_the_client_secret_may_be_left_out_where_it_is_not_needed() -> None:
+    variables = {"mallid": "demo", "client_id": "app"}
+    with pytest.raises(AuthError, match="needs the variable client_secret"):
+        profile_from_variables("cafe24", variables.get)
+    profile = profile_from_variables("cafe24", variables.get, require_secret=False)
+    assert profile.client_secret == ""
+    with_secret = profile_from_variables("cafe24", {**variables, "client_secret": "s"}.get)
+    assert profile.store_key == with_secret.store_key  # the same store entry
+    with pytest.raises(AuthError, match="needs the variable client_id"):
+        profile_from_variables("cafe24", {"mallid": "demo"}.get, require_secret=False)

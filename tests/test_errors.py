@@ -60,8 +60,9 @@ def test_carets_under_an_interpolation_after_japanese_text() -> None:
 
 def test_carets_under_a_korean_check_value() -> None:
     text = 'GET http://x/\n?? body.name == "홍길동"\n'
-    check = parse_text(text, "korean.http").blocks[0].checks[0]
-    span = check.value.span
+    value = parse_text(text, "korean.http").blocks[0].checks[0].value
+    assert value is not None
+    span = value.span
     diagnostic = Diagnostic("error", "check failed", span, label='got "김철수"')
     carets = caret_line(render_diagnostic(diagnostic))
     # '?? body.name == ' is 16 cells; '"홍길동"' is 5 code points but 8 cells.
@@ -104,3 +105,9 @@ def test_spans_stay_in_code_points() -> None:
     error = ResolveError("bad", Span("points.http", 1, 18, 1, 26))
     assert str(error) == "points.http:1:18: bad"
     assert "--> points.http:1:18" in render_error(error)
+
+
+def test_a_span_in_a_file_that_cannot_be_opened_renders_without_its_line() -> None:
+    rendered = render_diagnostic(Diagnostic("error", "bad", Span("nul\x00.http", 2, 1, 2, 2)))
+    assert "--> nul\x00.http:2:1" in rendered
+    assert "^" not in rendered

@@ -1210,6 +1210,38 @@ def test_parse_file_reports_a_directory(tmp_path: Path) -> None:
     assert caught.value.message.startswith(f"cannot read request file '{tmp_path}'")
 
 
+def test_invalid_utf8_renders_the_current_line_not_the_last_valid_one(tmp_path: Path) -> None:
+    # Regression (--watch): the source was only registered when parsing succeeded, so after
+    # the file became invalid UTF-8 the error showed the line as it was before the edit.
+    path = tmp_path / "watched.http"
+    path.write_text("GET http://a\nX-Name: Jose\n", encoding="utf-8")
+    parse_file(path)
+    path.write_bytes(b"GET http://a\nX-Name: Jos\xe9 Garcia\n")
+    with pytest.raises(ParseError) as caught:
+        parse_file(path)
+    rendered = render_error(caught.value)
+    assert "2 | X-Name: Jos\ufffd Garcia" in rendered
+    assert "X-Name: Jose\n" not in rendered
+    assert " " * 11 + "^ byte 0xe9 cannot start or continue a UTF-8 character" in rendered
+
+
+def test_invalid_utf8_after_a_byte_order_mark_renders_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "bom.http"
+    path.write_bytes(b"\xef\xbb\xbfGET http://a/\xff\n")
+    with pytest.raises(ParseError) as caught:
+        parse_file(path)
+    assert caught.value.span == Span(str(path), 1, 14, 1, 15)
+    assert "1 | GET http://a/\ufffd" in render_error(caught.value)
+
+
+def test_parse_file_reports_a_nul_byte_in_the_path() -> None:
+    with pytest.raises(ParseError) as caught:
+        parse_file("bad\x00name.http")
+    assert caught.value.message == (
+        "cannot read request file 'bad\\x00name.http': embedded null byte"
+    )
+
+
 def test_the_grammar_comes_from_the_repository_root_in_a_checkout() -> None:
     root_grammar = Path(parser.__file__).parent.parent / "grammar.lark"
     assert parser._grammar_text() == root_grammar.read_text(encoding="utf-8")

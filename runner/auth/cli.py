@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ..cli_options import EnvOpt, TracebackOpt, VarOpt, parse_vars
+from ..cli_options import EnvOpt, TracebackOpt, VarOpt, check_env_files, parse_vars
 from ..errors import HttprunError, UsageError
 
 if TYPE_CHECKING:
@@ -86,7 +86,8 @@ def status_command(
             return json.dumps(facts, indent=2)
         return "\n".join(commands.describe_status(facts))
 
-    _run(env, var, profile, show, interactive=False)
+    # Status only reads the store: no client_secret needed (logout's revoke does need it).
+    _run(env, var, profile, show, interactive=False, require_secret=False)
 
 
 @auth_app.command("logout")
@@ -111,6 +112,7 @@ def _run(
     interactive: bool | None = None,
     open_browser: bool = True,
     login_timeout: float = 300.0,
+    require_secret: bool = True,
 ) -> None:
     import httpx
 
@@ -123,6 +125,8 @@ def _run(
 
     masker = Masker()
     try:
+        _check_profile_name(profile_name)
+        check_env_files(env_files)
         environment = load_env_files(env_files or [])
         if environment.settings.get("HTTPRUN_SANDBOX", "").strip():
             raise UsageError(
@@ -133,7 +137,9 @@ def _run(
         variables: dict[str, Any] = {**environment.values, **parse_vars(pins)}
         for name, value in variables.items():
             masker.add_variable(name, value)
-        profile = profile_from_variables(profile_name, variables.get, None)
+        profile = profile_from_variables(
+            profile_name, variables.get, None, require_secret=require_secret
+        )
         store = TokenStore.from_settings(environment.settings)
         stdin_is_terminal = sys.stdin is not None and sys.stdin.isatty()
         with httpx.Client(timeout=30.0) as client:
@@ -157,6 +163,20 @@ def _run(
         typer.echo(rendered, err=True)
         raise typer.Exit(error.exit_code) from None
     typer.echo(masker.mask(output))
+
+
+def _check_profile_name(name: str) -> None:
+    """An unknown ``--profile`` is a bad command line (exit 2), not a failed login."""
+    from ..directives import did_you_mean
+    from .profiles import PROFILE_NAMES
+
+    if name not in PROFILE_NAMES:
+        raise UsageError(
+            f"unknown auth profile '{name}'",
+            label=f"the profiles are {' and '.join(PROFILE_NAMES)}"
+            f"{did_you_mean(name, PROFILE_NAMES)}",
+            hint="pass --profile cafe24 (the default) or --profile oauth2",
+        )
 
 
 def _announce(profile: Profile, url: str) -> None:

@@ -10,6 +10,7 @@ client secret, tokens and code before it is quoted.
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -24,13 +25,41 @@ from .tokens import Token, TokenFormatError, parse_token_response
 _MAX_QUOTED = 300  # characters of a non-JSON error body worth showing
 
 
+# The provider's error or description names the client or its secret: "invalid_client",
+# "unauthorized_client", cafe24's "invalid_grant: Invalid client_secret", "Invalid client_id",
+# "client authentication failed".
+_NAMES_CLIENT = re.compile(r"client", re.IGNORECASE)
+
+_CLIENT_HINT = (
+    "check client_id and client_secret in your env files (the secret belongs in "
+    "envs/NAME.local.env): they must be the app's, as cafe24 Developers > your app > App info "
+    "(or your provider's app settings) shows them"
+)
+_HINTS = {
+    "invalid_grant": "the grant is expired, used or revoked: log in again "
+    "(httprun auth login --env FILE)",
+    "invalid_scope": "ask only for scopes the app has been granted",
+}
+
+
 class TokenRefused(AuthError):
     """The provider answered with an OAuth error (``invalid_grant``, ``invalid_client``, ...)."""
 
-    def __init__(self, message: str, error_code: str, detail: str, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        message: str,
+        error_code: str,
+        detail: str,
+        *,
+        blames_client: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(message, **kwargs)
         self.error_code = error_code
         self.detail = detail  # the provider's words, scrubbed: "invalid_grant: ..."
+        # The client's credentials were refused, not the grant: the refresh token (or code)
+        # may be fine, so nobody should throw it away or log in again over it.
+        self.blames_client = blames_client
 
 
 def exchange_code(client: httpx.Client, profile: Profile, code: str, *, now: datetime) -> Token:
@@ -97,19 +126,16 @@ def _post(
 def _refusal(profile: Profile, response: httpx.Response, what: str, scrub: Masker) -> AuthError:
     code, description = _oauth_error(response)
     detail = scrub.mask(f"{code}: {description}" if description else code)
-    hints = {
-        "invalid_grant": "the grant is expired, used or revoked: log in again "
-        "(httprun auth login --env FILE)",
-        "invalid_client": "check client_id and client_secret (cafe24 Developers > your app)",
-        "unauthorized_client": "check client_id and client_secret (cafe24 Developers > your app)",
-        "invalid_scope": "ask only for scopes the app has been granted",
-    }
+    # cafe24 answers a wrong client_secret with invalid_grant, so the code alone cannot tell a
+    # dead grant from wrong client credentials: the words do.
+    blames_client = _NAMES_CLIENT.search(f"{code} {description}") is not None
     return TokenRefused(
         f"{profile.label} refused {what} (HTTP {response.status_code}): {detail}",
         code,
         detail,
+        blames_client=blames_client,
         span=profile.span,
-        hint=hints.get(code, ""),
+        hint=_CLIENT_HINT if blames_client else _HINTS.get(code, ""),
     )
 
 

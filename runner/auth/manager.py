@@ -189,8 +189,8 @@ class TokenManager:
                 try:
                     fresh = refresh_access_token(self._client, profile, stored, now=now)
                 except TokenRefused as refusal:
-                    if refusal.error_code != _DEAD_GRANT:
-                        raise
+                    if refusal.error_code != _DEAD_GRANT or refusal.blames_client:
+                        raise  # e.g. a wrong client_secret: the refresh token itself may be fine
                     # That refresh token is dead for good: keep no entry that pretends otherwise.
                     self.store.delete(profile)
                     problem = f"the stored refresh token was refused: {refusal.detail}"
@@ -241,7 +241,7 @@ class TokenManager:
             try:
                 revoke_token(self._client, profile, value, hint)
             except TokenRefused as refusal:
-                if refusal.error_code not in _ALREADY_DEAD:
+                if refusal.error_code not in _ALREADY_DEAD or refusal.blames_client:
                     return refusal
             except AuthError as error:
                 return error

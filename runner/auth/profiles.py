@@ -123,12 +123,18 @@ def missing_variables_error(
 
 
 def profile_from_variables(
-    name: str, lookup: Callable[[str], Any], span: Span | None = None
+    name: str,
+    lookup: Callable[[str], Any],
+    span: Span | None = None,
+    *,
+    require_secret: bool = True,
 ) -> Profile:
     """The profile ``# @auth NAME`` means with the variables ``lookup`` finds.
 
     ``lookup(variable)`` returns the value, or ``None`` (or raises ``KeyError``) when unset.
     Raises :class:`AuthError` at ``span`` for an unknown profile, missing or malformed variables.
+    ``require_secret=False`` is for what never talks to the provider (``httprun auth status``):
+    an unset ``client_secret`` is then an empty one (the store key does not include it).
     """
 
     def text(variable: str) -> str | None:
@@ -163,6 +169,8 @@ def profile_from_variables(
     else:
         required = ("token_url", "client_id", "client_secret")
     values = {variable: text(variable) for variable in required}
+    if not require_secret and values["client_secret"] is None:
+        values["client_secret"] = ""
     missing = [variable for variable, value in values.items() if value is None]
     if missing:
         raise missing_variables_error(name, missing, span)

@@ -20,6 +20,9 @@ Every key is optional; an empty value means "use the default".
 - ``HTTPRUN_SANDBOX_PRODUCTS`` / ``HTTPRUN_SANDBOX_ORDERS``: how many products and orders each
   mall is seeded with (``12`` / ``8``).
 
+Numbers are bounded: lifetimes 1 second to 10 years, the bucket capacity 1 to 1,000,000, the
+rate above 0 and at most 1,000,000 per second, the seeds 0 to 100,000.
+
 An unknown ``HTTPRUN_SANDBOX_*`` key is an error too: a typo must not silently fall back to a
 default. Every error is an :class:`~runner.errors.EnvError` naming the key.
 """
