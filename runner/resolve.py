@@ -16,9 +16,9 @@ from email.message import Message
 from pathlib import Path
 
 from .directives import parse_duration
-from .errors import ResolveError
+from .errors import HttprunError, ResolveError
 from .interpolate import render_template
-from .nodes import Block, Body, BodyInclude, BodyText, Directive, Header, Request, Template
+from .nodes import Block, Body, BodyInclude, BodyText, Directive, Header, Request, Template, Text
 from .results import ResolvedRequest
 from .scope import Scope
 from .source import Span, remember_source
@@ -249,7 +249,27 @@ def _read_include(
 ) -> tuple[str, bytes]:
     """The display path and bytes of ``< path``: relative to the .http file, inside the
     project unless allowed (after symlinks and ``..`` are resolved)."""
-    written = render_template(part.path, scope).strip()
+    return _read_path(render_template(part.path, scope).strip(), part, file_path, options)
+
+
+def included_template(part: BodyInclude, file_path: Path) -> Template | None:
+    """The template of a ``<@ file`` for working out what a request reads before anything
+    runs (``FILE:LINE`` dependencies): only when its path is plain text and the file lies
+    inside the project; None otherwise. Problems are reported when the request is resolved."""
+    if not part.interpolate or not part.path.is_literal:
+        return None
+    written = "".join(p.text for p in part.path.parts if isinstance(p, Text)).strip()
+    options = ResolveOptions(project_root=find_project_root(file_path.resolve()))
+    try:
+        shown, data = _read_path(written, part, file_path, options)
+        return _included_template(part, shown, data)
+    except HttprunError:
+        return None
+
+
+def _read_path(
+    written: str, part: BodyInclude, file_path: Path, options: ResolveOptions
+) -> tuple[str, bytes]:
     if not written:
         raise ResolveError("'<' needs a file path", part.span, hint="write < ./file.json")
     shown = _displayed_path(written)

@@ -20,8 +20,8 @@ from .nodes import (
     HttpFile,
     InterpKind,
     Template,
-    Text,
 )
+from .resolve import included_template
 
 
 def select_blocks(http_file: HttpFile, *, line: int | None, names: Sequence[str]) -> set[int]:
@@ -77,7 +77,7 @@ def _block_at_line(http_file: HttpFile, line: int) -> int:
 
 def _with_dependencies(http_file: HttpFile, wanted: set[int]) -> set[int]:
     blocks = http_file.blocks
-    folder = Path(http_file.path).parent
+    file_path = Path(http_file.path)
     variables = {v.name: v.value for block in blocks for v in block.variables}
     selected: set[int] = set()
     pending = sorted(wanted)
@@ -86,7 +86,7 @@ def _with_dependencies(http_file: HttpFile, wanted: set[int]) -> set[int]:
         if index in selected:
             continue
         selected.add(index)
-        for name in _names_read(blocks[index], variables, folder):
+        for name in _names_read(blocks[index], variables, file_path):
             provider = _last_provider(blocks[:index], name)
             if provider is not None and provider not in selected:
                 pending.append(provider)
@@ -103,11 +103,11 @@ def _last_provider(earlier: Sequence[Block], name: str) -> int | None:
     return None
 
 
-def _names_read(block: Block, variables: dict[str, Template], folder: Path) -> set[str]:
+def _names_read(block: Block, variables: dict[str, Template], file_path: Path) -> set[str]:
     """Root names a block's request reads, following file variables and ``<@`` included
     files transitively."""
     names: set[str] = set()
-    todo = list(_block_templates(block, folder))
+    todo = list(_block_templates(block, file_path))
     seen_variables: set[str] = set()
     while todo:
         template = todo.pop()
@@ -122,7 +122,7 @@ def _names_read(block: Block, variables: dict[str, Template], folder: Path) -> s
     return names
 
 
-def _block_templates(block: Block, folder: Path) -> Iterable[Template]:
+def _block_templates(block: Block, file_path: Path) -> Iterable[Template]:
     request = block.request
     if request is None:
         return
@@ -135,31 +135,10 @@ def _block_templates(block: Block, folder: Path) -> Iterable[Template]:
                 yield part.template
             elif isinstance(part, BodyInclude):
                 yield part.path
-                included = _included_template(part, folder)
+                included = included_template(part, file_path)
                 if included is not None:
                     yield included
     for check in block.checks:
         if check.value is not None and check.value.kind is CheckValueKind.TEMPLATE:
             assert check.value.template is not None
             yield check.value.template
-
-
-def _included_template(include: BodyInclude, folder: Path) -> Template | None:
-    """The text of a ``<@ file`` as a template, when its path is plain text and it can be read.
-
-    Only for finding what a request reads: a file that cannot be read here is reported, with
-    its position, when the request is resolved.
-    """
-    if not include.interpolate or not include.path.is_literal:
-        return None
-    from .errors import ParseError
-    from .source import Span
-    from .template import parse_template
-
-    relative = "".join(part.text for part in include.path.parts if isinstance(part, Text))
-    path = folder / relative.strip()
-    try:
-        text = path.read_text(encoding="utf-8")
-        return parse_template(text, Span(str(path), 1, 1, 1, 1))
-    except (OSError, ValueError, ParseError):
-        return None

@@ -89,3 +89,18 @@ def test_a_line_past_the_end_is_a_usage_error() -> None:
     http_file = parse_text(TEXT, "deps.http")
     with pytest.raises(UsageError, match=r"line 999 is not in deps\.http"):
         select_blocks(http_file, line=999, names=())
+
+
+def test_includes_outside_the_project_are_not_read_for_dependencies(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pyproject.toml").write_text("")
+    (tmp_path / "outside.txt").write_text("<<captured>>\n")
+    path = project / "inc.http"
+    path.write_text(
+        "### provides\nGET http://x/a\n\n>> captured = body\n\n"
+        "### uses\nPOST http://x/c\nContent-Type: text/plain\n\n<@ ../outside.txt\n"
+    )
+    http_file = parse_file(path)
+    selected = select_blocks(http_file, line=7, names=())
+    assert [http_file.blocks[i].title for i in sorted(selected)] == ["uses"]
