@@ -556,26 +556,11 @@ class HttpRequestItem(pytest.Item):
         return self.path, self.line - 1, self.name
 
     def _response_text(self, result: RequestResult) -> str:
-        import json
+        from .reporters.exchange_text import response_lines
 
         assert result.exchange is not None
         masker = _state(self.config).masker
-        document = result.exchange.response
-        lines = [f"< {document.get('status')} {document.get('reason', '')}".rstrip()]
-        headers: Mapping[str, str] = document.get("headers") or {}
-        lines += [f"< {name}: {masker.mask_header(name, value)}" for name, value in headers.items()]
-        body = document.get("body")
-        text = (
-            json.dumps(body, indent=2, ensure_ascii=False)
-            if isinstance(body, dict | list)
-            else str(document.get("text") or "")
-        )
-        if text:
-            clipped = text[:_BODY_SHOWN]
-            if len(text) > _BODY_SHOWN:
-                clipped += f"\n... ({len(text) - _BODY_SHOWN} more characters)"
-            lines += ["", masker.mask(clipped)]
-        return "\n".join(lines)
+        return "\n".join(response_lines(result.exchange.response, masker, limit=_BODY_SHOWN))
 
 
 @pytest.hookimpl(wrapper=True)

@@ -6,13 +6,13 @@ response or an error passes through the run's :class:`Masker` before it is writt
 
 from __future__ import annotations
 
-import json
 import os
 from typing import TYPE_CHECKING, TextIO
 
 from ..errors import HttprunError, render_error
 from ..masking import Masker
-from ..results import FileResult, Outcome, RequestResult, ResolvedRequest, RunResult
+from ..results import FileResult, Outcome, RequestResult, RunResult
+from .exchange_text import printable, request_lines, response_lines
 
 if TYPE_CHECKING:
     from .progress import ProgressBar
@@ -106,7 +106,7 @@ class ConsoleReporter:
     # -- pieces ------------------------------------------------------------------------------
     def _summary_line(self, result: RequestResult) -> str:
         mark, colour = _MARKS[result.outcome]
-        parts = [self._paint(mark, colour), result.method, _printable(self.masker.mask(result.url))]
+        parts = [self._paint(mark, colour), result.method, printable(self.masker.mask(result.url))]
         if result.status is not None:
             parts.append(str(result.status))
         if result.elapsed_ms is not None:
@@ -126,42 +126,16 @@ class ConsoleReporter:
             self._write(_INDENT + line if line else "")
 
     def _write_exchange(self, result: RequestResult) -> None:
-        request = result.exchange.request if result.exchange is not None else result.request
+        exchange = result.exchange
+        lines: list[str] = []
+        request = exchange.request if exchange is not None else result.request
         if request is not None:
-            sent = result.exchange.sent_headers if result.exchange is not None else None
-            self._write_request(request, sent)
-        if result.exchange is not None:
-            document = result.exchange.response
-            self._write(f"{_INDENT}< {document['status']} {document['reason']}")
-            for name, value in document["headers"].items():
-                shown = _printable(self.masker.mask_header(name, value))
-                self._write(f"{_INDENT}< {name}: {shown}")
-            self._write_body(document["body"], document["text"])
-
-    def _write_request(
-        self, request: ResolvedRequest, sent: tuple[tuple[str, str], ...] | None
-    ) -> None:
-        self._write(f"{_INDENT}> {request.method} {_printable(self.masker.mask(request.url))}")
-        for name, value in sent if sent is not None else request.headers:
-            shown = _printable(self.masker.mask_header(name, value))
-            self._write(f"{_INDENT}> {name}: {shown}")
-        if request.body:
-            self._write(_INDENT + ">")
-            text = request.body.decode("utf-8", errors="replace")
-            for line in _lines(_clip(text)):
-                self._write(f"{_INDENT}> {_printable(self.masker.mask(line))}")
-
-    def _write_body(self, body: object, text: str) -> None:
-        if not text:
-            return
-        shown = (
-            json.dumps(body, indent=2, ensure_ascii=False)
-            if isinstance(body, dict | list)
-            else text
-        )
-        self._write(_INDENT + "<")
-        for line in _lines(_clip(shown)):
-            self._write(f"{_INDENT}< {_printable(self.masker.mask(line))}")
+            sent = exchange.sent_headers if exchange is not None else None
+            lines += request_lines(request, self.masker, sent_headers=sent, limit=_MAX_BODY_CHARS)
+        if exchange is not None:
+            lines += response_lines(exchange.response, self.masker, limit=_MAX_BODY_CHARS)
+        for line in lines:
+            self._write(_INDENT + line)
 
     def _paint(self, text: str, code: str) -> str:
         return f"\x1b[{code}m{text}\x1b[0m" if self.colour else text
@@ -186,22 +160,3 @@ def closing_line(run: RunResult) -> str:
     if run.interrupted:
         line += " (interrupted)"
     return line
-
-
-def _printable(text: str) -> str:
-    """``text`` without control characters: a response may carry escape sequences that would
-    recolour or retitle the terminal, or line separators that break the layout."""
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() or c == "\t" else "\ufffd" for c in text)
-
-
-def _lines(text: str) -> list[str]:
-    """Lines at \n (and \r\n) only: other separators are shown, not obeyed."""
-    return text.replace("\r\n", "\n").removesuffix("\n").split("\n")
-
-
-def _clip(text: str) -> str:
-    if len(text) <= _MAX_BODY_CHARS:
-        return text
-    return text[:_MAX_BODY_CHARS] + f"\n... ({len(text) - _MAX_BODY_CHARS} more characters)"
