@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 from .errors import EnvError
+from .executor import CONNECTION_LIMITS, build_client
 
 if TYPE_CHECKING:
     from .auth.httpx_auth import BearerAuth
@@ -119,7 +120,6 @@ def open_connection(
     transport: httpx.BaseTransport | None = None,
 ) -> Connection:
     """Build the run's client (and start the sandbox when the env files ask for it)."""
-    from .executor import build_client
     from .ratelimit import PacingTransport
 
     sandbox = _start_sandbox(environment)
@@ -138,7 +138,7 @@ def open_connection(
     paced = PacingTransport(
         inner, max_retries=options.max_retries, notify=notify, drain_per_second=drain
     )
-    client = build_client(insecure=options.insecure, timeout=options.timeout, transport=paced)
+    client = build_client(timeout=options.timeout, transport=paced)
     return Connection(client, options, environment, masker, notify, sandbox)
 
 
@@ -178,7 +178,9 @@ class _SchemeTransport(httpx.BaseTransport):
             if transport is None:
                 # Plain http never verifies anything: no certificates to load.
                 verify = tls and not self._insecure
-                transport = httpx.HTTPTransport(verify=verify, proxy=key[1])
+                transport = httpx.HTTPTransport(
+                    verify=verify, proxy=key[1], limits=CONNECTION_LIMITS
+                )
                 self._transports[key] = transport
             return transport
 

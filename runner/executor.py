@@ -37,35 +37,29 @@ from .results import Exchange, ResolvedRequest
 # Sequential runs reuse one keep-alive connection per host; the headroom is for callers that
 # send concurrently. Idle connections are dropped after 5 s (httpx's default), no later than
 # common servers do (Apache's default is 5 s), so we rarely race a server closing one.
-_LIMITS = httpx.Limits(max_connections=20, max_keepalive_connections=10, keepalive_expiry=5.0)
+CONNECTION_LIMITS = httpx.Limits(
+    max_connections=20, max_keepalive_connections=10, keepalive_expiry=5.0
+)
 _USER_AGENT = f"httprun/{__version__}"
 
 # RFC 9110 "token": what a method (and a header name) may be made of.
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-_valid_methods: set[str] = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
 
 
-def build_client(
-    *,
-    insecure: bool = False,
-    timeout: float | None = 30.0,
-    transport: httpx.BaseTransport | None = None,
-) -> httpx.Client:
-    """The one client of a run: pooled keep-alive connections, TLS verified unless ``insecure``.
+def build_client(*, transport: httpx.BaseTransport, timeout: float | None = 30.0) -> httpx.Client:
+    """The one client of a run, over ``transport`` (``connect`` builds that chain: TLS,
+    proxies, the sandbox, pacing; a test passes ``httpx.MockTransport``).
 
     ``timeout`` (seconds, ``None`` for none) applies to connecting and to each read and write;
     a request's own ``timeout`` overrides it. Redirects are decided per request in
-    :func:`send_request`. Environment settings (``HTTPS_PROXY``, ``SSL_CERT_FILE``, ...) are
-    honoured, except when an explicit ``transport`` is given: then every request goes to it.
+    :func:`send_request`.
     """
     return httpx.Client(
-        verify=not insecure,
         timeout=httpx.Timeout(timeout),
-        limits=_LIMITS,
         transport=transport,
         follow_redirects=False,
         headers={"User-Agent": _USER_AGENT},
-        trust_env=transport is None,
+        trust_env=False,  # the transport chain applies the environment's proxies itself
     )
 
 
@@ -99,15 +93,13 @@ def send_request(
 
 def _build_outgoing(client: httpx.Client, request: ResolvedRequest) -> httpx.Request:
     method = request.method
-    if method not in _valid_methods:
-        if not _TOKEN.fullmatch(method):
-            raise ResolveError(
-                f"invalid HTTP method {method!r}",
-                request.span,
-                label="not a valid method",
-                hint="a method is a single word such as GET, POST or PATCH",
-            )
-        _valid_methods.add(method)
+    if not _TOKEN.fullmatch(method):
+        raise ResolveError(
+            f"invalid HTTP method {method!r}",
+            request.span,
+            label="not a valid method",
+            hint="a method is a single word such as GET, POST or PATCH",
+        )
     timeout: Any = httpx.USE_CLIENT_DEFAULT if request.timeout is None else request.timeout
     try:
         outgoing = client.build_request(
@@ -265,10 +257,12 @@ def _transport_error(
             hint="add '# @no-redirect' to see the first response",
         )
     if isinstance(error, httpx.UnsupportedProtocol):
-        return ResolveError(
-            f"cannot send to {_shorten(request.url)}: the URL needs http:// or https:// and a host",
+        # The request's own URL was checked before sending: only a redirect gets here.
+        return TransportError(
+            f"{where} redirected to a URL httprun cannot follow: {reason}",
             span,
-            label="unsupported URL",
+            label="unsupported redirect",
+            hint="add '# @no-redirect' and check the Location header",
         )
     if isinstance(error, httpx.ProxyError):
         return TransportError(f"the proxy refused the request to {where}: {reason}", span)

@@ -54,7 +54,7 @@ def mock_client(handler: Callable[[httpx.Request], httpx.Response]) -> httpx.Cli
 
 @pytest.fixture
 def client() -> Iterator[httpx.Client]:
-    with build_client(timeout=10.0) as real_client:
+    with build_client(timeout=10.0, transport=httpx.HTTPTransport()) as real_client:
         yield real_client
 
 
@@ -402,11 +402,11 @@ def test_unusual_but_valid_methods_are_sent() -> None:
 
 
 def test_build_client_defaults() -> None:
-    with build_client() as client:
+    with build_client(transport=httpx.HTTPTransport()) as client:
         assert client.timeout.read == 30.0 and client.timeout.connect == 30.0
         assert client.follow_redirects is False
         assert client.headers["user-agent"].startswith("httprun/")
-    with build_client(timeout=None) as client:
+    with build_client(timeout=None, transport=httpx.HTTPTransport()) as client:
         assert client.timeout.read is None
 
 
@@ -536,7 +536,7 @@ def test_real_connection_is_reused(local_server: str) -> None:
         stream = response.extensions["network_stream"]
         ports.add(stream.get_extra_info("client_addr")[1])
 
-    with build_client() as client:
+    with build_client(transport=httpx.HTTPTransport()) as client:
         client.event_hooks["response"] = [remember_port]
         for _ in range(5):
             assert send_request(client, make_request(f"{local_server}/json")).status == 200
@@ -547,7 +547,7 @@ def test_real_connection_is_reused(local_server: str) -> None:
 
 
 def test_real_self_signed_certificate_fails_verification(tls_server: str) -> None:
-    with build_client(timeout=10.0) as client:
+    with build_client(timeout=10.0, transport=httpx.HTTPTransport()) as client:
         error = send_expecting_error(client, make_request(f"{tls_server}/json"))
     host_port = tls_server.removeprefix("https://")
     assert error.message.startswith(f"TLS certificate verify failed for {host_port}")
@@ -556,7 +556,7 @@ def test_real_self_signed_certificate_fails_verification(tls_server: str) -> Non
 
 
 def test_real_insecure_client_accepts_self_signed_certificate(tls_server: str) -> None:
-    with build_client(insecure=True, timeout=10.0) as client:
+    with build_client(timeout=10.0, transport=httpx.HTTPTransport(verify=False)) as client:
         exchange = send_request(client, make_request(f"{tls_server}/json"))
     assert exchange.status == 200
     assert exchange.response["body"] == PRODUCTS
@@ -577,3 +577,13 @@ def test_time_held_back_by_the_rate_limiter_is_not_the_servers() -> None:
     with build_client(transport=httpx.MockTransport(handler)) as client:
         exchange = send_request(client, make_request("http://api.test/x"))
     assert exchange.elapsed_ms == 0.0
+
+
+def test_a_redirect_to_a_url_that_cannot_be_followed_is_the_servers_doing(
+    local_server: str,
+) -> None:
+    with build_client(timeout=10.0, transport=httpx.HTTPTransport()) as client:
+        error = send_expecting_error(
+            client, make_request(f"{local_server}/redirect?to=ftp://files.test/a")
+        )
+    assert "redirected to a URL httprun cannot follow" in error.message
