@@ -11,7 +11,6 @@ import sys
 from . import __version__
 
 SUBCOMMANDS = ("run", "check", "list", "auth", "sandbox")
-EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130  # as runner.errors says; not imported, so Ctrl-C during start-up is ours
 EXIT_INTERNAL = 70  # a bug in httprun (BSD's EX_SOFTWARE); --traceback shows it
 
@@ -43,4 +42,3 @@ def main(argv: list[str] | None = None) -> None:
             "  = this is a bug in httprun; run again with --traceback and report it\n"
         )
         raise SystemExit(EXIT_INTERNAL) from None
-    raise SystemExit(EXIT_USAGE)

@@ -1,7 +1,7 @@
 """Rate-limit pacing and 429 retries, as an httpx transport.
 
 cafe24 meters every mall with a leaky bucket (capacity per endpoint, e.g. 40; drains 2 calls a
-second) and answers 429 once it overflows; see /work/shared/CAFE24.md, "Rate limits". Every
+second) and answers 429 once it overflows; see docs/CAFE24.md, "Rate limits". Every
 response says how full the bucket is (``X-Api-Call-Limit: used/capacity``), so we pace ahead of
 time instead of bumping into 429s; when one comes anyway we wait what the server asks and resend.
 

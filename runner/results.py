@@ -112,10 +112,6 @@ class RequestResult:
         """``@name``, else the block title, else ``METHOD URL``."""
         return self.block.name or self.block.title or f"{self.method} {self.url}"
 
-    @property
-    def failed_checks(self) -> tuple[CheckResult, ...]:
-        return tuple(check for check in self.checks if not check.passed)
-
 
 @dataclass(frozen=True, slots=True)
 class FileResult:

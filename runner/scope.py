@@ -85,12 +85,6 @@ class Scope:
         """Every name that has a value here, sorted."""
         return sorted({*self._env.values, *self._entries, *self._pins})
 
-    def copy(self) -> Scope:
-        """A scope with the same values whose later changes do not reach this one."""
-        twin = Scope(self._env, self._pins, self._masker, dynamic=self._dynamic)
-        twin._entries = dict(self._entries)
-        return twin
-
     def _evaluate(self, variable: Variable) -> Any:
         if any(active is variable for active in self._evaluating):
             start = next(i for i, v in enumerate(self._evaluating) if v is variable)

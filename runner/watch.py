@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from .errors import HttprunError
 from .targets import expand_targets
 
 Snapshot = dict[Path, int | None]
@@ -48,7 +49,7 @@ def wait_for_change(
     while not stop.wait(interval):
         try:
             now = take_snapshot(list_paths())
-        except Exception:  # a target vanished mid-edit: look again next time
+        except (HttprunError, OSError):  # a target vanished mid-edit: look again next time
             continue
         if now != before:
             return now

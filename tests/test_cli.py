@@ -317,7 +317,6 @@ def test_the_launcher_exit_codes_agree_with_the_error_module() -> None:
     import runner.errors
     import runner.launch
 
-    assert runner.launch.EXIT_USAGE == runner.errors.EXIT_USAGE
     assert runner.launch.EXIT_INTERRUPTED == runner.errors.EXIT_INTERRUPTED
 
 

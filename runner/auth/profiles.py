@@ -196,7 +196,7 @@ def profile_from_variables(
             revoke_url=f"{base}/revoke",
             api_host=host,
             mall_id=mall_id,
-            naive_zone=KST,  # shared/CAFE24.md: offset-less times are Korean time
+            naive_zone=KST,  # shared/docs/CAFE24.md: offset-less times are Korean time
             redirect_uri=text("redirect_uri"),
             scope=text("scope"),
             client_auth=client_auth,

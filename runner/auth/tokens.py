@@ -3,7 +3,7 @@
 Every time here is an aware UTC datetime. Reading is where the provider quirks live:
 
 - cafe24 sends ``expires_at`` / ``refresh_token_expires_at`` with no UTC offset, in Korean time
-  (UTC+9; see shared/CAFE24.md). Read as UTC, an expired token would look valid for 9 hours, so
+  (UTC+9; see shared/docs/CAFE24.md). Read as UTC, an expired token would look valid for 9 hours, so
   each profile says which zone its offset-less times are in; a time WITH an offset is honoured.
 - Generic providers send ``expires_in`` (seconds from now), which wins over ``expires_at`` when
   both are present: it needs no guess about zones and is immune to clock skew.

@@ -112,7 +112,7 @@ def _is_version(text: str) -> bool:
 
 
 def _with_limits(response: Response, level: BucketState) -> Response:
-    """cafe24's rate headers; on 429 the seconds to wait, and no Retry-After (CAFE24.md)."""
+    """cafe24's rate headers; on 429 the seconds to wait, and no Retry-After (docs/CAFE24.md)."""
     response.add_header("X-Api-Call-Limit", f"{level.used}/{level.capacity}")
     response.add_header("X-Cafe24-Call-Usage", str(level.usage_percent))
     if not level.allowed:

@@ -1,7 +1,7 @@
 """Deterministic seed data: the products and orders every mall starts with.
 
 The same settings always give the same catalogue, so request files and tests can name a
-product by number. Shapes and formats follow CAFE24.md ("Lists, pages, shapes"): money as
+product by number. Shapes and formats follow docs/CAFE24.md ("Lists, pages, shapes"): money as
 strings with two decimals, ``"T"``/``"F"`` flags, times like ``2018-01-18T11:19:27+09:00``.
 """
 

@@ -17,7 +17,7 @@ from .scopes import split_scopes
 from .settings import SandboxSettings
 from .state import SandboxState
 
-# cafe24's exact answer for a redirect_uri that is not registered (CAFE24.md).
+# cafe24's exact answer for a redirect_uri that is not registered (docs/CAFE24.md).
 BAD_REDIRECT_URI = "The redirect_uri added by Cafe24 Developers is invalid."
 FORM = "application/x-www-form-urlencoded"
 _DEFAULTS = SandboxSettings()

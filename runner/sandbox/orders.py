@@ -1,6 +1,6 @@
 """``/api/v2/admin/orders``: list, count, read one.
 
-Rules from CAFE24.md: ``start_date`` and ``end_date`` together or not at all, at most three
+Rules from docs/CAFE24.md: ``start_date`` and ``end_date`` together or not at all, at most three
 months apart; ``limit`` up to 1000, ``offset`` up to 15000; a page that has more after it
 carries ``"links": [{"rel": "next", "href": ...}]``.
 """

@@ -1,8 +1,8 @@
 """``/api/v2/admin/products``: list, count, read one, create, update, delete.
 
-Rules from CAFE24.md: ``limit`` 1–100 (default 10), ``offset`` at most 5000, ``since_product_no``
-for going further (not with ``offset`` or ``sort``), ``fields=a,b``; bodies wrapped as
-``{"shop_no": 1, "request": {...}}``; an update that changes nothing is 409.
+Rules from docs/CAFE24.md: ``limit`` 1–100 (default 10), ``offset`` at most 5000,
+``since_product_no`` for going further (not with ``offset`` or ``sort``), ``fields=a,b``; bodies
+wrapped as ``{"shop_no": 1, "request": {...}}``; an update that changes nothing is 409.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """cafe24's leaky bucket: each call pours one drop in, the bucket drains at a fixed rate, and a
-call that would overflow it is refused with 429 (CAFE24.md, "Rate limits").
+call that would overflow it is refused with 429 (docs/CAFE24.md, "Rate limits").
 
 The bucket keeps a fractional level and the time it was last drained, so draining needs no
 timer: the level is brought up to date whenever someone looks at it.

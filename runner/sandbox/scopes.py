@@ -1,6 +1,6 @@
 """cafe24's OAuth scope names, and how a scope string is read.
 
-The list is CAFE24.md's "Scopes" section: ``mall.read_X`` / ``mall.write_X`` for each resource,
+The list is docs/CAFE24.md's "Scopes" section: ``mall.read_X`` / ``mall.write_X`` for each resource,
 plus two read-only reports. cafe24's Postman guide separates scopes with commas, its newer docs
 with spaces, so both (and a mix) are accepted.
 """

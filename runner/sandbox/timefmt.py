@@ -1,6 +1,6 @@
 """How cafe24 writes times, and the sandbox's injectable clock.
 
-Two formats (CAFE24.md):
+Two formats (docs/CAFE24.md):
 
 - token JSON: Korean time (UTC+9) with milliseconds and **no offset**, ``2021-03-01T14:00:00.000``;
 - Admin API resources: seconds with the offset, ``2018-01-18T11:19:27+09:00``.

@@ -1,6 +1,6 @@
 """Authorization codes, access tokens and refresh tokens: issued, checked, rotated, revoked.
 
-The rules are cafe24's (CAFE24.md, "OAuth 2.0"): a code is single-use and lives ``code_ttl``
+The rules are cafe24's (docs/CAFE24.md, "OAuth 2.0"): a code is single-use and lives ``code_ttl``
 seconds; a refresh returns a new pair and the old refresh token dies at once (rotation); the
 token JSON has Korean-time ``expires_at`` values and no ``expires_in``.
 
@@ -171,7 +171,7 @@ class TokenStore:
         refresh_record = _Token(grant, issued, issued + self._settings.refresh_ttl)
         self._access[access] = access_record
         self._refresh[refresh] = refresh_record
-        # The key order of CAFE24.md's sample; shop_no and token_type come from newer samples.
+        # The key order of docs/CAFE24.md's sample; shop_no and token_type come from newer samples.
         return {
             "access_token": access,
             "expires_at": token_time(access_record.expires_at),
