@@ -161,19 +161,26 @@ class Reports:
     html: Path | None = None
 
     def write(self, result: RunResult) -> None:
-        """Write every report asked for; they are written for failed and interrupted runs too."""
-        if self.junit is not None:
-            from .reporters.junit import write_junit
+        """Write every report asked for, also for failed and interrupted runs; a report that
+        cannot be written does not stop the others (the first such error is raised after)."""
+        from .reporters.html import write_html
+        from .reporters.json_report import write_json
+        from .reporters.junit import write_junit
 
-            write_junit(result, self.junit)
-        if self.json is not None:
-            from .reporters.json_report import write_json
-
-            write_json(result, self.json)
-        if self.html is not None:
-            from .reporters.html import write_html
-
-            write_html(result, self.html)
+        failures: list[HttprunError] = []
+        for path, writer in (
+            (self.junit, write_junit),
+            (self.json, write_json),
+            (self.html, write_html),
+        ):
+            if path is None:
+                continue
+            try:
+                writer(result, path)
+            except HttprunError as error:
+                failures.append(error)
+        if failures:
+            raise failures[0]
 
 
 def _run_once(targets: list[str], options: RunOptions, reports: Reports, verbosity: int) -> int:

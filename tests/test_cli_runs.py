@@ -247,3 +247,25 @@ def test_an_interrupted_run_exits_130_and_still_writes_its_reports(
     assert document["interrupted"] is True
     assert len(document["files"][0]["requests"]) == 1
     assert "(interrupted)" in capsys.readouterr().out
+
+
+def test_a_report_that_cannot_be_written_does_not_stop_the_others(
+    tmp_path: Path, local_server: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "a.http").write_text("GET <<base>>/json\n")
+    (tmp_path / "file").write_text("not a folder")
+    with pytest.raises(SystemExit) as exited:
+        main(
+            [
+                str(tmp_path / "a.http"),
+                "--var",
+                f"base={local_server}",
+                "--junit",
+                str(tmp_path / "file" / "junit.xml"),
+                "--json",
+                str(tmp_path / "ok" / "run.json"),
+            ]
+        )
+    assert exited.value.code == 2
+    assert "cannot write the JUnit report" in capsys.readouterr().err
+    assert json.loads((tmp_path / "ok" / "run.json").read_text())["schema"] == "httprun-report/1"
