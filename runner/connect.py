@@ -123,7 +123,7 @@ def open_connection(
     from .ratelimit import PacingTransport
 
     sandbox = _start_sandbox(environment)
-    inner = transport or _SchemeTransport(insecure=options.insecure)
+    inner = transport or NetworkTransport(insecure=options.insecure)
     if sandbox is not None:
         from .sandbox import SandboxTransport
 
@@ -142,7 +142,7 @@ def open_connection(
     return Connection(client, options, environment, masker, notify, sandbox)
 
 
-class _SchemeTransport(httpx.BaseTransport):
+class NetworkTransport(httpx.BaseTransport):
     """The network: one transport per scheme and proxy, each made on first use.
 
     Loading the CA bundle for TLS verification takes about 30 ms: runs that only speak plain

@@ -114,10 +114,10 @@ def _run(
     login_timeout: float = 300.0,
     require_secret: bool = True,
 ) -> None:
-    import httpx
-
+    from ..connect import SANDBOX_SETTING, NetworkTransport, stdin_is_terminal
     from ..env import load_env_files
     from ..errors import render_error
+    from ..executor import build_client
     from ..masking import Masker
     from .manager import TokenManager
     from .profiles import profile_from_variables
@@ -128,7 +128,7 @@ def _run(
         _check_profile_name(profile_name)
         check_env_files(env_files)
         environment = load_env_files(env_files or [])
-        if environment.settings.get("HTTPRUN_SANDBOX", "").strip():
+        if environment.settings.get(SANDBOX_SETTING, "").strip():
             raise UsageError(
                 "these env files run against the bundled sandbox (HTTPRUN_SANDBOX): runs log in "
                 "there by themselves, so there is no token to manage",
@@ -141,15 +141,16 @@ def _run(
             profile_name, variables.get, None, require_secret=require_secret
         )
         store = TokenStore.from_settings(environment.settings)
-        stdin_is_terminal = sys.stdin is not None and sys.stdin.isatty()
-        with httpx.Client(timeout=30.0) as client:
+        terminal = stdin_is_terminal()
+        # A run's client (its User-Agent, the environment's proxies), without pacing.
+        with build_client(transport=NetworkTransport(insecure=False), timeout=30.0) as client:
             manager = TokenManager(
                 store=store,
                 client=client,
-                interactive=stdin_is_terminal if interactive is None else interactive,
+                interactive=terminal if interactive is None else interactive,
                 open_browser=open_browser,
                 notify=lambda url: _announce(profile, url),
-                prompt=_prompt if stdin_is_terminal else None,
+                prompt=_prompt if terminal else None,
                 masker=masker,
                 login_timeout=login_timeout,
                 login_command=_login_command(env_files or [], profile_name),
