@@ -97,6 +97,9 @@ def run_files(
     started = time.time()
     masker = masker if masker is not None else Masker()
     expanded = [t for spec in targets for t in _as_targets(spec)]
+    parallel = options.jobs > 1 and len(expanded) > 1
+    if parallel:
+        listener = GroupedListener(listener)  # files finish in any order: one at a time
     try:
         session = RunSession(options, listener=listener, transport=transport, masker=masker)
     except HttprunError as error:  # the env files: nothing can run
@@ -106,7 +109,7 @@ def run_files(
     interrupted = False
     with session:
         try:
-            if options.jobs > 1 and len(expanded) > 1:
+            if parallel:
                 files = _run_in_parallel(session, expanded, listener)
             else:
                 files = _run_in_order(session, expanded, listener)
@@ -131,21 +134,19 @@ def _run_in_order(
 def _run_in_parallel(
     session: RunSession, targets: Sequence[Target], listener: RunListener
 ) -> list[FileResult]:
-    """Files on ``--jobs`` threads, requests inside a file in order; output grouped per file.
+    """Files on ``--jobs`` threads, requests inside a file in order; ``listener`` is a
+    :class:`GroupedListener`, so output stays grouped per file.
 
     The threads share the session's client (one pool and one rate limiter per host, since
     cafe24's bucket is per mall) and its token manager (whose lock keeps refreshes single).
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    grouped = GroupedListener(listener)
-    session.listener = grouped
-
     def run_one(target: Target) -> None:
         if session.stopping.is_set():
             return
-        grouped.file_started(target.path)
-        grouped.file_finished(session.run_target(target))
+        listener.file_started(target.path)
+        listener.file_finished(session.run_target(target))
 
     with ThreadPoolExecutor(max_workers=session.options.jobs, thread_name_prefix="httprun") as pool:
         try:
@@ -218,6 +219,7 @@ class RunSession:
         self._connection: Connection | None = None
         self._connection_lock = threading.Lock()
         self._finished: list[FileResult] = []
+        self._finished_lock = threading.Lock()
         # Set on Ctrl-C and --fail-fast: files stop before their next request.
         self.stopping = threading.Event()
 
@@ -281,7 +283,7 @@ class RunSession:
         return self._finish(FileResult(target.path, tuple(results)))
 
     def _finish(self, result: FileResult) -> FileResult:
-        with self._connection_lock:
+        with self._finished_lock:
             self._finished.append(result)
         if self.options.fail_fast and not result.passed:
             self.stopping.set()
@@ -289,7 +291,7 @@ class RunSession:
 
     def finished_files(self) -> list[FileResult]:
         """The files finished so far, in the order they finished."""
-        with self._connection_lock:
+        with self._finished_lock:
             return list(self._finished)
 
 
