@@ -302,7 +302,7 @@ def list_command(targets: TargetsArg, traceback: TracebackOpt = False) -> None:
         for block in requests:
             request = block.request
             assert request is not None
-            label = block.name or block.title or "-"
+            label = block.label or "-"
             where = f"{target.path}:{request.span.line}"
             typer.echo(f"{where}\t{label}\t{request.method} {request.url.source}")
     raise typer.Exit(code)

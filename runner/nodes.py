@@ -187,6 +187,11 @@ class Block:
         directive = self.directive("name")
         return directive.value if directive is not None else None
 
+    @property
+    def label(self) -> str | None:
+        """What people call the request: its ``@name``, else its title (None if neither)."""
+        return self.name or self.title or None
+
 
 @dataclass(frozen=True, slots=True)
 class HttpFile:

@@ -486,7 +486,7 @@ class HttpFileCollector(pytest.File):
 def _item_name(block: Block) -> str:
     request = block.request
     assert request is not None
-    name = block.name or (block.title or "").strip() or f"line {request.span.line}"
+    name = block.label or f"line {request.span.line}"
     # "::" separates the parts of a pytest node id; keep it out of the name.
     return name.replace("::", ": :")
 
@@ -697,7 +697,7 @@ class _FileProgress:
 def _describe_block(block: Block) -> str:
     request = block.request
     line = request.span.line if request is not None else block.span.line
-    label = block.name or (block.title or "").strip()
+    label = block.label
     return f"'{label}' (line {line})" if label else f"the request at line {line}"
 
 

@@ -110,7 +110,7 @@ class RequestResult:
     @property
     def display_name(self) -> str:
         """``@name``, else the block title, else ``METHOD URL``."""
-        return self.block.name or self.block.title or f"{self.method} {self.url}"
+        return self.block.label or f"{self.method} {self.url}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -111,7 +111,7 @@ class ConsoleReporter:
             parts.append(str(result.status))
         if result.elapsed_ms is not None:
             parts.append(f"{result.elapsed_ms:.0f} ms")
-        label = result.block.name or result.block.title
+        label = result.block.label
         if label:
             parts.append(self._paint(label, "2"))
         if result.outcome is Outcome.SKIPPED and result.skip_reason:
