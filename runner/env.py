@@ -109,9 +109,7 @@ def _read_text(path: Path) -> str:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise EnvError(
-            f"env file not found: {path}", hint="check the path given to --env"
-        ) from None
+        raise EnvError(f"env file not found: {path}", hint="check the env file's path") from None
     except IsADirectoryError:
         raise EnvError(
             f"env file is a directory: {path}", hint="give --env a dotenv file, not a folder"

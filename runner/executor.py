@@ -245,7 +245,7 @@ def _transport_error(
             httpx.PoolTimeout: f"waiting for a free connection to {where}",
         }.get(type(error), f"talking to {where}")
         return TransportError(
-            f"{doing} timed out{after} (set @timeout or --timeout)",
+            f"{doing} timed out{after} (set @timeout, or a longer timeout for the run)",
             span,
             label="timed out",
         )

@@ -23,8 +23,15 @@ _MIN_COOKIE_SECRET = 8
 _MIN_SECRET_LENGTH = 4
 
 
+# Names that mention a secret but describe it: token_type ("Bearer"), token_url, token_hint,
+# refresh_token_expires_at... Masking their values would hide ordinary words and URLs.
+_DESCRIBING_SUFFIXES = ("_type", "_hint", "_url", "_uri", "_at", "_in", "_expires", "_name")
+
+
 def is_secret_name(name: str) -> bool:
     lowered = name.lower()
+    if lowered.endswith(_DESCRIBING_SUFFIXES):
+        return False
     return any(part in lowered for part in SECRET_NAME_PARTS)
 
 

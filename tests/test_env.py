@@ -203,7 +203,7 @@ def test_missing_file_is_named(tmp_path: Path) -> None:
         load_env_files([missing])
     assert str(missing) in caught.value.message
     assert caught.value.span is None
-    assert "--env" in caught.value.hint
+    assert caught.value.hint == "check the env file's path"
 
 
 def test_directory_is_an_error(tmp_path: Path) -> None:

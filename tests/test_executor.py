@@ -327,7 +327,7 @@ def _raising(error: Exception) -> Callable[[httpx.Request], httpx.Response]:
         (
             httpx.ReadTimeout("timed out"),
             "waiting for shop.cafe24api.test:443 to respond timed out after 2.0 s "
-            "(set @timeout or --timeout)",
+            "(set @timeout, or a longer timeout for the run)",
         ),
         (
             httpx.ConnectTimeout("timed out"),
@@ -470,7 +470,8 @@ def test_real_timeout_against_slow_route(local_server: str, client: httpx.Client
     assert time.perf_counter() - started < 2.5
     host_port = local_server.removeprefix("http://")
     assert error.message == (
-        f"waiting for {host_port} to respond timed out after 0.2 s (set @timeout or --timeout)"
+        f"waiting for {host_port} to respond timed out after 0.2 s "
+        "(set @timeout, or a longer timeout for the run)"
     )
     # The client is still usable after a timeout.
     assert send_request(client, make_request(f"{local_server}/slow?ms=1")).status == 200

@@ -95,3 +95,12 @@ def test_passwords_in_urls_are_learnt() -> None:
     masker.add_url_credentials("http://[::1")  # not a URL: nothing learnt, no error
     shown = masker.mask("http://admin:hunter%232pass@127.0.0.1:8000/ and hunter#2pass")
     assert shown == f"http://admin:{MASK}@127.0.0.1:8000/ and {MASK}"
+
+
+def test_names_that_describe_a_secret_are_not_secrets() -> None:
+    for name in ("token_type", "token_url", "token_hint", "refresh_token_expires_at", "expires_in"):
+        assert not is_secret_name(name), name
+    masker = Masker()
+    masker.add_variable("token_type", "Bearer")
+    masker.add_variable("token_url", "https://id.example/token")
+    assert masker.mask("Bearer https://id.example/token") == "Bearer https://id.example/token"

@@ -247,3 +247,9 @@ def test_the_fetch_detectors_do_see_a_fetch(
     target = f"{closed_port_url}/pixel.png"
     assert target in browser.requests_sent()
     assert wait_until(browser.csp_violations, "the CSP violation") == [f"img-src {target}"]
+
+
+def test_control_characters_never_reach_the_html() -> None:
+    from runner.reporters.html import _e
+
+    assert _e("a\x00b\x1b[31mc\td\ne") == "a\ufffdb\ufffd[31mc\td\ne"

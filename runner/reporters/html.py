@@ -14,6 +14,7 @@ report document (``report_document``) and is escaped here.
 from __future__ import annotations
 
 import json
+import re
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from .report_document import FileDoc, ReportDoc, RequestDoc, build_report
 CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
 # A browser slows down on megabytes of <pre>; the JSON report keeps whole bodies.
 _MAX_BODY_CHARS = 100_000
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TICKS = 4
 _BADGES = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "skipped": "SKIP"}
 _VERDICTS = {"passed": "PASSED", "failed": "FAILED", "interrupted": "INTERRUPTED"}
@@ -359,7 +361,8 @@ def _received(request: RequestDoc) -> str:
 
 
 def _e(text: str) -> str:
-    return escape(text, quote=True)
+    # Control characters are not allowed in HTML text (a binary body has plenty).
+    return escape(_CONTROL.sub("\ufffd", text), quote=True)
 
 
 def _compact(value: Any) -> str:
