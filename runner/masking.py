@@ -116,6 +116,16 @@ class Masker:
                 text = text.replace(secret, MASK)
         return text
 
+    def mask_value(self, value: Any) -> Any:
+        """A JSON-like value with every string (keys included) masked."""
+        if isinstance(value, str):
+            return self.mask(value)
+        if isinstance(value, dict):
+            return {self.mask(str(k)): self.mask_value(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self.mask_value(item) for item in value]
+        return value
+
     def mask_header(self, name: str, value: str) -> str:
         if name.lower() in SENSITIVE_HEADERS:
             scheme, _, rest = value.partition(" ")

@@ -8,7 +8,7 @@ read. Values here are as sent and received; whoever shows them to people masks t
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .errors import EXIT_INTERRUPTED, HttprunError, exit_code_for
@@ -29,6 +29,23 @@ class ResolvedRequest:
     http_version: str | None = None  # "HTTP/1.1" | "HTTP/2" | None (the client's default)
     timeout: float | None = None  # seconds; None: the run's default
     follow_redirects: bool = True
+
+    def __repr__(self) -> str:  # headers and body may hold secrets: never in a repr
+        return f"<ResolvedRequest {self.method} at {self.span}>"
+
+    def masked(self, masker: Masker) -> ResolvedRequest:
+        """A copy fit to show people: URL, headers and a text body masked."""
+        body = self.body
+        if body:
+            text = body.decode("utf-8", errors="replace")
+            shown = masker.mask(text)
+            body = shown.encode("utf-8") if shown != text else body
+        return replace(
+            self,
+            url=masker.mask(self.url),
+            headers=tuple((n, masker.mask_header(n, v)) for n, v in self.headers),
+            body=body,
+        )
 
     def header(self, name: str) -> str | None:
         lowered = name.lower()
@@ -60,6 +77,22 @@ class Exchange:
         status = self.response["status"]
         assert isinstance(status, int)
         return status
+
+    def __repr__(self) -> str:  # headers and bodies may hold secrets: never in a repr
+        return f"<Exchange {self.request.method} -> {self.status} ({self.elapsed_ms:.0f} ms)>"
+
+    def masked(self, masker: Masker) -> Exchange:
+        """A copy fit to show people: what was sent and the response document masked."""
+        response = masker.mask_value(self.response)
+        headers = self.response.get("headers")
+        if isinstance(headers, dict):
+            response["headers"] = {n: masker.mask_header(n, str(v)) for n, v in headers.items()}
+        return replace(
+            self,
+            request=self.request.masked(masker),
+            sent_headers=tuple((n, masker.mask_header(n, v)) for n, v in self.sent_headers),
+            response=response,
+        )
 
 
 class Outcome(enum.Enum):
@@ -101,6 +134,29 @@ class RequestResult:
     exchange: Exchange | None = None
     attempts: int = 0
     skip_reason: str | None = None
+
+    def __repr__(self) -> str:  # the URL, headers and bodies may hold secrets: not here
+        status = f" {self.status}" if self.status is not None else ""
+        return f"<RequestResult {self.path}:{self.line} {self.outcome.value}{status}>"
+
+    def masked(self, masker: Masker) -> RequestResult:
+        """A copy fit to hand to people's code (the pytest fixture): every text masked."""
+        return replace(
+            self,
+            url=masker.mask(self.url),
+            checks=tuple(
+                replace(
+                    check,
+                    message=masker.mask(check.message),
+                    expected=masker.mask_value(check.expected),
+                    actual=masker.mask_value(check.actual),
+                )
+                for check in self.checks
+            ),
+            captures=masker.mask_value(self.captures),
+            request=self.request.masked(masker) if self.request is not None else None,
+            exchange=self.exchange.masked(masker) if self.exchange is not None else None,
+        )
 
     @property
     def line(self) -> int:

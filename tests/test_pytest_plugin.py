@@ -400,6 +400,36 @@ def test_the_httprun_fixture_runs_files_from_python_tests(
     result.assert_outcomes(passed=5)
 
 
+def test_the_fixture_hands_out_masked_results(
+    pytester: pytest.Pytester, run_http: RunHttp, local_server: str
+) -> None:
+    write(
+        pytester,
+        "sec.http",
+        "# @name echoed\nGET <<base>>/echo?k=<<api_key>>\n"
+        "Authorization: Basic alice:<<db_password>>\nX-Token: Bearer AT-SUPERSECRET-123456\n",
+    )
+    write(pytester, "sec.env", "api_key=KEYVALUE-abcdef123\ndb_password=p@ss:w0rd/x\n")
+    pytester.makepyfile(
+        test_sec="""
+        def test_fails_on_purpose(httprun):
+            result = httprun.request("sec.http", "echoed", env="sec.env")
+            assert result.status == 201, result
+        def test_secrets_are_masked(httprun):
+            result = httprun.request("sec.http", "echoed", env="sec.env")
+            echoed = result.exchange.response["body"]
+            assert echoed["query"]["k"] == ["****"]
+            assert echoed["headers"]["authorization"] == "Basic ****"
+            assert result.request.header("Authorization") == "Basic ****"
+        """
+    )
+    result = run_http("test_sec.py", "-vv", "--junitxml=report.xml")
+    result.assert_outcomes(passed=1, failed=1)
+    everything = result.stdout.str() + (pytester.path / "report.xml").read_text()
+    for secret in ("KEYVALUE-abcdef123", "p@ss:w0rd/x", "YWxpY2U6cEBzczp3MHJkL3g="):
+        assert secret not in everything
+
+
 # -- cheap import, xdist -----------------------------------------------------------------------
 
 
