@@ -145,6 +145,9 @@ def run_command(
             jobs=jobs,
         )
         reports = Reports(junit=junit, json=json_report, html=html)
+        from .watch import watched_paths  # the request and env files a run reads
+
+        reports.check(watched_paths(targets, options.env_files))
         verbosity = 1 if verbose else -1 if quiet else 0
         if watch:
             _watch(targets, options, reports, verbosity)
@@ -159,6 +162,34 @@ class Reports:
     junit: Path | None = None
     json: Path | None = None
     html: Path | None = None
+
+    def check(self, inputs: list[Path]) -> None:
+        """Refuse, before anything is sent, report paths that cannot be written or that would
+        overwrite another report, a request file or an env file (a bad command line)."""
+        import os
+
+        seen: dict[Path, str] = {path.resolve(): "an input file" for path in inputs}
+        for option, path in (("--junit", self.junit), ("--json", self.json), ("--html", self.html)):
+            if path is None:
+                continue
+            target = path.resolve()
+            if target in seen:
+                raise UsageError(
+                    f"{option} {path} would overwrite {seen[target]}",
+                    hint="give each report a path of its own",
+                )
+            seen[target] = f"the {option} report"
+            if target.is_dir():
+                raise UsageError(f"{option} {path} is a folder", hint="give a file name")
+            folder = target.parent
+            while not folder.exists():
+                folder = folder.parent
+            if not folder.is_dir() or not os.access(folder, os.W_OK):
+                problem = "is not a folder" if not folder.is_dir() else "is not writable"
+                raise UsageError(
+                    f"cannot write {option} {path}: {folder} {problem}",
+                    hint="choose a path in a folder you can write to",
+                )
 
     def write(self, result: RunResult) -> None:
         """Write every report asked for, also for failed and interrupted runs; a report that

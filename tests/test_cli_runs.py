@@ -250,10 +250,19 @@ def test_an_interrupted_run_exits_130_and_still_writes_its_reports(
 
 
 def test_a_report_that_cannot_be_written_does_not_stop_the_others(
-    tmp_path: Path, local_server: str, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    local_server: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    import runner.reporters.junit
+    from runner.errors import UsageError
+
+    def disk_full(run: object, path: Path) -> None:
+        raise UsageError(f"cannot write the JUnit report to '{path}': No space left on device")
+
+    monkeypatch.setattr(runner.reporters.junit, "write_junit", disk_full)
     (tmp_path / "a.http").write_text("GET <<base>>/json\n")
-    (tmp_path / "file").write_text("not a folder")
     with pytest.raises(SystemExit) as exited:
         main(
             [
@@ -261,7 +270,7 @@ def test_a_report_that_cannot_be_written_does_not_stop_the_others(
                 "--var",
                 f"base={local_server}",
                 "--junit",
-                str(tmp_path / "file" / "junit.xml"),
+                str(tmp_path / "junit.xml"),
                 "--json",
                 str(tmp_path / "ok" / "run.json"),
             ]
@@ -269,3 +278,32 @@ def test_a_report_that_cannot_be_written_does_not_stop_the_others(
     assert exited.value.code == 2
     assert "cannot write the JUnit report" in capsys.readouterr().err
     assert json.loads((tmp_path / "ok" / "run.json").read_text())["schema"] == "httprun-report/1"
+
+
+@pytest.mark.parametrize(
+    ("report_args", "message"),
+    [
+        (["--json", "same.out", "--junit", "same.out"], "would overwrite the --junit report"),
+        (["--junit", "a.http"], "would overwrite an input file"),
+        (["--json", "dev.env"], "would overwrite an input file"),
+        (["--json", "dev.env/x.json"], "is not a folder"),
+        (["--html", "."], "is a folder"),
+    ],
+)
+def test_report_paths_are_checked_before_anything_is_sent(
+    report_args: list[str],
+    message: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.http").write_text("GET http://127.0.0.1:9/never\n")
+    (tmp_path / "dev.env").write_text("x=1\n")
+    with pytest.raises(SystemExit) as exited:
+        main(["a.http", "--env", "dev.env", *report_args])
+    captured = capsys.readouterr()
+    assert exited.value.code == 2
+    assert message in captured.err
+    assert "never" not in captured.out  # nothing was sent
+    assert (tmp_path / "a.http").read_text() == "GET http://127.0.0.1:9/never\n"
