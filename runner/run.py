@@ -98,10 +98,11 @@ def run_files(
     masker = masker if masker is not None else Masker()
     expanded = [t for spec in targets for t in _as_targets(spec)]
     parallel = options.jobs > 1 and len(expanded) > 1
-    if parallel:
-        listener = GroupedListener(listener)  # files finish in any order: one at a time
+    grouped = GroupedListener(listener, [t.path for t in expanded]) if parallel else None
     try:
-        session = RunSession(options, listener=listener, transport=transport, masker=masker)
+        session = RunSession(
+            options, listener=grouped or listener, transport=transport, masker=masker
+        )
     except HttprunError as error:  # the env files: nothing can run
         broken = FileResult(error.span.path if error.span else "<env>", error=error)
         listener.file_finished(broken)
@@ -109,14 +110,17 @@ def run_files(
     interrupted = False
     with session:
         try:
-            if parallel:
-                files = _run_in_parallel(session, expanded, listener)
+            if grouped is not None:
+                files = _run_in_parallel(session, expanded, grouped)
             else:
                 files = _run_in_order(session, expanded, listener)
         except KeyboardInterrupt:
             interrupted = True
             session.stopping.set()
             files = session.finished_files()
+        finally:
+            if grouped is not None:
+                grouped.flush()
     return RunResult(tuple(files), started, time.time() - started, masker, interrupted)
 
 
@@ -132,10 +136,10 @@ def _run_in_order(
 
 
 def _run_in_parallel(
-    session: RunSession, targets: Sequence[Target], listener: RunListener
+    session: RunSession, targets: Sequence[Target], listener: GroupedListener
 ) -> list[FileResult]:
-    """Files on ``--jobs`` threads, requests inside a file in order; ``listener`` is a
-    :class:`GroupedListener`, so output stays grouped per file.
+    """Files on ``--jobs`` threads, requests inside a file in order; the listener shows each
+    file whole, in target order.
 
     The threads share the session's client (one pool and one rate limiter per host, since
     cafe24's bucket is per mall) and its token manager (whose lock keeps refreshes single).
@@ -162,29 +166,44 @@ def _run_in_parallel(
 
 
 class GroupedListener:
-    """Holds back what a file reports until the file is done, so parallel files never
-    interleave line by line; notices (rate limits, logins) pass straight through."""
+    """Holds back what parallel files report and passes it on one file at a time, in the
+    order the files were given, so the output reads as a sequential run's would; notices
+    (rate limits, logins) pass straight through."""
 
-    def __init__(self, inner: RunListener) -> None:
+    def __init__(self, inner: RunListener, order: Sequence[str]) -> None:
         self._inner = inner
         self._lock = threading.Lock()
-        self._pending: dict[str, list[RequestResult]] = {}
+        self._order = list(order)  # the paths not yet shown, in target order
+        self._requests: dict[str, list[RequestResult]] = {}
+        self._done: dict[str, FileResult] = {}
 
     def file_started(self, path: str) -> None:
         with self._lock:
-            self._pending[path] = []
+            self._requests.setdefault(path, [])
 
     def request_finished(self, result: RequestResult) -> None:
         with self._lock:
-            self._pending.setdefault(result.path, []).append(result)
+            self._requests.setdefault(result.path, []).append(result)
 
     def file_finished(self, result: FileResult) -> None:
         with self._lock:
-            held = self._pending.pop(result.path, [])
-            self._inner.file_started(result.path)
-            for request in held:
-                self._inner.request_finished(request)
-            self._inner.file_finished(result)
+            self._done[result.path] = result
+            while self._order and self._order[0] in self._done:
+                self._show(self._done.pop(self._order.pop(0)))
+
+    def flush(self) -> None:
+        """Show what finished, in order, when the run ends early (Ctrl-C, --fail-fast)."""
+        with self._lock:
+            for path in self._order:
+                if path in self._done:
+                    self._show(self._done.pop(path))
+            self._order.clear()
+
+    def _show(self, result: FileResult) -> None:
+        self._inner.file_started(result.path)
+        for request in self._requests.pop(result.path, []):
+            self._inner.request_finished(request)
+        self._inner.file_finished(result)
 
     def notice(self, message: str) -> None:
         self._inner.notice(message)

@@ -307,3 +307,26 @@ def test_report_paths_are_checked_before_anything_is_sent(
     assert message in captured.err
     assert "never" not in captured.out  # nothing was sent
     assert (tmp_path / "a.http").read_text() == "GET http://127.0.0.1:9/never\n"
+
+
+def test_parallel_output_follows_the_order_of_the_files_not_their_speed(
+    tmp_path: Path, local_server: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "a_slow.http").write_text("GET <<base>>/slow?ms=300\n")
+    for name in ("b.http", "c.http", "d.http"):
+        (tmp_path / name).write_text("GET <<base>>/json\n")
+    with pytest.raises(SystemExit) as exited:
+        main([str(tmp_path), "-j", "4", "--var", f"base={local_server}"])
+    assert exited.value.code == 0
+    headers = [line for line in capsys.readouterr().out.splitlines() if line.endswith(".http")]
+    assert headers == [str(tmp_path / n) for n in ("a_slow.http", "b.http", "c.http", "d.http")]
+
+
+def test_notes_go_above_the_progress_bar(tmp_path: Path) -> None:
+    terminal = FakeTerminal()
+    errors = io.StringIO()
+    reporter = ConsoleReporter(terminal, errors, Masker(), progress_total=2)
+    reporter.notice("pacing demo.cafe24api.com: 39/40 calls used, waiting 0.5 s")
+    reporter.finish(run_files([], RunOptions()))
+    assert errors.getvalue() == ""
+    assert "note: pacing demo.cafe24api.com" in terminal.getvalue()

@@ -93,7 +93,11 @@ class ConsoleReporter:
             self._write_error(result.error)
 
     def notice(self, message: str) -> None:
-        self.err.write(f"{self._paint('note', '1;36')}: {self.masker.mask(message)}\n")
+        line = f"{self._paint('note', '1;36')}: {printable(self.masker.mask(message))}"
+        if self._progress is not None:
+            self._progress.print(line)  # above the bar, which stays at the bottom
+            return
+        self.err.write(line + "\n")
         self.err.flush()
 
     # -- the end -----------------------------------------------------------------------------

@@ -34,6 +34,7 @@ class ProgressBar:
             self._failed += 1
         label = f"[red]{self._failed} failed" if self._failed else ""
         self._progress.update(self._task, advance=1, failed=label)
+        self._progress.refresh()  # show the count with the line just printed, not later
 
     def print(self, line: str) -> None:
         from rich.text import Text
