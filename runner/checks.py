@@ -16,15 +16,11 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from jmespath.exceptions import (
-    EmptyExpressionError,
-    IncompleteExpressionError,
     JMESPathError,
-    LexerError,
 )
-from jmespath.exceptions import ParseError as JMESPathParseError
 
 from .errors import CheckFailed, Diagnostic, ResolveError
-from .jmes import compile_query, json_type, json_type_with_article
+from .jmes import compile_query, explain_error, json_type, json_type_with_article
 from .nodes import Block, Capture, Check, CheckValue, CheckValueKind, Interp, InterpKind, Template
 from .results import CheckResult
 from .source import Span
@@ -331,7 +327,7 @@ def _search(query: str, document: dict[str, Any]) -> Any:
     try:
         compiled = compile_query(query)
     except JMESPathError as error:
-        raise _CheckError(f"invalid query {query!r}: {_describe_compile_error(error)}") from None
+        raise _CheckError(f"invalid query {query!r}: {explain_error(error)}") from None
     try:
         return compiled.search(document)
     except JMESPathError as error:
@@ -339,24 +335,6 @@ def _search(query: str, document: dict[str, Any]) -> Any:
 
 
 _GENERIC_PARSE_MESSAGE = "Invalid jmespath expression"  # says nothing the column doesn't
-
-
-def _describe_compile_error(error: JMESPathError) -> str:
-    if isinstance(error, EmptyExpressionError):
-        return "the query is empty"
-    if isinstance(error, IncompleteExpressionError):
-        return "the query ends too early"
-    if isinstance(error, LexerError):
-        return f"{error.message} at column {error.lexer_position + 1}"
-    if isinstance(error, JMESPathParseError):
-        what = (
-            f"unexpected {error.token_value!r}"
-            if error.token_value is not None
-            else "invalid expression"
-        )
-        detail = "" if error.msg == _GENERIC_PARSE_MESSAGE else f" ({error.msg})"
-        return f"{what} at column {error.lex_position + 1}{detail}"
-    return str(error).splitlines()[0] if str(error) else type(error).__name__
 
 
 def _is_truthy(value: Any) -> bool:

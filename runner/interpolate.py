@@ -24,7 +24,13 @@ from jmespath import exceptions as jmespath_errors
 from .directives import did_you_mean
 from .dynamic import evaluate_dynamic
 from .errors import ResolveError, UndefinedVariable
-from .jmes import compile_query, json_type_with_article, reads_whole_root, root_names
+from .jmes import (
+    compile_query,
+    explain_error,
+    json_type_with_article,
+    reads_whole_root,
+    root_names,
+)
 from .nodes import Interp, InterpKind, Template, Text
 from .source import Span
 
@@ -37,22 +43,6 @@ _SYNTAX_HINT = (
     'with other characters: <<"x-api-key">>; write \\<< for a literal <<'
 )
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_TOKEN_NAMES = {
-    "quoted_identifier": "a name",
-    "unquoted_identifier": "a name",
-    "lbracket": "'['",
-    "rbracket": "']'",
-    "lbrace": "'{'",
-    "rbrace": "'}'",
-    "lparen": "'('",
-    "rparen": "')'",
-    "colon": "':'",
-    "comma": "','",
-    "dot": "'.'",
-    "star": "'*'",
-    "number": "a number",
-    "eof": "the end of the expression",
-}
 
 
 def to_text(value: Any) -> str:
@@ -104,7 +94,7 @@ def _query(expression: str, span: Span, scope: Scope) -> Any:
         compiled = compile_query(expression)
     except jmespath_errors.JMESPathError as error:
         raise ResolveError(
-            f"invalid expression '{expression}': {_explain_jmespath(error)}",
+            f"invalid expression '{expression}': {explain_error(error)}",
             span,
             hint=_SYNTAX_HINT,
         ) from None
@@ -114,7 +104,7 @@ def _query(expression: str, span: Span, scope: Scope) -> Any:
         value = compiled.search(root)
     except jmespath_errors.JMESPathError as error:
         raise ResolveError(
-            f"cannot evaluate '{expression}': {_explain_jmespath(error)}", span
+            f"cannot evaluate '{expression}': {explain_error(error)}", span
         ) from None
     if value is not None:
         return value
@@ -207,33 +197,3 @@ def _why_null(steps: list[str | int], root: dict[str, Any]) -> str:
 
 def _show_name(name: str) -> str:
     return name if _IDENTIFIER.match(name) else json.dumps(name)
-
-
-def _explain_jmespath(error: jmespath_errors.JMESPathError) -> str:
-    """jmespath's message in one line, without the expression echoed or values shown."""
-    if isinstance(error, jmespath_errors.LexerError):
-        return f"{error.message} at column {error.lex_position + 1}"
-    if isinstance(error, jmespath_errors.IncompleteExpressionError):
-        return "the expression ends too early"
-    if isinstance(error, jmespath_errors.ArityError):
-        return str(error)
-    if isinstance(error, jmespath_errors.ParseError):
-        column = f" at column {error.lex_position + 1}"
-        msg = str(error.msg)
-        token = str(error.token_type).lower()
-        found = _TOKEN_NAMES["eof"] if token == "eof" else f"'{error.token_value}'"
-        expecting = re.match(r"Expecting: \[(.*)\], got: ", msg)
-        if expecting is not None:
-            kinds = re.findall(r"'(\w+)'", expecting.group(1))
-            wanted = list(dict.fromkeys(_TOKEN_NAMES.get(k, k) for k in kinds))
-            return f"expected {' or '.join(wanted)}, found {found}{column}"
-        if msg == "invalid token":
-            return f"unexpected {found}{column}"
-        return f"{msg}{column}"
-    if isinstance(error, jmespath_errors.JMESPathTypeError):
-        # Its own message shows the offending value, which may be a secret.
-        expected = " or ".join(str(t) for t in error.expected_types)
-        return f"{error.function_name}() takes {expected}, not {error.actual_type}"
-    if isinstance(error, jmespath_errors.UnknownFunctionError):
-        return str(error).replace("Unknown function: ", "unknown function ")
-    return str(error)

@@ -6,6 +6,7 @@ evaluated thousands of times in a run (``@retry``, large files), so it is compil
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
@@ -109,3 +110,67 @@ def json_type_with_article(value: Any) -> str:
     """``a string``, ``an array``, ``null``: the JSON type in a sentence."""
     kind = json_type(value)
     return kind if kind == "null" else ("an " if kind[0] in "aeiou" else "a ") + kind
+
+
+# How jmespath's token kinds read in a message.
+_TOKEN_NAMES = {
+    "quoted_identifier": "a name",
+    "unquoted_identifier": "a name",
+    "lbracket": "'['",
+    "rbracket": "']'",
+    "lbrace": "'{'",
+    "rbrace": "'}'",
+    "lparen": "'('",
+    "rparen": "')'",
+    "colon": "':'",
+    "comma": "','",
+    "dot": "'.'",
+    "star": "'*'",
+    "number": "a number",
+    "eof": "the end of the expression",
+}
+
+
+def error_position(error: jmespath.exceptions.JMESPathError) -> int | None:
+    """Where in the expression (0-based) a syntax error is, when jmespath says."""
+    position: object = (
+        error.lexer_position
+        if isinstance(error, jmespath.exceptions.LexerError)
+        else getattr(error, "lex_position", None)  # ParseError's; ArityError has none
+    )
+    return position if isinstance(position, int) and position >= 0 else None
+
+
+def explain_error(error: jmespath.exceptions.JMESPathError, *, with_column: bool = True) -> str:
+    """jmespath's message in one line, without the expression echoed or values shown (a
+    value may be a secret); ``at column N`` unless ``with_column`` is false."""
+    position = error_position(error)
+    column = f" at column {position + 1}" if with_column and position is not None else ""
+    if isinstance(error, jmespath.exceptions.EmptyExpressionError):
+        return "the expression is empty"
+    if isinstance(error, jmespath.exceptions.LexerError):
+        return f"{error.message}{column}"
+    if isinstance(error, jmespath.exceptions.IncompleteExpressionError):
+        return "the expression ends too early"
+    if isinstance(error, jmespath.exceptions.ArityError):
+        return str(error)
+    if isinstance(error, jmespath.exceptions.ParseError):
+        msg = str(error.msg)
+        token = str(error.token_type).lower()
+        found = _TOKEN_NAMES["eof"] if token == "eof" else f"'{error.token_value}'"
+        # "Expecting: ['a', 'b'], got: c" or "Expecting: a, got: c"
+        expecting = re.match(r"Expecting: \[?(.*?)\]?, got: ", msg)
+        if expecting is not None:
+            kinds = re.findall(r"\w+", expecting.group(1))
+            wanted = list(dict.fromkeys(_TOKEN_NAMES.get(k, k) for k in kinds))
+            return f"expected {' or '.join(wanted)}, found {found}{column}"
+        if msg == "invalid token":
+            return f"unexpected {found}{column}"
+        return f"{msg}{column}"
+    if isinstance(error, jmespath.exceptions.JMESPathTypeError):
+        # Its own message shows the offending value, which may be a secret.
+        expected = " or ".join(str(t) for t in error.expected_types)
+        return f"{error.function_name}() takes {expected}, not {error.actual_type}"
+    if isinstance(error, jmespath.exceptions.UnknownFunctionError):
+        return str(error).replace("Unknown function: ", "unknown function ")
+    return str(error)

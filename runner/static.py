@@ -27,14 +27,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from jmespath.exceptions import JMESPathError, LexerError
-from jmespath.exceptions import ParseError as JMESPathParseError
+from jmespath.exceptions import JMESPathError
 from jmespath.functions import Functions
 
 from .directives import did_you_mean, validate_directive
 from .dynamic import DynamicSources, evaluate_dynamic
 from .errors import Diagnostic, ResolveError
-from .jmes import compile_query, root_names
+from .jmes import compile_query, error_position, explain_error, root_names
 from .nodes import (
     Block,
     BodyInclude,
@@ -398,14 +397,7 @@ def _jmespath_problem(expression: str) -> _Problem | None:
 
 
 def _compile_error(expression: str, error: JMESPathError) -> _Problem:
-    if isinstance(error, LexerError):
-        detail, position = str(error.message), error.lexer_position
-    elif isinstance(error, JMESPathParseError):
-        detail, position = str(error.msg), error.lex_position
-        if detail == "Invalid jmespath expression":
-            detail = "the expression is incomplete"
-    else:  # EmptyExpressionError and the like
-        detail, position = "empty expression", 0
+    detail, position = explain_error(error, with_column=False), error_position(error) or 0
     hint = "JMESPath syntax: https://jmespath.org/specification.html"
     quoted = _DASHED_NAME.sub(r'"\1"', expression)
     if quoted != expression:

@@ -98,7 +98,7 @@ def test_invalid_jmespath_in_a_check_points_at_the_column() -> None:
     assert found.severity == "error"
     assert found.message == "invalid JMESPath in check: body.items[0"
     assert found.span == sp(3, 16, 17)
-    assert found.label == "the expression is incomplete"
+    assert found.label == "the expression ends too early"
 
 
 def test_invalid_jmespath_in_a_capture_suggests_quoting_dashed_names() -> None:
