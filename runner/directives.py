@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from .errors import Diagnostic, ParseError
@@ -201,3 +201,14 @@ def require_valid(directives: Iterable[Directive]) -> None:
                     label=diagnostic.label,
                     hint=diagnostic.hint,
                 )
+
+
+def effective_directives(
+    defaults: Sequence[Directive], own: Sequence[Directive]
+) -> dict[str, Directive]:
+    """The directives in force for a request: the file defaults (from blocks without a
+    request), overridden key by key by the block's own; within each, the last one wins."""
+    merged: dict[str, Directive] = {}
+    for directive in (*defaults, *own):
+        merged[directive.key] = directive
+    return merged

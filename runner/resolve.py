@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from email.message import Message
 from pathlib import Path
 
-from .directives import parse_duration
+from .directives import effective_directives, parse_duration
 from .errors import HttprunError, ResolveError
 from .interpolate import render_template
 from .nodes import Block, Body, BodyInclude, BodyText, Directive, Header, Request, Template, Text
@@ -74,7 +74,7 @@ def resolve_block(
     request = block.request
     if request is None:
         raise ResolveError("this block has no request line", block.span)
-    directives = _effective_directives(defaults, block.directives)
+    directives = effective_directives(defaults, block.directives)
     timeout = options.default_timeout
     if "timeout" in directives:
         timeout = _parse_timeout(directives["timeout"])
@@ -93,15 +93,6 @@ def resolve_block(
         timeout=timeout,
         follow_redirects="no-redirect" not in directives,
     )
-
-
-def _effective_directives(
-    defaults: Sequence[Directive], own: Sequence[Directive]
-) -> dict[str, Directive]:
-    merged: dict[str, Directive] = {}
-    for directive in (*defaults, *own):
-        merged[directive.key] = directive  # later wins: the block's own over the file's
-    return merged
 
 
 def _parse_timeout(directive: Directive) -> float:

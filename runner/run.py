@@ -352,13 +352,14 @@ class FileRun:
 
     def _run(self, block: Block, defaults: tuple[Directive, ...]) -> RequestResult:
         from .checks import failures_as_error
-        from .directives import parse_retry, require_valid
+        from .directives import effective_directives, parse_retry, require_valid
         from .resolve import resolve_block
 
         request_node = block.request
         assert request_node is not None
         path = self.http_file.path
-        skip = _directive(block, defaults, "skip")
+        directives = effective_directives(defaults, block.directives)
+        skip = directives.get("skip")
         if skip is not None:
             return RequestResult(
                 path,
@@ -370,9 +371,9 @@ class FileRun:
             )
         try:
             require_valid((*defaults, *block.directives))
-            retry_directive = _directive(block, defaults, "retry")
+            retry_directive = directives.get("retry")
             retry = parse_retry(retry_directive) if retry_directive is not None else None
-            auth = None if self.session.options.dry_run else self._authorise(block, defaults)
+            auth = None if self.session.options.dry_run else self._authorise(directives)
             request = resolve_block(
                 block,
                 self.scope,
@@ -489,13 +490,13 @@ class FileRun:
         for name, value in headers:
             self.session.masker.add_header(name, value)
 
-    def _authorise(self, block: Block, defaults: tuple[Directive, ...]) -> httpx.Auth | None:
+    def _authorise(self, directives: Mapping[str, Directive]) -> httpx.Auth | None:
         """The bearer for this block's ``@auth`` profile (its own, else the file default).
 
         Gets a valid token first (stored, refreshed, or logged in), so ``<<auth.*>>`` works in
         the request itself.
         """
-        directive = _directive(block, defaults, "auth")
+        directive = directives.get("auth")
         if directive is None or directive.value.strip().lower() == "none":
             return None
         from .auth.profiles import profile_from_variables
@@ -507,15 +508,3 @@ class FileRun:
         token = connection.tokens.token_for(profile)
         self.scope.assign("auth", token.as_variables())
         return connection.bearer_for(profile)
-
-
-def _directive(block: Block, defaults: Sequence[Directive], key: str) -> Directive | None:
-    """The block's own ``@key`` directive, else the file default's (the last one given)."""
-    own = block.directive(key)
-    if own is not None:
-        return own
-    found = None
-    for directive in defaults:
-        if directive.key == key:
-            found = directive
-    return found
