@@ -88,6 +88,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -724,10 +725,9 @@ class HttprunFixture:
         call only. Errors in the file are in ``FileResult.error``; nothing is raised."""
         from .errors import HttprunError
         from .results import FileResult
-        from .select import select_blocks
+        from .targets import Target
 
         display = os.fspath(path)
-        names = (name,) if name is not None else ()
         own_session = env is not None or vars is not None
         try:
             if own_session:
@@ -737,17 +737,13 @@ class HttprunFixture:
         except HttprunError as error:
             return FileResult(display, error=error)
         try:
-            file_run = session.open_file(display)
-            selected = select_blocks(file_run.http_file, line=line, names=names)
-            results = tuple(file_run.run_block(index) for index in sorted(selected))
-            # Test code prints what it asserts on: hand it masked copies, never a secret.
-            masker = session.masker
-            return FileResult(display, tuple(result.masked(masker) for result in results))
-        except HttprunError as error:
-            return FileResult(display, error=error)
+            result = session.run_target(Target(display, line), (name,) if name else ())
         finally:
             if own_session:
                 session.close()
+        # Test code prints what it asserts on: hand it masked copies, never a secret.
+        masker = session.masker
+        return replace(result, requests=tuple(r.masked(masker) for r in result.requests))
 
     def request(
         self,

@@ -276,13 +276,15 @@ class RunSession:
 
         return FileRun(self, parse_file(path))
 
-    def run_target(self, target: Target) -> FileResult:
-        """Run one file (or its ``FILE:LINE`` request and what that depends on)."""
+    def run_target(self, target: Target, names: Sequence[str] | None = None) -> FileResult:
+        """Run one file, or its ``FILE:LINE`` request or the requests ``names`` (default: the
+        options' ``--name``s), with what they depend on."""
         from .select import select_blocks
 
+        wanted = self.options.names if names is None else names
         try:
             file_run = self.open_file(target.path)
-            selected = select_blocks(file_run.http_file, line=target.line, names=self.options.names)
+            selected = select_blocks(file_run.http_file, line=target.line, names=wanted)
         except HttprunError as error:
             return self._finish(FileResult(target.path, error=error))
         results: list[RequestResult] = []
