@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import math
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
@@ -193,19 +194,23 @@ class Reports:
 
     def write(self, result: RunResult) -> None:
         """Write every report asked for, also for failed and interrupted runs; a report that
-        cannot be written does not stop the others (the first such error is raised after)."""
-        from .reporters.html import write_html
-        from .reporters.json_report import write_json
-        from .reporters.junit import write_junit
+        cannot be written does not stop the others (the first such error is raised after).
+        A writer's module is imported only when its report is asked for."""
+        writers: list[tuple[Callable[[RunResult, Path], None], Path]] = []
+        if self.junit is not None:
+            from .reporters.junit import write_junit
 
+            writers.append((write_junit, self.junit))
+        if self.json is not None:
+            from .reporters.json_report import write_json
+
+            writers.append((write_json, self.json))
+        if self.html is not None:
+            from .reporters.html import write_html
+
+            writers.append((write_html, self.html))
         failures: list[HttprunError] = []
-        for path, writer in (
-            (self.junit, write_junit),
-            (self.json, write_json),
-            (self.html, write_html),
-        ):
-            if path is None:
-                continue
+        for writer, path in writers:
             try:
                 writer(result, path)
             except HttprunError as error:
