@@ -21,6 +21,7 @@ from .cli_options import EnvOpt, TracebackOpt, VarOpt, check_env_files, parse_va
 from .errors import EXIT_INTERRUPTED, HttprunError, UsageError, render_error
 
 if TYPE_CHECKING:
+    from .reporters.report_document import PreparedReport
     from .results import RunResult
     from .run import RunOptions
     from .targets import Target
@@ -196,7 +197,7 @@ class Reports:
         """Write every report asked for, also for failed and interrupted runs; a report that
         cannot be written does not stop the others (the first such error is raised after).
         A writer's module is imported only when its report is asked for."""
-        writers: list[tuple[Callable[[RunResult, Path], None], Path]] = []
+        writers: list[tuple[Callable[[RunResult, Path, PreparedReport], None], Path]] = []
         if self.junit is not None:
             from .reporters.junit import write_junit
 
@@ -209,10 +210,15 @@ class Reports:
             from .reporters.html import write_html
 
             writers.append((write_html, self.html))
+        if not writers:
+            return
+        from .reporters.report_document import prepare_report
+
+        prepared = prepare_report(result)  # masked once, whatever the number of reports
         failures: list[HttprunError] = []
         for writer, path in writers:
             try:
-                writer(result, path)
+                writer(result, path, prepared)
             except HttprunError as error:
                 failures.append(error)
         if failures:

@@ -258,7 +258,7 @@ def test_a_report_that_cannot_be_written_does_not_stop_the_others(
     import runner.reporters.junit
     from runner.errors import UsageError
 
-    def disk_full(run: object, path: Path) -> None:
+    def disk_full(run: object, path: Path, prepared: object) -> None:
         raise UsageError(f"cannot write the JUnit report to '{path}': No space left on device")
 
     monkeypatch.setattr(runner.reporters.junit, "write_junit", disk_full)

@@ -23,7 +23,7 @@ from ..results import RunResult
 from .atomic import write_atomically
 from .html_assets import CSS, JS
 from .redact import ReportMasker
-from .report_document import FileDoc, ReportDoc, RequestDoc, build_report
+from .report_document import FileDoc, PreparedReport, ReportDoc, RequestDoc, prepare_report
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
 # A browser slows down on megabytes of <pre>; the JSON report keeps whole bodies.
@@ -34,10 +34,10 @@ _BADGES = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "skipped": "SKI
 _VERDICTS = {"passed": "PASSED", "failed": "FAILED", "interrupted": "INTERRUPTED"}
 
 
-def render_html(run: RunResult) -> str:
+def render_html(run: RunResult, prepared: PreparedReport | None = None) -> str:
     """The HTML report of ``run`` as one string."""
-    masker = ReportMasker(run)
-    report = build_report(run, masker)
+    prepared = prepared or prepare_report(run)
+    report, masker = prepared.document, prepared.masker
     return "\n".join(
         [
             "<!DOCTYPE html>",
@@ -65,9 +65,9 @@ def render_html(run: RunResult) -> str:
     )
 
 
-def write_html(run: RunResult, path: Path) -> None:
+def write_html(run: RunResult, path: Path, prepared: PreparedReport | None = None) -> None:
     """Write the HTML report of ``run`` to ``path`` atomically, creating its folder."""
-    write_atomically(Path(path), render_html(run), kind="HTML report")
+    write_atomically(Path(path), render_html(run, prepared), kind="HTML report")
 
 
 # -- summary ----------------------------------------------------------------------------------

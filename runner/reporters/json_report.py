@@ -11,15 +11,16 @@ from pathlib import Path
 
 from ..results import RunResult
 from .atomic import write_atomically
-from .report_document import build_report
+from .report_document import PreparedReport, prepare_report
 
 
-def render_json(run: RunResult) -> str:
+def render_json(run: RunResult, prepared: PreparedReport | None = None) -> str:
     """The JSON report's text: indented, UTF-8 kept as is, ending with a newline."""
-    # build_report already turned every value into plain, masked JSON.
-    return json.dumps(build_report(run), indent=2, ensure_ascii=False) + "\n"
+    # The report document already holds plain, masked JSON values.
+    document = (prepared or prepare_report(run)).document
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def write_json(run: RunResult, path: Path) -> None:
+def write_json(run: RunResult, path: Path, prepared: PreparedReport | None = None) -> None:
     """Write the JSON report of ``run`` to ``path`` atomically, creating its folder."""
-    write_atomically(Path(path), render_json(run), kind="JSON report")
+    write_atomically(Path(path), render_json(run, prepared), kind="JSON report")

@@ -27,16 +27,16 @@ from pathlib import Path, PurePosixPath
 
 from ..results import RunResult
 from .atomic import write_atomically
-from .report_document import CheckDoc, FileDoc, RequestDoc, build_report
+from .report_document import CheckDoc, FileDoc, PreparedReport, RequestDoc, prepare_report
 
 # XML 1.0 cannot hold most control characters, not even escaped; a response body can.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _REQUEST_FILE_SUFFIXES = (".http", ".rest")
 
 
-def render_junit(run: RunResult) -> str:
+def render_junit(run: RunResult, prepared: PreparedReport | None = None) -> str:
     """The JUnit XML text of ``run``."""
-    report = build_report(run)
+    report = (prepared or prepare_report(run)).document
     hostname = _safe(socket.gethostname())
     counts = report["counts"]
     root = ET.Element(
@@ -60,9 +60,9 @@ def render_junit(run: RunResult) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
 
 
-def write_junit(run: RunResult, path: Path) -> None:
+def write_junit(run: RunResult, path: Path, prepared: PreparedReport | None = None) -> None:
     """Write the JUnit XML report of ``run`` to ``path`` atomically, creating its folder."""
-    write_atomically(Path(path), render_junit(run), kind="JUnit report")
+    write_atomically(Path(path), render_junit(run, prepared), kind="JUnit report")
 
 
 def classname_for(path: str) -> str:

@@ -10,6 +10,7 @@ through :class:`~runner.reporters.redact.ReportMasker`, so no report can forget 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, TypedDict
 
@@ -126,6 +127,20 @@ class ReportDoc(TypedDict):
     interrupted: bool
     counts: CountsDoc
     files: list[FileDoc]
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedReport:
+    """The masked document of a run and the masker that made it: built once, whichever and
+    however many report files are written from it."""
+
+    document: ReportDoc
+    masker: ReportMasker
+
+
+def prepare_report(run: RunResult) -> PreparedReport:
+    masker = ReportMasker(run)
+    return PreparedReport(build_report(run, masker), masker)
 
 
 def build_report(run: RunResult, masker: ReportMasker | None = None) -> ReportDoc:
