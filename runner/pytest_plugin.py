@@ -627,7 +627,6 @@ class _FileProgress:
         self.file_run = open_run()
         self.results: dict[int, RequestResult] = {}
         self.blocked: dict[int, str] = {}  # not sent: a dependency failed (the reason)
-        self.next_index = 0  # blocks before this one were run or passed over by the FileRun
         self._dependencies: dict[int, frozenset[int]] = {}
         self.needed: set[int] = set()
         for index in selected:
@@ -649,23 +648,22 @@ class _FileProgress:
             # Only when items run out of file order or a file is split across xdist workers:
             # start the file's scope afresh and run what this request needs again.
             self.file_run = self._open_run()
-            self.next_index = 0
             self.results.clear()
             self.blocked.clear()
             earlier = set(dependencies)
         else:
             earlier = {j for j in self.needed | dependencies if j < index}
         for position in sorted(earlier):
-            if position >= self.next_index and position not in self.blocked:
+            if position >= self.file_run.next_block and position not in self.blocked:
                 self._attempt(position)
         return self._attempt(index)
 
     def _out_of_reach(self, index: int, dependencies: frozenset[int]) -> bool:
-        if index < self.next_index:
+        next_block = self.file_run.next_block
+        if index < next_block:
             return True
         return any(
-            j < self.next_index and j not in self.results and j not in self.blocked
-            for j in dependencies
+            j < next_block and j not in self.results and j not in self.blocked for j in dependencies
         )
 
     def _attempt(self, index: int) -> RequestResult | str:
@@ -681,7 +679,6 @@ class _FileProgress:
             self.blocked[index] = reason
             return reason
         result = self.file_run.run_block(index)
-        self.next_index = index + 1
         self.results[index] = result
         return result
 

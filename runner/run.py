@@ -339,6 +339,11 @@ class FileRun:
         self._defaults: list[Directive] = []
         self._next_block = 0  # blocks before this one have had their variables defined
 
+    @property
+    def next_block(self) -> int:
+        """The first block not reached yet: only blocks from here on can still be run."""
+        return self._next_block
+
     def run_block(self, index: int) -> RequestResult:
         """Run the request of block ``index`` (a block with a request)."""
         if index < self._next_block:
