@@ -160,10 +160,11 @@ def _basic_credentials(value: str, scope: Scope) -> str:
     if scheme.lower() != "basic" or not credentials:
         return value
     user, separator, password = credentials.partition(" ")
-    if separator:
-        password = password.strip()
-    elif ":" in credentials:  # base64 never holds ':', so this is user:password
+    if ":" in user or (not separator and ":" in credentials):
+        # user:password, whose password may hold spaces (base64 never holds ':')
         user, _, password = credentials.partition(":")
+    elif separator:  # user password
+        password = password.strip()
     else:
         decoded = _decode_basic(credentials)
         if decoded is not None and scope.masker is not None:

@@ -365,6 +365,7 @@ class FileRun:
         request_node = block.request
         assert request_node is not None
         path = self.http_file.path
+        self.scope.begin_request()
         directives = effective_directives(defaults, block.directives)
         skip = directives.get("skip")
         if skip is not None:

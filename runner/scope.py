@@ -39,6 +39,9 @@ class Scope:
         self._entries: dict[str, Variable | Any] = {}
         # The file variables being evaluated right now, outermost first (cycle detection).
         self._evaluating: list[Variable] = []
+        # File variables already evaluated for the request under way: one value per request,
+        # so `@id = <<$uuid>>` is the same id in the URL, the body and the checks.
+        self._this_request: dict[int, Any] = {}
         for source in (env.values, env.settings, self._pins):
             for name, value in source.items():
                 self._learn(name, value)
@@ -59,8 +62,13 @@ class Scope:
         """Where a name is looked up, for "undefined variable" messages."""
         return (*self._env.sources, "file variables", "captures", "--var")
 
+    def begin_request(self) -> None:
+        """A new request: file variables are evaluated afresh, once, when it first uses them
+        (values captured since then are seen by the next request)."""
+        self._this_request.clear()
+
     def define(self, variable: Variable) -> None:
-        """A file variable: kept as written, evaluated at each use."""
+        """A file variable: kept as written, evaluated when a request uses it."""
         self._entries[variable.name] = variable
 
     def assign(self, name: str, value: Any) -> None:
@@ -86,6 +94,8 @@ class Scope:
         return sorted({*self._env.values, *self._entries, *self._pins})
 
     def _evaluate(self, variable: Variable) -> Any:
+        if id(variable) in self._this_request:
+            return self._this_request[id(variable)]
         if any(active is variable for active in self._evaluating):
             start = next(i for i, v in enumerate(self._evaluating) if v is variable)
             chain = [v.name for v in self._evaluating[start:]] + [variable.name]
@@ -102,6 +112,7 @@ class Scope:
         finally:
             self._evaluating.pop()
         self._learn(variable.name, value)
+        self._this_request[id(variable)] = value
         return value
 
     def _learn(self, name: str, value: Any) -> None:

@@ -438,3 +438,32 @@ def test_list_goes_on_past_a_file_that_does_not_parse(
         "GET http://a/3",
     ]
     assert "b.http:2:" in err
+
+
+def test_a_file_variable_keeps_its_value_through_one_request(
+    tmp_path: Path, local_server: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(
+        tmp_path,
+        "a.http",
+        "@id = <<$uuid>>\n\n### create\nPOST <<base>>/echo?id=<<id>>\n\n<<id>>\n\n"
+        '?? body.body == <<id>>\n?? body.query.id[0] == "<<id>>"\n',
+    )
+    code, out, _ = run_cli([str(path), "--var", f"base={local_server}"], capsys)
+    assert code == 0, out
+
+
+def test_basic_credentials_whose_password_has_spaces(
+    tmp_path: Path, local_server: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import base64
+
+    expected = base64.b64encode(b"alice:pa ss word").decode()
+    path = write(
+        tmp_path,
+        "a.http",
+        "GET <<base>>/echo\nAuthorization: Basic alice:pa ss word\n\n"
+        f'?? body.headers.authorization == "Basic {expected}"\n',
+    )
+    code, out, _ = run_cli([str(path), "--var", f"base={local_server}"], capsys)
+    assert code == 0, out

@@ -48,7 +48,17 @@ def test_file_variable_is_lazy_and_sees_later_captures() -> None:
     scope.assign("login", {"body": {"access_token": "first-token"}})
     assert scope.get("token") == "first-token"
     scope.assign("login", {"body": {"access_token": "second-token"}})
-    assert scope.get("token") == "second-token"  # evaluated again at each use
+    scope.begin_request()
+    assert scope.get("token") == "second-token"  # evaluated again for each request
+
+
+def test_a_file_variable_has_one_value_per_request() -> None:
+    scope = Scope(env())
+    scope.define(variable("id", "<<$uuid>>"))
+    first = scope.get("id")
+    assert scope.get("id") == first  # the URL, the body and the checks see the same id
+    scope.begin_request()
+    assert scope.get("id") != first
 
 
 def test_file_variable_sees_variables_defined_after_it() -> None:
