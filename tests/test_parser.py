@@ -1276,3 +1276,16 @@ def test_many_requests_parse() -> None:
     last = parsed.blocks[-1]
     assert last.title == "r499"
     assert last.captures[0].span.line == 500 * 10 - 1
+
+
+def test_a_request_line_without_a_method_may_start_with_an_interpolation() -> None:
+    parsed = parse_text("@host = http://x\n### list\n<<host>>/products\n", "m.http")
+    (block,) = parsed.requests
+    assert block.request is not None
+    assert block.request.method == "GET"
+    assert block.request.url.source == "<<host>>/products"
+
+
+def test_an_include_before_the_request_line_is_still_an_error() -> None:
+    with pytest.raises(ParseError, match="before the request line"):
+        parse_text("### x\n< ./body.json\nGET http://x/\n", "m.http")
