@@ -44,24 +44,35 @@ class Evaluation:
 
 
 def evaluate_block(
-    block: Block, document: dict[str, Any], render: Callable[[Template], Any]
+    block: Block,
+    document: dict[str, Any],
+    render: Callable[[Template], Any],
+    on_capture: Callable[[str, Any], None] | None = None,
 ) -> Evaluation:
     """Evaluate ``block``'s checks and captures, and the implicit status rule, on ``document``.
 
+    They run in file order; ``on_capture`` hears each capture as it is taken, so the checks
+    after it can use it (FORMAT.md: a capture is a variable "for the rest of the file").
     ``render`` interpolates a check value's ``<<...>>``; a ``ResolveError`` it raises fails that
     check alone. Results come in file order, the status rule (when it applies) first.
     """
-    ordered: list[tuple[tuple[int, int], CheckResult]] = []
-    for check in block.checks:
-        ordered.append((_position(check.span), _evaluate_check(check, document, render)))
+    lines: list[tuple[tuple[int, int], Check | Capture]] = [
+        *((_position(check.span), check) for check in block.checks),
+        *((_position(capture.span), capture) for capture in block.captures),
+    ]
+    lines.sort(key=lambda item: item[0])  # stable: equal positions keep their order
+    results: list[CheckResult] = []
     captures: dict[str, Any] = {}
-    for capture in block.captures:
-        result, value = _evaluate_capture(capture, document)
+    for _, line in lines:
+        if isinstance(line, Check):
+            results.append(_evaluate_check(line, document, render))
+            continue
+        result, value = _evaluate_capture(line, document)
         if result.passed:
-            captures[capture.name] = value
-        ordered.append((_position(capture.span), result))
-    ordered.sort(key=lambda item: item[0])  # stable: equal positions keep their order
-    results = [result for _, result in ordered]
+            captures[line.name] = value
+            if on_capture is not None:
+                on_capture(line.name, value)
+        results.append(result)
     if not any(_reads_root_field(check.query, "status") for check in block.checks):
         span = block.request.span if block.request is not None else block.span
         results.insert(0, _status_rule(document, span))

@@ -324,7 +324,7 @@ def _reason(error: Exception) -> str:
 def _included_template(part: BodyInclude, path: str, data: bytes) -> Template:
     """The text of a ``<@`` file as a Template whose spans point into that file."""
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8").removeprefix("\ufeff")  # a BOM is no text to send
     except UnicodeDecodeError:
         raise ResolveError(
             f"'{path}' is not UTF-8 text",

@@ -443,10 +443,6 @@ class FileRun:
             # @retry is polling the user asked for: wait their interval before asking again.
             time.sleep(retry.interval)
 
-        for name, value in evaluation.captures.items():
-            self.scope.assign(name, value)
-        if block.name:
-            self.scope.assign(block.name, exchange.response)
         failed = failures_as_error(evaluation)
         return RequestResult(
             path,
@@ -476,8 +472,14 @@ class FileRun:
         exchange = send_request(self.session.connection.client, request, auth=auth)
         self._learn_credentials(exchange.sent_headers)
         self._learn_credentials(exchange.response["headers"].items())
+        # The request's own @name and its captures are visible to its later checks too.
+        if block.name:
+            self.scope.assign(block.name, exchange.response)
         evaluation = evaluate_block(
-            block, exchange.response, lambda template: evaluate_template(template, self.scope)
+            block,
+            exchange.response,
+            lambda template: evaluate_template(template, self.scope),
+            on_capture=self.scope.assign,
         )
         return exchange, evaluation
 

@@ -762,3 +762,26 @@ def test_check_results_carry_expected_and_actual() -> None:
     result = next(r for r in evaluate(check("body.count", "<", 1)).results if r.kind == "check")
     assert (result.expected, result.actual) == (1, 2)
     assert result.text == "body.count < 1"
+
+
+def test_captures_are_heard_in_file_order_before_the_checks_after_them() -> None:
+    heard: list[tuple[str, Any]] = []
+    seen_when_rendering: list[list[str]] = []
+
+    def render(template: Template) -> Any:
+        seen_when_rendering.append([name for name, _ in heard])
+        return 7
+
+    before = template_check("body.products[0].product_no", "==", "first", line=5)
+    after = template_check("body.products[0].product_no", "==", "first", line=7)
+    taken = capture("first", "body.products[0].product_no", line=6)
+    evaluation = evaluate_block(
+        block((before, after), (taken,)),
+        DOCUMENT,
+        render,
+        on_capture=lambda name, value: heard.append((name, value)),
+    )
+    assert heard == [("first", 7)]
+    # The check on line 5 ran before the capture on line 6; the one on line 7 after it.
+    assert seen_when_rendering == [[], ["first"]]
+    assert evaluation.passed

@@ -467,3 +467,16 @@ def test_basic_credentials_whose_password_has_spaces(
     )
     code, out, _ = run_cli([str(path), "--var", f"base={local_server}"], capsys)
     assert code == 0, out
+
+
+def test_a_capture_and_the_own_name_are_seen_by_the_checks_after_them(
+    tmp_path: Path, local_server: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(
+        tmp_path,
+        "a.http",
+        "# @name me\nPOST <<base>>/echo\n\nbody b\n\n"
+        "?? body.body == <<me.body.body>>\n>> cap = body.body\n?? body.body == <<cap>>\n",
+    )
+    code, out, _ = run_cli([str(path), "--var", f"base={local_server}"], capsys)
+    assert code == 0, out
