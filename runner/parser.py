@@ -880,6 +880,13 @@ def _read_any_check(reader: _BlockReader, number: int, text: str) -> Check:
         return Check(query, query_span, None, False, None, text[2:].strip(), line_span)
 
     op_start, op_end, op = operators[-1]
+    if any(start == op_end and what == "=" for start, _, what in found):
+        reader.fail(
+            f"'{op}=' is not an operator",
+            reader.span(number, op_start, op_end + 1),
+            label=f"'{op}' already compares JSON values exactly",
+            hint=f"write '{op}', as in '?? QUERY {op} VALUE'",
+        )
     negated = False
     query_end = op_start
     before = found[found.index(operators[-1]) - 1] if found.index(operators[-1]) else None

@@ -1289,3 +1289,12 @@ def test_a_request_line_without_a_method_may_start_with_an_interpolation() -> No
 def test_an_include_before_the_request_line_is_still_an_error() -> None:
     with pytest.raises(ParseError, match="before the request line"):
         parse_text("### x\n< ./body.json\nGET http://x/\n", "m.http")
+
+
+@pytest.mark.parametrize(("line", "fix"), [("?? body.count === 1", "=="), ("?? x.y !== 1", "!=")])
+def test_triple_equals_is_refused_with_a_fix(line: str, fix: str) -> None:
+    with pytest.raises(ParseError, match="is not an operator") as caught:
+        parse_text(f"GET http://x/\n\n{line}\n", "eq.http")
+    assert caught.value.span is not None
+    assert line[caught.value.span.column - 1 :].startswith(fix + "=")
+    assert caught.value.hint.startswith(f"write '{fix}'")
