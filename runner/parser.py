@@ -898,7 +898,11 @@ def _read_any_check(reader: _BlockReader, number: int, text: str) -> Check:
             f"missing query before '{op}'",
             reader.span(number, op_start, op_end),
             label="expected a JMESPath query before the operator",
-            hint=f"write '?? QUERY {op} VALUE', e.g. '?? status == 200'",
+            hint=(
+                f"write '?? QUERY {op}'"
+                if op == "exists"
+                else f"write '?? QUERY {op} VALUE', e.g. '?? status == 200'"
+            ),
         )
     query_span = reader.span(number, query_start, query_start + len(query))
     raw_value = text[op_end:]
@@ -930,6 +934,14 @@ def _check_value(reader: _BlockReader, span: Span, text: str) -> CheckValue:
         if not _RAW_STRING.fullmatch(text) and (
             len(text) < 2 or text[-1] != "'" or text.endswith("\\'")
         ):
+            closed = _RAW_STRING.match(text)
+            if closed is not None:  # a whole raw string, then more text
+                reader.fail(
+                    "text after the raw string",
+                    span,
+                    label=f"the value is {closed.group()}; what follows it is not part of it",
+                    hint="a value is one JSON literal, one '...' raw string or text with <<...>>",
+                )
             reader.fail(
                 "unterminated raw string",
                 span,

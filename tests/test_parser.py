@@ -1298,3 +1298,15 @@ def test_triple_equals_is_refused_with_a_fix(line: str, fix: str) -> None:
     assert caught.value.span is not None
     assert line[caught.value.span.column - 1 :].startswith(fix + "=")
     assert caught.value.hint.startswith(f"write '{fix}'")
+
+
+def test_text_after_a_raw_string_is_named_as_such() -> None:
+    with pytest.raises(ParseError, match="text after the raw string") as caught:
+        parse_text("GET http://x/\n\n?? body.x == 'a == b' || true\n", "raw.http")
+    assert "'a == b'" in caught.value.label
+
+
+def test_exists_without_a_query_gets_a_hint_without_a_value() -> None:
+    with pytest.raises(ParseError, match="missing query before 'exists'") as caught:
+        parse_text("GET http://x/\n\n?? not exists\n", "ne.http")
+    assert caught.value.hint == "write '?? QUERY exists'"
