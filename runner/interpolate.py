@@ -46,18 +46,31 @@ _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def to_text(value: Any) -> str:
-    """A value as inserted into text: strings as they are, everything else as compact JSON."""
+    """A value as inserted into text: strings as they are, everything else as compact JSON.
+
+    Raises ValueError for a number JSON cannot hold (Infinity, NaN)."""
     if isinstance(value, str):
         return value
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 def render_template(template: Template, scope: Scope) -> str:
     """``template`` with every ``<<...>>`` replaced by its value as text."""
     return "".join(
-        part.text if isinstance(part, Text) else to_text(evaluate(part, scope))
+        part.text if isinstance(part, Text) else _inserted(part, evaluate(part, scope))
         for part in template.parts
     )
+
+
+def _inserted(interp: Interp, value: Any) -> str:
+    try:
+        return to_text(value)
+    except ValueError:
+        raise ResolveError(
+            f"'{interp.expr.strip()}' holds a number JSON cannot write (Infinity or NaN)",
+            interp.span,
+            hint="values are inserted as JSON: use a finite number, or a string",
+        ) from None
 
 
 def evaluate_template(template: Template, scope: Scope) -> Any:
@@ -83,7 +96,7 @@ def evaluate(interp: Interp, scope: Scope) -> Any:
     else:
         value = _query(expr, interp.span, scope)
     if interp.kind is InterpKind.PERCENT:
-        return quote(to_text(value), safe="")
+        return quote(_inserted(interp, value), safe="")
     return value
 
 

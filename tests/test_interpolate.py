@@ -430,3 +430,10 @@ def test_random_int_bounds_beyond_int_conversion_are_an_error() -> None:
     assert len(caught.value.message) < 120
     assert caught.value.span == span()
     assert "digits" in caught.value.hint
+
+
+def test_a_number_json_cannot_write_is_an_error_not_infinity() -> None:
+    scope = make_scope()
+    with pytest.raises(ResolveError, match="JSON cannot write") as caught:
+        render_template(tpl("n=<<`[1e400]`>>"), scope)
+    assert caught.value.span is not None and caught.value.span.column == 3
