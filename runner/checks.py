@@ -13,14 +13,14 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from jmespath.exceptions import (
     JMESPathError,
 )
 
 from .errors import CheckFailed, Diagnostic, ResolveError
-from .jmes import compile_query, explain_error, json_type, json_type_with_article
+from .jmes import compile_query, explain_error, json_type, json_type_with_article, root_names
 from .nodes import Block, Capture, Check, CheckValue, CheckValueKind, Interp, InterpKind, Template
 from .results import CheckResult
 from .source import Span
@@ -73,7 +73,7 @@ def evaluate_block(
             if on_capture is not None:
                 on_capture(line.name, value)
         results.append(result)
-    if not any(_reads_root_field(check.query, "status") for check in block.checks):
+    if not any("status" in root_names(check.query) for check in block.checks):
         span = block.request.span if block.request is not None else block.span
         results.insert(0, _status_rule(document, span))
     return Evaluation(tuple(results), captures)
@@ -289,48 +289,6 @@ def _status_rule(document: dict[str, Any], span: Span) -> CheckResult:
 
 # Node types that evaluate their children after the first against the first one's result:
 # only the first child reads the document's root (unless it is ``@``, the root itself).
-_CHAINED = frozenset(
-    {"subexpression", "index_expression", "projection", "value_projection", "filter_projection"}
-)
-_NOTHING_READ = frozenset({"literal", "current", "identity", "index", "slice", "expref"})
-
-
-def _reads_root_field(query: str, name: str) -> bool:
-    """Whether ``query`` reads the top-level field ``name`` of the document.
-
-    ``status``, ``status == `200```, ``contains(`[200, 201]`, status)`` do;
-    ``body.status`` and ``body[?status == 'x']`` (fields of other things) do not.
-    """
-    try:
-        parsed = compile_query(query).parsed
-    except JMESPathError:
-        return False
-    return _node_reads(cast(dict[str, Any], parsed), name)
-
-
-def _node_reads(node: dict[str, Any], name: str) -> bool:
-    kind = node.get("type")
-    if kind == "field":
-        return bool(node.get("value") == name)
-    if kind in _NOTHING_READ:
-        return False
-    children = [child for child in node.get("children", ()) if isinstance(child, dict)]
-    if kind in _CHAINED or kind == "pipe":
-        if not children:
-            return False
-        if _node_reads(children[0], name):
-            return True
-        # ``@.status`` / ``@ | status``: the right side reads the root too.
-        if children[0].get("type") in ("current", "identity") and kind in (
-            "subexpression",
-            "index_expression",
-            "pipe",
-        ):
-            return any(_node_reads(child, name) for child in children[1:])
-        return False
-    return any(_node_reads(child, name) for child in children)
-
-
 # --- JMESPath and JSON helpers -----------------------------------------------------------------
 
 

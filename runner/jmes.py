@@ -83,6 +83,11 @@ def _collect_roots(node: Mapping[str, Any], names: set[str]) -> None:
     elif kind in _CHAINED:
         if children:
             _collect_roots(children[0], names)
+            # ``@.x`` / ``@ | x``: with the root on the left, the right side reads it too.
+            left_is_root = children[0].get("type") in ("current", "identity")
+            if left_is_root and kind in ("subexpression", "index_expression", "pipe"):
+                for child in children[1:]:
+                    _collect_roots(child, names)
     else:
         for child in children:
             _collect_roots(child, names)
