@@ -1,0 +1,303 @@
+"""The plugin's options (command line and ini) and the state it keeps for one pytest session."""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+# Nothing from httprun is imported here at module level: the plugin loads in every pytest run
+# of every project that installs httprun, so lark, httpx, jmespath and rich are imported inside
+# the hooks that need them (a test pins this).
+if TYPE_CHECKING:
+    from ..errors import HttprunError
+    from ..masking import Masker
+    from ..run import RunOptions, RunSession
+
+
+_STATE_KEY = pytest.StashKey["_PluginState"]()
+_SUFFIX = ".http"
+
+
+# -- options -----------------------------------------------------------------------------------
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("httprun", "httprun: run .http request files")
+    group.addoption(
+        "--http-env",
+        action="append",
+        default=[],
+        metavar="FILE",
+        dest="httprun_env",
+        help="httprun: a dotenv file for .http requests (repeatable; later files win; "
+        "replaces the httprun_env ini option).",
+    )
+    group.addoption(
+        "--http-var",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        dest="httprun_vars",
+        help="httprun: pin a variable over every other value (repeatable).",
+    )
+    group.addoption(
+        "--http-timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        dest="httprun_timeout",
+        help="httprun: seconds to wait for each response (default 30).",
+    )
+    group.addoption(
+        "--http-insecure",
+        action="store_true",
+        default=False,
+        dest="httprun_insecure",
+        help="httprun: do not verify TLS certificates.",
+    )
+    group.addoption(
+        "--http-collect",
+        action="store_true",
+        default=False,
+        dest="httprun_collect",
+        help="httprun: collect every *.http file under the given paths.",
+    )
+    parser.addini(
+        "httprun_files",
+        "httprun: glob patterns of .http files to collect, relative to the ini file.",
+        type="args",
+        default=[],
+    )
+    parser.addini(
+        "httprun_env",
+        "httprun: dotenv files for .http requests, relative to the ini file.",
+        type="paths",
+        default=[],
+    )
+    parser.addini(
+        "httprun_timeout", "httprun: seconds to wait for each response.", type="string", default=""
+    )
+    parser.addini(
+        "httprun_insecure", "httprun: do not verify TLS certificates.", type="bool", default=False
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    state = _PluginState(config)
+    config.stash[_STATE_KEY] = state
+    config.add_cleanup(state.close)
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    state = config.stash.get(_STATE_KEY, None)
+    if state is None or not (state.env_files or state.patterns or state.collect_all):
+        return None
+    parts = []
+    if state.env_files:
+        parts.append("env " + ", ".join(state.display_path(path) for path in state.env_files))
+    if state.collect_all:
+        parts.append("collecting every *.http")
+    elif state.patterns:
+        parts.append("collecting " + " ".join(state.patterns))
+    return "httprun: " + "; ".join(parts)
+
+
+class _PluginState:
+    """What the plugin keeps for one pytest session: options, the masker, the RunSession."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.invocation_dir = config.invocation_params.dir
+        self.variables = _parse_pins(config.getoption("httprun_vars") or [])
+        self.env_files = self._env_files(config)
+        self.timeout = _timeout(config)
+        self.insecure = bool(
+            config.getoption("httprun_insecure") or config.getini("httprun_insecure")
+        )
+        self.collect_all = bool(config.getoption("httprun_collect"))
+        self.patterns: list[str] = list(config.getini("httprun_files"))
+        base = config.inipath.parent if config.inipath is not None else config.rootpath
+        self._matchers = [_compile_glob(pattern, base) for pattern in self.patterns]
+        self.collected = 0  # .http files collected, and seen but not collected
+        self.passed_over: set[Path] = set()
+        self._masker: Masker | None = None
+        self._session: RunSession | None = None
+        self._session_error: HttprunError | None = None
+
+    def _env_files(self, config: pytest.Config) -> tuple[str, ...]:
+        given: list[str] = config.getoption("httprun_env") or []
+        if given:
+            return tuple(str(self.invocation_dir / path) for path in given)
+        return tuple(str(path) for path in config.getini("httprun_env"))
+
+    # -- collection ------------------------------------------------------------------------------
+    def wants(self, file_path: Path, session: pytest.Session) -> bool:
+        if file_path.suffix == _SUFFIX and (self.collect_all or session.isinitpath(file_path)):
+            return True
+        return any(matches(file_path) for matches in self._matchers)
+
+    def display_path(self, path: Path | str) -> str:
+        """``path`` as reports show it: relative to where pytest was started when it is inside
+        and the current directory is still that one (a relative path must keep pointing at the
+        same file), else absolute."""
+        path = Path(path)
+        if Path.cwd() != self.invocation_dir:
+            return str(path)
+        try:
+            return path.relative_to(self.invocation_dir).as_posix()
+        except ValueError:
+            return str(path)
+
+    # -- running ---------------------------------------------------------------------------------
+    @property
+    def masker(self) -> Masker:
+        if self._masker is None:
+            from ..masking import Masker
+
+            self._masker = Masker()
+        return self._masker
+
+    def run_options(self, **changes: Any) -> RunOptions:
+        from ..run import RunOptions
+
+        capture = self.config.getoption("capture", "fd")
+        values: dict[str, Any] = {
+            "env_files": tuple(self.display_path(path) for path in self.env_files),
+            "variables": dict(self.variables),
+            "insecure": self.insecure,
+            # Under output capture nobody can answer a login prompt: fail with the message
+            # that says how to log in instead. With -s, behave like the command line.
+            "interactive": None if capture == "no" else False,
+        }
+        if self.timeout is not None:
+            values["timeout"] = self.timeout
+        values.update(changes)
+        return RunOptions(**values)
+
+    def session(self) -> RunSession:
+        """The RunSession every request item shares (raises the env file's HttprunError)."""
+        from ..errors import HttprunError
+
+        if self._session is None:
+            if self._session_error is not None:
+                raise self._session_error
+            try:
+                self._session = self.new_session(self.run_options())
+            except HttprunError as error:
+                self._session_error = error  # every item reports it; read the files once
+                raise
+        return self._session
+
+    def new_session(self, options: RunOptions) -> RunSession:
+        from ..run import RunSession, SilentListener
+
+        listener = SilentListener(notices=self._notice)
+        return RunSession(options, listener=listener, masker=self.masker)
+
+    def _notice(self, message: str) -> None:
+        # A run's notices (sandbox started, login steps) go to stderr, masked: pytest captures
+        # them with the test that caused them, and shows them live with ``-s``.
+        sys.stderr.write(f"httprun: {self.masker.mask(message)}\n")
+        sys.stderr.flush()
+
+    def render(self, error: HttprunError) -> str:
+        from ..errors import render_error
+
+        return render_error(error, mask=self.masker.mask)
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+
+def _state(config: pytest.Config) -> _PluginState:
+    return config.stash[_STATE_KEY]
+
+
+def _parse_pins(pairs: Sequence[str]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise pytest.UsageError(f"--http-var takes NAME=VALUE, got '{pair}' (e.g. mallid=demo)")
+        values[name.strip()] = value
+    return values
+
+
+def _timeout(config: pytest.Config) -> float | None:
+    given: float | None = config.getoption("httprun_timeout")
+    text = str(config.getini("httprun_timeout")).strip()
+    if given is None and text:
+        try:
+            given = float(text)
+        except ValueError:
+            raise pytest.UsageError(
+                f"httprun_timeout takes seconds (e.g. 30 or 2.5), got '{text}'"
+            ) from None
+    if given is not None and given <= 0:
+        raise pytest.UsageError(f"--http-timeout takes a positive number of seconds, got {given}")
+    return given
+
+
+def _compile_glob(pattern: str, base: Path) -> Callable[[Path], bool]:
+    """A matcher for one ``httprun_files`` pattern.
+
+    A pattern without ``/`` matches a file name in any folder (like ``python_files``); one with
+    ``/`` matches the path relative to ``base`` (the ini file's folder). ``*`` and ``?`` stay
+    inside one folder, ``**`` spans any number of them.
+    """
+    pattern = pattern.strip()
+    while pattern.startswith("./"):
+        pattern = pattern[2:]
+    anchored = "/" in pattern
+    regex = re.compile(_glob_to_regex(pattern))
+
+    def matches(path: Path) -> bool:
+        if not anchored:
+            return regex.fullmatch(path.name) is not None
+        if Path(pattern).is_absolute():
+            return regex.fullmatch(path.as_posix()) is not None
+        try:
+            relative = path.relative_to(base).as_posix()
+        except ValueError:
+            return False
+        return regex.fullmatch(relative) is not None
+
+    return matches
+
+
+def _glob_to_regex(pattern: str) -> str:
+    out: list[str] = []
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        if pattern.startswith("**/", index):
+            out.append("(?:[^/]*/)*")
+            index += 3
+            continue
+        if pattern.startswith("**", index):
+            out.append(".*")
+            index += 2
+            continue
+        if char == "*":
+            out.append("[^/]*")
+        elif char == "?":
+            out.append("[^/]")
+        elif char == "[" and "]" in pattern[index + 2 :]:
+            end = pattern.index("]", index + 2)
+            body = pattern[index + 1 : end]
+            negate = body.startswith("!")
+            body = body[1:] if negate else body
+            out.append("[" + ("^" if negate else "") + body.replace("\\", "\\\\") + "]")
+            index = end + 1
+            continue
+        else:
+            out.append(re.escape(char))
+        index += 1
+    return "".join(out)
