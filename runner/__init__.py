@@ -14,7 +14,7 @@ _EXPORTS = {
     "parse_file": "runner.parser",
     "parse_text": "runner.parser",
     "run_files": "runner.run",
-    "RunOptions": "runner.run",
+    "RunOptions": "runner.options",
     "RunResult": "runner.results",
     "FileResult": "runner.results",
     "RequestResult": "runner.results",
@@ -65,9 +65,10 @@ if TYPE_CHECKING:
         UndefinedVariable,
         render_error,
     )
+    from .options import RunOptions
     from .parser import parse_file, parse_text
     from .results import CheckResult, FileResult, Outcome, RequestResult, RunResult
-    from .run import RunOptions, run_files
+    from .run import run_files
 
 
 def __getattr__(name: str) -> Any:

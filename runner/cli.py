@@ -21,9 +21,9 @@ from .cli_options import EnvOpt, TracebackOpt, VarOpt, check_env_files, parse_va
 from .errors import EXIT_INTERRUPTED, HttprunError, UsageError, render_error
 
 if TYPE_CHECKING:
+    from .options import RunOptions
     from .reporters.report_document import PreparedReport
     from .results import RunResult
-    from .run import RunOptions
     from .targets import Target
 
 MAX_TIMEOUT = 86_400.0  # a day: longer is surely a typo, and overflows some clocks
@@ -125,7 +125,7 @@ def run_command(
     traceback: TracebackOpt = False,
 ) -> None:
     """Run request files and check their responses."""
-    from .run import RunOptions
+    from .options import RunOptions
 
     if verbose and quiet:
         _fail(UsageError("--verbose and --quiet cannot be used together"))

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from .auth.profiles import Profile
     from .env import Environment
     from .masking import Masker
-    from .run import RunOptions
+    from .options import RunOptions
     from .sandbox import Sandbox
 
 SANDBOX_SETTING = "HTTPRUN_SANDBOX"

@@ -9,13 +9,13 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from .errors import HttprunError
 from .masking import Masker
 from .nodes import Block, Directive
+from .options import RunOptions  # also imported from here by callers of run_files
 from .results import FileResult, Outcome, RequestResult, RunResult
 from .targets import Target, expand_targets
 
@@ -28,24 +28,6 @@ if TYPE_CHECKING:
     from .nodes import HttpFile
     from .results import Exchange, ResolvedRequest
     from .scope import Scope
-
-
-@dataclass(frozen=True, slots=True)
-class RunOptions:
-    """Everything the command line decides about a run, converted once."""
-
-    env_files: tuple[str, ...] = ()
-    variables: Mapping[str, str] = field(default_factory=dict)  # --var pins
-    names: tuple[str, ...] = ()  # --name: run these requests (and what they depend on)
-    fail_fast: bool = False
-    dry_run: bool = False
-    timeout: float | None = 30.0
-    insecure: bool = False
-    allow_outside_files: bool = False
-    max_retries: int = 3
-    open_browser: bool = True
-    interactive: bool | None = None  # None: when stdin is a terminal
-    jobs: int = 1  # files run at once (--jobs); requests inside a file always run in order
 
 
 class RunListener(Protocol):

@@ -16,8 +16,8 @@ from .options import _PluginState, _state
 # of every project that installs httprun, so lark, httpx, jmespath and rich are imported inside
 # the hooks that need them (a test pins this).
 if TYPE_CHECKING:
+    from ..options import RunOptions
     from ..results import FileResult, RequestResult
-    from ..run import RunOptions
 
 
 # -- the fixture for Python tests --------------------------------------------------------------

@@ -16,7 +16,8 @@ import pytest
 if TYPE_CHECKING:
     from ..errors import HttprunError
     from ..masking import Masker
-    from ..run import RunOptions, RunSession
+    from ..options import RunOptions
+    from ..run import RunSession
 
 
 _STATE_KEY = pytest.StashKey["_PluginState"]()
@@ -163,7 +164,7 @@ class _PluginState:
         return self._masker
 
     def run_options(self, **changes: Any) -> RunOptions:
-        from ..run import RunOptions
+        from ..options import RunOptions
 
         capture = self.config.getoption("capture", "fd")
         values: dict[str, Any] = {
