@@ -20,8 +20,18 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/pytest -q -n 2
 
-demo: $(STAMP)
-	$(BIN)/httprun requests/products.http --env envs/sandbox.env
+# The demo needs the runtime only: a venv of its own with `pip install -e .` (a few seconds),
+# not the test extras (ruff, mypy, selenium ...: most of a minute) that .venv gets.
+DEMO_VENV := .venv-demo
+DEMO_STAMP := $(DEMO_VENV)/.installed
+
+$(DEMO_STAMP): pyproject.toml
+	test -d $(DEMO_VENV) || $(PYTHON) -m venv $(DEMO_VENV)
+	$(DEMO_VENV)/bin/python -m pip install -qq -e .
+	touch $(DEMO_STAMP)
+
+demo: $(DEMO_STAMP)
+	$(DEMO_VENV)/bin/httprun requests/products.http --env envs/sandbox.env
 
 # The benchmark runs in a venv with the runtime dependencies only, as a user installs httprun:
 # the test extras (selenium brings trio, which httpcore then imports) would slow every start.
@@ -32,4 +42,4 @@ bench:
 	$(BENCH_VENV)/bin/python bench/run.py
 
 clean:
-	rm -rf $(VENV) $(BENCH_VENV) build dist .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(DEMO_VENV) $(BENCH_VENV) build dist .mypy_cache .ruff_cache
