@@ -13,9 +13,10 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
+from typer.core import TyperCommand
 
 from .cli_options import EnvOpt, TracebackOpt, VarOpt, check_env_files, parse_vars
 from .errors import EXIT_INTERRUPTED, HttprunError, UsageError, render_error
@@ -34,15 +35,49 @@ app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    # Plain click help: one line per option, so the main form fits a first screen; rich's
+    # boxed panels wrap every option over three or four lines at 80 columns.
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 TargetsArg = Annotated[
     list[str],
     typer.Argument(
-        help="Request files, directories of *.http files, or FILE:LINE.", show_default=False
+        help="Request files, directories of *.http files, or FILE:LINE.",
+        metavar="TARGET...",
+        show_default=False,
     ),
 ]
+
+
+class TargetsCommand(TyperCommand):
+    """A command of the form ``httprun [run|check|list] TARGET... [OPTIONS]``; ``run``'s help is
+    ``httprun --help`` too."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        return ["TARGET...", "[OPTIONS]"]  # typer would write {TARGET...} (its "required")
+
+
+# "\b" keeps click from re-flowing the lines below into one paragraph.
+OTHER_COMMANDS = """\b
+Other commands (each has --help):
+  httprun check TARGET...        check files statically; nothing is sent
+  httprun list TARGET...         list each request: FILE:LINE, name, URL
+  httprun auth login|refresh|status|logout --env FILE   a real mall's tokens
+  httprun sandbox [--port PORT]  serve the bundled cafe24 sandbox
+  httprun --version
+"""
+
+
+def main_help() -> None:
+    """``httprun``, ``httprun -h`` and ``httprun --help``: the run command's help, its usage
+    line without ``run`` (the main form is ``httprun TARGET...``), the sub-commands at its end."""
+    from typer.core import TyperGroup
+
+    group = typer.main.get_command(app)
+    assert isinstance(group, TyperGroup)
+    group.commands["run"].main(["--help"], prog_name="httprun", standalone_mode=False)
 
 
 def _fail(error: HttprunError) -> NoReturn:
@@ -56,7 +91,12 @@ def _stderr_colour() -> bool:
     return wants_colour(sys.stderr)
 
 
-@app.command("run")
+@app.command(
+    "run",
+    cls=TargetsCommand,
+    epilog=OTHER_COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"]},  # also when main_help calls it
+)
 def run_command(
     targets: TargetsArg,
     env: EnvOpt = None,
@@ -66,6 +106,7 @@ def run_command(
         typer.Option(
             "--name",
             "-n",
+            metavar="NAME",
             help="Run only the request with this @name (repeatable).",
             show_default=False,
         ),
@@ -85,7 +126,12 @@ def run_command(
     timeout: Annotated[
         float,
         typer.Option(
-            "--timeout", help="Seconds to wait for each response.", min=0.001, max=MAX_TIMEOUT
+            "--timeout",
+            metavar="SECONDS",
+            help="Per response (default 30).",
+            min=0.001,
+            max=MAX_TIMEOUT,
+            show_default=False,
         ),
     ] = 30.0,
     insecure: Annotated[
@@ -98,7 +144,14 @@ def run_command(
         ),
     ] = False,
     max_retries: Annotated[
-        int, typer.Option("--max-retries", help="Resends after a 429 (rate limited).", min=0)
+        int,
+        typer.Option(
+            "--max-retries",
+            metavar="N",
+            help="Resends after a 429 (default 3).",
+            min=0,
+            show_default=False,
+        ),
     ] = 3,
     no_browser: Annotated[
         bool, typer.Option("--no-browser", help="Print the login URL instead of opening a browser.")
@@ -106,18 +159,31 @@ def run_command(
     jobs: Annotated[
         int,
         typer.Option(
-            "--jobs", "-j", help="Files run at once (requests in a file stay in order).", min=1
+            "--jobs",
+            "-j",
+            metavar="N",
+            help="Files run at once (default 1).",
+            min=1,
+            show_default=False,
         ),
     ] = 1,
     junit: Annotated[
-        Path | None, typer.Option("--junit", help="Write a JUnit XML report.", show_default=False)
+        Path | None,
+        typer.Option(
+            "--junit", metavar="PATH", help="Write a JUnit XML report.", show_default=False
+        ),
     ] = None,
     json_report: Annotated[
-        Path | None, typer.Option("--json", help="Write the whole run as JSON.", show_default=False)
+        Path | None,
+        typer.Option(
+            "--json", metavar="PATH", help="Write the whole run as JSON.", show_default=False
+        ),
     ] = None,
     html: Annotated[
         Path | None,
-        typer.Option("--html", help="Write a self-contained HTML report.", show_default=False),
+        typer.Option(
+            "--html", metavar="PATH", help="Write a self-contained HTML report.", show_default=False
+        ),
     ] = None,
     watch: Annotated[
         bool, typer.Option("--watch", help="Run again whenever a request or env file changes.")
@@ -293,7 +359,7 @@ def _watch(targets: list[str], options: RunOptions, reports: Reports, verbosity:
     raise typer.Exit(0)
 
 
-@app.command("check")
+@app.command("check", cls=TargetsCommand)
 def check_command(
     targets: TargetsArg, env: EnvOpt = None, var: VarOpt = None, traceback: TracebackOpt = False
 ) -> None:
@@ -323,7 +389,7 @@ def check_command(
     raise typer.Exit(worst)
 
 
-@app.command("list")
+@app.command("list", cls=TargetsCommand)
 def list_command(targets: TargetsArg, traceback: TracebackOpt = False) -> None:
     """List each request: FILE:LINE, name or title, method and URL as written."""
     from .parser import parse_file
@@ -352,9 +418,11 @@ def list_command(targets: TargetsArg, traceback: TracebackOpt = False) -> None:
 
 @app.command("sandbox")
 def sandbox_command(
-    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    host: Annotated[
+        str, typer.Option("--host", metavar="ADDRESS", help="Address to listen on.")
+    ] = "127.0.0.1",
     port: Annotated[
-        int, typer.Option("--port", help="Port to listen on.", min=0, max=65535)
+        int, typer.Option("--port", metavar="PORT", help="Port to listen on.", min=0, max=65535)
     ] = 8024,
     env: EnvOpt = None,
     traceback: TracebackOpt = False,

@@ -11,13 +11,20 @@ from .errors import UsageError
 EnvOpt = Annotated[
     list[str] | None,
     typer.Option(
-        "--env", "-e", help="A dotenv file (repeatable; later files win).", show_default=False
+        "--env",
+        "-e",
+        metavar="FILE",
+        help="A dotenv file (repeatable; later files win).",
+        show_default=False,
     ),
 ]
 VarOpt = Annotated[
     list[str] | None,
     typer.Option(
-        "--var", help="NAME=VALUE, pinned over every other value (repeatable).", show_default=False
+        "--var",
+        metavar="NAME=VALUE",
+        help="Pin a variable over every other value (repeatable).",
+        show_default=False,
     ),
 ]
 TracebackOpt = Annotated[

@@ -26,8 +26,11 @@ def main(argv: list[str] | None = None) -> None:
         args.insert(0, "run")
     show_traceback = "--traceback" in args
     try:
-        from .cli import app  # inside the try: Ctrl-C while modules load is an interrupt too
+        from .cli import app, main_help  # inside the try: Ctrl-C while loading is an interrupt
 
+        if args in ([], ["-h"], ["--help"]):
+            main_help()  # the main form, its options, then the sub-commands
+            raise SystemExit(0 if args else 2)  # bare `httprun` is a usage error, as in click
         app(args, prog_name="httprun", standalone_mode=True)
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
