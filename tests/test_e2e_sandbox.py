@@ -194,6 +194,9 @@ def test_the_demo_passes_completely(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 # -- requests/auth.http: the Postman guide by hand ---------------------------------------------
+# Its refresh request carries `# @auth cafe24` for <<auth.refresh_token>>: with a seeded
+# refresh_token variable, the token manager refreshes once (rotating the seed), then the file
+# refreshes by hand from the manager's new pair.
 
 
 def test_auth_http_refreshes_calls_and_revokes_by_hand(
@@ -221,6 +224,23 @@ def test_auth_http_refreshes_calls_and_revokes_by_hand(
     # Rotation killed the refresh token the file started from; the revoke killed the new one.
     assert shared.refresh_refused(seeded) == "invalid_grant"
     assert shared.api_status(new_access) == 401
+
+
+def test_auth_http_starts_from_the_stored_token_and_rotates_it(
+    shared: SharedSandbox, tmp_path: Path, _isolated: Path
+) -> None:
+    """What the file's header warns about: against a mall, the refresh by hand uses (and so
+    kills) the refresh token `httprun auth login` stored; the stored access token lives on."""
+    stored = shared.log_in(_isolated)  # the store the run reads (HTTPRUN_TOKEN_STORE)
+    env = mall_env(tmp_path, shared.secret)  # no refresh_token variable: the store has it
+    result = run_files(
+        [str(REQUESTS / "auth.http")],
+        RunOptions(env_files=(str(env),), interactive=False),
+        transport=shared.transport(),
+    )
+    assert outcomes(result) == [Outcome.PASSED] * 3, [r.error for r in requests_of(result)]
+    assert shared.refresh_refused(stored) == "invalid_grant"
+    assert shared.api_status(stored.access_token) == 200
 
 
 def test_auth_http_verbose_output_masks_every_token(shared: SharedSandbox, tmp_path: Path) -> None:
