@@ -7,6 +7,7 @@ response or an error passes through the run's :class:`Masker` before it is writt
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, TextIO
 
 from ..errors import HttprunError, render_error
@@ -25,6 +26,23 @@ _MARKS = {
 }
 _INDENT = "        "
 _MAX_BODY_CHARS = 20_000
+
+
+@dataclass(slots=True)
+class _SharedError:
+    """An error that requests keep running into: shown whole once, then counted."""
+
+    first_line: str  # the rendered (masked) "error: message" line
+    where: str  # the first request's file and line, which the repeats point to
+    count: int = 1
+
+
+def _error_key(error: HttprunError) -> tuple[str, ...]:
+    """What makes two requests' errors "the same": kind and text, wherever they happened."""
+    return (
+        type(error).__name__,
+        *(part for d in error.diagnostics() for part in (d.message, d.label, d.hint)),
+    )
 
 
 def wants_colour(stream: TextIO) -> bool:
@@ -59,6 +77,9 @@ class ConsoleReporter:
         self.verbosity = verbosity
         self.colour = wants_colour(out) if colour is None else colour
         self._progress: ProgressBar | None = None
+        # Errors of requests that could not be completed (no token, connection refused ...),
+        # by _error_key: a run of 12 requests against a server that is down shows it once.
+        self._shared_errors: dict[tuple[str, ...], _SharedError] = {}
         if progress_total and _is_terminal(out):
             from .progress import ProgressBar
 
@@ -75,11 +96,15 @@ class ConsoleReporter:
         quiet_ok = self.verbosity < 0 and result.outcome in (Outcome.PASSED, Outcome.SKIPPED)
         if quiet_ok:
             return
-        self._write("  " + self._summary_line(result))
+        repeated = self._repeated_error(result)
+        line = self._summary_line(result)
+        if repeated is not None:
+            line += " " + self._paint(f"(same error as {repeated.where})", "2")
+        self._write("  " + line)
         verbose = self.verbosity > 0 or result.skip_reason == "dry run"
         if verbose:
             self._write_exchange(result)
-        if result.error is not None:
+        if result.error is not None and repeated is None:
             self._write_error(result.error)
         if verbose:
             self._write("")  # one request's exchange apart from the next one's
@@ -105,9 +130,27 @@ class ConsoleReporter:
         if self._progress is not None:
             self._progress.stop()
             self._progress = None
+        for shared in self._shared_errors.values():
+            if shared.count > 1:
+                self._write(f"{shared.first_line} (same for {shared.count} requests)")
         self._write(self._paint(closing_line(run), "1"))
 
     # -- pieces ------------------------------------------------------------------------------
+    def _repeated_error(self, result: RequestResult) -> _SharedError | None:
+        """The earlier request's error when ``result`` could not be completed the same way;
+        None (and remembered) for an error seen first. Failed checks are never grouped."""
+        if result.outcome is not Outcome.ERROR or result.error is None:
+            return None
+        key = _error_key(result.error)
+        shared = self._shared_errors.get(key)
+        if shared is not None:
+            shared.count += 1
+            return shared
+        rendered = render_error(result.error, mask=self.masker.mask, color=self.colour)
+        line = result.error.span.line if result.error.span else result.block.span.line
+        self._shared_errors[key] = _SharedError(rendered.splitlines()[0], f"{result.path}:{line}")
+        return None
+
     def _summary_line(self, result: RequestResult) -> str:
         mark, colour = _MARKS[result.outcome]
         parts = [self._paint(mark, colour), result.method, printable(self.masker.mask(result.url))]
