@@ -4,8 +4,8 @@ then counted: "error: ... (same for 12 requests)". Reports keep every request's 
 from __future__ import annotations
 
 import io
-import textwrap
 import json
+import textwrap
 from pathlib import Path
 
 import pytest
