@@ -56,6 +56,21 @@ def test_a_server_that_is_down_is_reported_once_for_twelve_requests(
     assert len(errors) == 12 and all(e and "connection refused" in str(e) for e in errors)
 
 
+def test_no_token_in_ci_is_reported_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("HTTPRUN_TOKEN_STORE", str(tmp_path / "empty" / "tokens.json"))
+    env = tmp_path / "mall.env"
+    env.write_text("mallid=yourmall\nclient_id=app\nclient_secret=s3cret-value\n")
+    http = tmp_path / "ci.http"
+    http.write_text("# @auth cafe24\n\n" + requests_to("https://yourmall.cafe24api.com", 5))
+    code, out = run_cli([str(http), "--env", str(env)], capsys)
+    assert code == 4
+    assert out.count("= help: a refresh_token variable seeds an empty token store") == 1
+    assert out.count(f"(same error as {http}:1)") == 4
+    assert "error: no token for cafe24 (yourmall)" in out and "(same for 5 requests)\n" in out
+
+
 def test_failed_checks_are_never_grouped(
     local_server: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -147,8 +147,10 @@ class ConsoleReporter:
             shared.count += 1
             return shared
         rendered = render_error(result.error, mask=self.masker.mask, color=self.colour)
-        line = result.error.span.line if result.error.span else result.block.span.line
-        self._shared_errors[key] = _SharedError(rendered.splitlines()[0], f"{result.path}:{line}")
+        span = result.error.span or result.block.span  # where the error points, else the block
+        self._shared_errors[key] = _SharedError(
+            rendered.splitlines()[0], f"{span.path}:{span.line}"
+        )
         return None
 
     def _summary_line(self, result: RequestResult) -> str:
