@@ -261,8 +261,16 @@ def run_as_written(command: str, plan: Run, folder: Path) -> None:
 
 
 def check_recipe(recipe: Recipe, folder: Path) -> None:
+    # Under `make test`, the outer make's settings would make this one print "Entering directory".
+    outer_make = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")
+    environment = {k: v for k, v in os.environ.items() if k not in outer_make}
     done = subprocess.run(
-        ["make", "-n", recipe.target], cwd=REPO, capture_output=True, text=True, check=True
+        ["make", "--no-print-directory", "-n", recipe.target],
+        cwd=REPO,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     lines = done.stdout.splitlines()
     for line in recipe.lines:
