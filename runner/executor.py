@@ -21,7 +21,6 @@ import codecs
 import contextlib
 import email.message
 import errno
-import json
 import re
 import time
 from functools import lru_cache
@@ -31,6 +30,7 @@ import httpx
 
 from . import __version__
 from .errors import HttprunError, ResolveError, TransportError
+from .jsonvalues import decode_json
 from .ratelimit import WAITED_EXTENSION
 from .results import Exchange, ResolvedRequest
 
@@ -204,9 +204,9 @@ def _response_document(response: httpx.Response, elapsed_ms: float) -> dict[str,
     body: Any = text
     if is_json and text:
         try:
-            body = json.loads(text)
-        except (ValueError, RecursionError):
-            body = text  # claims JSON but is not: checks see the text
+            body = decode_json(text)  # lone surrogates replaced, nesting bounded
+        except ValueError:
+            body = text  # claims JSON but is not (or nests too deeply): checks see the text
     return {
         "status": response.status_code,
         "reason": response.reason_phrase,

@@ -31,6 +31,7 @@ from .jmes import (
     reads_whole_root,
     root_names,
 )
+from .jsonvalues import valid_text
 from .nodes import Interp, InterpKind, Template, Text
 from .source import Span
 
@@ -64,7 +65,8 @@ def render_template(template: Template, scope: Scope) -> str:
 
 def _inserted(interp: Interp, value: Any) -> str:
     try:
-        return to_text(value)
+        # A JSON literal (`["\ud800"]`) can hold a lone surrogate, which cannot be sent.
+        return valid_text(to_text(value))
     except ValueError:
         raise ResolveError(
             f"'{interp.expr.strip()}' holds a number JSON cannot write (Infinity or NaN)",
@@ -95,6 +97,8 @@ def evaluate(interp: Interp, scope: Scope) -> Any:
         value = evaluate_dynamic(expr.removeprefix("$"), interp.span, scope.dynamic, scope.masker)
     else:
         value = _query(expr, interp.span, scope)
+    if isinstance(value, str):
+        value = valid_text(value)  # `"\ud800"`: text is valid Unicode (docs/FORMAT.md)
     if interp.kind is InterpKind.PERCENT:
         return quote(_inserted(interp, value), safe="")
     return value

@@ -25,6 +25,7 @@ def main(argv: list[str] | None = None) -> None:
     if args and args[0] not in SUBCOMMANDS and args[0] not in ("-h", "--help"):
         args.insert(0, "run")
     show_traceback = "--traceback" in args
+    _write_any_text(sys.stdout, sys.stderr)
     try:
         from .cli import app, main_help  # inside the try: Ctrl-C while loading is an interrupt
 
@@ -45,3 +46,12 @@ def main(argv: list[str] | None = None) -> None:
             "  = this is a bug in httprun; run again with --traceback and report it\n"
         )
         raise SystemExit(EXIT_INTERNAL) from None
+
+
+def _write_any_text(*streams: object) -> None:
+    """Let the terminal streams write text that UTF-8 cannot encode (a lone surrogate from a
+    file name with undecodable bytes) as ``\\udcff`` instead of stopping the run."""
+    for stream in streams:
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")

@@ -55,6 +55,7 @@ from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedInput, VisitError
 
 from .errors import HttprunError, ParseError
+from .jsonvalues import MAX_DEPTH, TooDeep, decode_json
 from .nodes import (
     Block,
     Body,
@@ -952,7 +953,14 @@ def _check_value(reader: _BlockReader, span: Span, text: str) -> CheckValue:
     if "<<" in text:
         return CheckValue(CheckValueKind.TEMPLATE, None, parse_template(text, span), span)
     try:
-        value = _JSON.decode(text)
+        value = decode_json(text, _JSON)  # lone surrogates replaced, nesting bounded
+    except TooDeep:
+        reader.fail(
+            "value nested too deeply",
+            span,
+            label=f"JSON nested deeper than {MAX_DEPTH} levels",
+            hint=f"compare with a value nested at most {MAX_DEPTH} levels deep",
+        )
     except ValueError:
         if text.startswith('"'):
             reader.fail(

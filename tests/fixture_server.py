@@ -29,6 +29,9 @@ Routes:
     ``application/json`` unless the query sets ``Content-Type`` itself.
 ``/empty``
     204 No Content.
+``/reply``
+    200 with the request's own body and Content-Type sent back unchanged (bytes as received):
+    a test sends the response it needs, however odd (lone surrogate escapes, deep nesting).
 
 Anything else is a 404 with ``{"error": "no route for PATH"}``.
 """
@@ -131,6 +134,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, json.dumps(query).encode(), extra)
         elif path == "/empty":
             self._send(204, b"", [])
+        elif path == "/reply":
+            content_type = self.headers.get("Content-Type", "application/octet-stream")
+            self._send(200, body, [("Content-Type", content_type)])
         else:
             self._send_json(404, {"error": f"no route for {path}"})
 

@@ -33,7 +33,12 @@ def write_atomically(path: Path, text: str, *, kind: str = "report") -> None:
         handle, temporary = tempfile.mkstemp(
             prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
         )
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+        # Text httprun made is valid Unicode, but a name it did not make (a file name with
+        # undecodable bytes) may hold a lone surrogate: written as \udcff, which in a JSON
+        # string is exactly its escape, rather than losing the report.
+        with os.fdopen(
+            handle, "w", encoding="utf-8", errors="backslashreplace", newline="\n"
+        ) as stream:
             stream.write(text)
             stream.flush()
             os.fsync(stream.fileno())

@@ -19,6 +19,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from ..jsonvalues import decode_json
 from ..results import RunResult
 from .atomic import write_atomically
 from .html_assets import CSS, JS
@@ -374,8 +375,8 @@ def _pretty_text(text: str) -> str:
     stripped = text.strip()
     if stripped[:1] in ("{", "["):
         try:
-            return json.dumps(json.loads(stripped), indent=2, ensure_ascii=False)
-        except ValueError:
+            return json.dumps(decode_json(stripped), indent=2, ensure_ascii=False)
+        except ValueError:  # not JSON, or nested too deeply to walk: shown as it came
             pass
     return text
 

@@ -11,12 +11,12 @@ text a report shows goes through :meth:`ReportMasker.text`, :meth:`ReportMasker.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from ..jsonvalues import decode_json
 from ..masking import MASK, Masker, is_secret_name
 from ..results import RequestResult, RunResult
 
@@ -114,8 +114,8 @@ class ReportMasker:
             stripped = body.strip()
             if stripped[:1] in ("{", "["):
                 try:
-                    body = json.loads(stripped)
-                except ValueError:
+                    body = decode_json(stripped)
+                except ValueError:  # not JSON, or nested too deeply to walk
                     return
             else:
                 self._learn_pairs(stripped)
