@@ -14,6 +14,8 @@ from typing import Any
 import jmespath
 from jmespath.parser import ParsedResult
 
+from .jsonvalues import exceeds_depth
+
 # Node types whose children after the first are evaluated against the first child's result,
 # not against the root: only the first child can name a root variable.
 _CHAINED = frozenset(
@@ -28,10 +30,47 @@ _CHAINED = frozenset(
 )
 
 
+# jmespath parses and evaluates by recursion, some three frames a level: an expression nested
+# deeper (800 parentheses, 800 pipes, a deep `[[...]]` literal) would exhaust Python's stack.
+MAX_NESTING = 100
+
+
+class NestedTooDeeply(jmespath.exceptions.ParseError):
+    """The expression nests deeper than :data:`MAX_NESTING` levels."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            -1, "", "eof", f"expression nested too deeply (more than {MAX_NESTING} levels)"
+        )
+
+
 @lru_cache(maxsize=4096)
 def compile_query(expression: str) -> ParsedResult:
-    """Compile ``expression`` once; raises ``jmespath.exceptions.ParseError`` when invalid."""
-    return jmespath.compile(expression)
+    """Compile ``expression`` once; raises ``jmespath.exceptions.ParseError`` when invalid,
+    :class:`NestedTooDeeply` (one) when it nests too deeply to parse or evaluate."""
+    try:
+        compiled = jmespath.compile(expression)
+    except RecursionError:
+        raise NestedTooDeeply() from None
+    if _nests_deeper(compiled.parsed, MAX_NESTING):
+        raise NestedTooDeeply()
+    return compiled
+
+
+def _nests_deeper(tree: Mapping[str, Any], limit: int) -> bool:
+    """Whether the syntax tree, literal values included, is more than ``limit`` levels deep;
+    walked with a stack, since the tree itself may be too deep to recurse into."""
+    stack: list[tuple[Mapping[str, Any], int]] = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        if node.get("type") == "literal" and exceeds_depth(node.get("value"), limit - depth):
+            return True
+        stack.extend(
+            (child, depth + 1) for child in node.get("children", []) if isinstance(child, dict)
+        )
+    return False
 
 
 @lru_cache(maxsize=4096)
@@ -151,6 +190,8 @@ def explain_error(error: jmespath.exceptions.JMESPathError, *, with_column: bool
     value may be a secret); ``at column N`` unless ``with_column`` is false."""
     position = error_position(error)
     column = f" at column {position + 1}" if with_column and position is not None else ""
+    if isinstance(error, NestedTooDeeply):
+        return str(error.msg)
     if isinstance(error, jmespath.exceptions.EmptyExpressionError):
         return "the expression is empty"
     if isinstance(error, jmespath.exceptions.LexerError):

@@ -16,8 +16,9 @@ from .dynamic import DEFAULT_SOURCES, DynamicSources
 from .env import Environment
 from .errors import ResolveError
 from .interpolate import evaluate_template
+from .jmes import reads_whole_root, root_names
 from .masking import Masker
-from .nodes import Variable
+from .nodes import Interp, InterpKind, Variable
 
 _NO_PINS: Mapping[str, str] = MappingProxyType({})
 
@@ -42,6 +43,9 @@ class Scope:
         # File variables already evaluated for the request under way: one value per request,
         # so `@id = <<$uuid>>` is the same id in the URL, the body and the checks.
         self._this_request: dict[int, Any] = {}
+        # File variables that failed while the one asked for is evaluated (see
+        # _evaluate_dependencies_first); emptied when that evaluation ends.
+        self._failed: dict[int, ResolveError] = {}
         for source in (env.values, env.settings, self._pins):
             for name, value in source.items():
                 self._learn(name, value)
@@ -94,18 +98,74 @@ class Scope:
         return sorted({*self._env.values, *self._entries, *self._pins})
 
     def _evaluate(self, variable: Variable) -> Any:
+        if not self._evaluating and id(variable) not in self._this_request:
+            try:
+                self._evaluate_dependencies_first(variable)
+                return self._evaluate_one(variable)
+            finally:
+                self._failed.clear()
+        return self._evaluate_one(variable)
+
+    def _evaluate_dependencies_first(self, variable: Variable) -> None:
+        """Evaluate the file variables ``variable`` reads, and theirs, innermost first.
+
+        Each then finds what it reads already evaluated, so a chain as long as
+        ``@v2 = <<v1>>`` ... ``@v500 = <<v499>>`` takes one evaluation at a time instead of a
+        recursion as deep as the chain. A failure (a cycle too) is kept for this evaluation
+        only, and met again only where the value is used.
+        """
+        order: list[Variable] = []
+        on_path = {id(variable)}
+        done: set[int] = set()
+        stack = [(variable, iter(self._reads(variable)))]
+        while stack:
+            current, pending = stack[-1]
+            following = next(pending, None)
+            if following is None:
+                stack.pop()
+                on_path.discard(id(current))
+                done.add(id(current))
+                order.append(current)
+                continue
+            if id(following) in on_path:  # a cycle: whoever reads ``following`` fails
+                path = [entry for entry, _ in stack]
+                start = next(i for i, entry in enumerate(path) if entry is following)
+                self._failed[id(following)] = _cycle_error([*path[start:], following])
+                continue
+            if id(following) in done or id(following) in self._this_request:
+                continue
+            on_path.add(id(following))
+            stack.append((following, iter(self._reads(following))))
+        for dependency in order[:-1]:  # the last one is ``variable`` itself
+            try:
+                self._evaluate_one(dependency)
+            except ResolveError as error:
+                self._failed[id(dependency)] = error
+
+    def _reads(self, variable: Variable) -> list[Variable]:
+        """The file variables ``variable``'s ``<<...>>`` read (``--var`` pins hide them)."""
+        names: set[str] = set()
+        for part in variable.value.parts:
+            if not isinstance(part, Interp) or part.kind is InterpKind.DYNAMIC:
+                continue
+            expression = part.expr.strip()
+            if expression.startswith("$"):  # <<%$uuid>>
+                continue
+            names |= set(self._entries) if reads_whole_root(expression) else root_names(expression)
+        return [
+            entry
+            for name in sorted(names)
+            if name not in self._pins and isinstance(entry := self._entries.get(name), Variable)
+        ]
+
+    def _evaluate_one(self, variable: Variable) -> Any:
         if id(variable) in self._this_request:
             return self._this_request[id(variable)]
+        if id(variable) in self._failed:
+            raise self._failed[id(variable)]
         if any(active is variable for active in self._evaluating):
             start = next(i for i, v in enumerate(self._evaluating) if v is variable)
-            chain = [v.name for v in self._evaluating[start:]] + [variable.name]
-            raise ResolveError(
-                f"file variable '{variable.name}' depends on itself: {' -> '.join(chain)}",
-                variable.span,
-                label="defined here",
-                hint="break the cycle: give one of these variables a value that does not "
-                "use the others",
-            )
+            raise _cycle_error([*self._evaluating[start:], variable])
         self._evaluating.append(variable)
         try:
             value = evaluate_template(variable.value, self)
@@ -128,3 +188,15 @@ class Scope:
                 self._learn(name, item)
         else:
             self._masker.add_variable(name, value)
+
+
+def _cycle_error(chain: list[Variable]) -> ResolveError:
+    """``chain`` runs from a variable back to itself: ``a -> b -> a``."""
+    first = chain[0]
+    return ResolveError(
+        f"file variable '{first.name}' depends on itself: "
+        + " -> ".join(entry.name for entry in chain),
+        first.span,
+        label="defined here",
+        hint="break the cycle: give one of these variables a value that does not use the others",
+    )

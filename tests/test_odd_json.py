@@ -1,5 +1,5 @@
 """Odd JSON never crashes a run: lone surrogates and deep nesting, in bodies, checks, captures
-and every report (docs/FORMAT.md, "Odd JSON")."""
+and every report (docs/FORMAT.md, "Odd input")."""
 
 from __future__ import annotations
 

@@ -1,0 +1,133 @@
+"""Deep input never exhausts Python's stack: long chains of file variables work, JMESPath
+nested too deeply is a positioned error (in runs and in ``httprun check``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jmespath
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from runner.jmes import MAX_NESTING, NestedTooDeeply, compile_query, explain_error
+from runner.launch import main
+
+
+@pytest.fixture(autouse=True)
+def _no_colour(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+
+
+def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    with pytest.raises(SystemExit) as exited:
+        main(args)
+    code = exited.value.code
+    assert isinstance(code, int)
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+def chain(count: int, first: str = "x") -> str:
+    return "\n".join([f"@v1 = {first}", *(f"@v{i} = <<v{i - 1}>>" for i in range(2, count + 1))])
+
+
+@pytest.mark.parametrize("count", [200, 3000])
+def test_a_long_chain_of_file_variables_simply_works(
+    tmp_path: Path, local_server: str, capsys: pytest.CaptureFixture[str], count: int
+) -> None:
+    path = tmp_path / "chain.http"
+    path.write_text(
+        f"{chain(count)}\n\nGET {local_server}/echo?v=<<v{count}>>\n\n"
+        f'?? body.query.v[0] == "x"\n?? body.query.v[0] == <<v{count}>>\n'
+    )
+    code, output = run_cli([str(path)], capsys)
+    assert (code, output.splitlines()[-1]) == (0, "1 passed, 0 failed")
+    assert run_cli(["check", str(path)], capsys)[0] == 0
+
+
+def test_a_long_chain_that_ends_undefined_says_which_name(
+    tmp_path: Path, local_server: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "undefined.http"
+    path.write_text(f"{chain(2000, '<<nothing>>')}\n\nGET {local_server}/echo?v=<<v2000>>\n")
+    code, output = run_cli([str(path)], capsys)
+    assert code == 3
+    assert "undefined variable 'nothing'" in output
+    assert f"{path}:1:7" in output
+
+
+def test_a_long_cycle_of_file_variables_is_a_positioned_error(
+    tmp_path: Path, local_server: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "cycle.http"
+    path.write_text(f"{chain(2000, '<<v2000>>')}\n\nGET {local_server}/echo?v=<<v2000>>\n")
+    code, output = run_cli([str(path)], capsys)
+    assert code == 3
+    assert "file variable 'v2000' depends on itself: v2000 -> v1999 -> " in output
+    assert f"{path}:2000:1" in output
+
+
+def test_a_short_cycle_reads_as_before(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "cycle.http"
+    path.write_text("@a = <<b>>\n@b = <<a>>\n\nGET http://127.0.0.1:9/<<a>>\n")
+    code, output = run_cli([str(path), "--dry-run"], capsys)
+    assert code == 3
+    assert "file variable 'a' depends on itself: a -> b -> a" in output
+
+
+DEEP_QUERIES = {
+    "parentheses": "(" * 800 + "body" + ")" * 800,
+    "pipes": "body" + " | @" * 800,
+    "literal": "contains(`" + "[" * 800 + "]" * 800 + "`, body)",
+}
+
+
+@pytest.mark.parametrize("query", DEEP_QUERIES.values(), ids=DEEP_QUERIES.keys())
+def test_a_check_nested_too_deeply_fails_cleanly_in_a_run_and_in_check(
+    tmp_path: Path, local_server: str, capsys: pytest.CaptureFixture[str], query: str
+) -> None:
+    path = tmp_path / "deep.http"
+    path.write_text(f"GET {local_server}/json\n\n?? {query}\n")
+    code, output = run_cli([str(path)], capsys)
+    assert code == 1
+    assert "expression nested too deeply (more than 100 levels)" in output
+    assert f"{path}:3:1" in output
+    code, output = run_cli(["check", str(path)], capsys)
+    assert code == 3
+    assert "expression nested too deeply" in output
+    assert f"{path}:3:4" in output
+
+
+def test_an_interpolation_nested_too_deeply_is_a_positioned_error(
+    tmp_path: Path, local_server: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "deep.http"
+    path.write_text(f"GET {local_server}/echo?v=<<" + "(" * 800 + "'a'" + ")" * 800 + ">>\n")
+    code, output = run_cli([str(path)], capsys)
+    assert code == 3
+    assert "expression nested too deeply" in output
+    assert f"{path}:1:" in output
+    assert run_cli(["check", str(path)], capsys)[0] == 3
+
+
+@given(st.integers(min_value=1, max_value=400), st.sampled_from(["(", "[", "{a:", "pipe"]))
+def test_nesting_compiles_or_is_refused_never_a_recursion_error(depth: int, kind: str) -> None:
+    if kind == "pipe":
+        expression = "a" + " | a" * depth
+    elif kind == "(":
+        expression = "(" * depth + "a" + ")" * depth
+    elif kind == "[":
+        expression = "a" + "[0]" * depth
+    else:
+        expression = "{a:" * depth + "a" + "}" * depth
+    try:
+        compiled = compile_query(expression)
+    except NestedTooDeeply as error:
+        assert explain_error(error) == (
+            f"expression nested too deeply (more than {MAX_NESTING} levels)"
+        )
+        return
+    except jmespath.exceptions.JMESPathError:
+        pytest.fail(f"{expression[:20]}... is valid JMESPath")
+    compiled.search({"a": {"a": [1]}})  # what compiles, evaluates
