@@ -19,7 +19,7 @@ import typer
 from typer.core import TyperCommand
 
 from .cli_options import EnvOpt, TracebackOpt, VarOpt, check_env_files, parse_vars
-from .errors import EXIT_INTERRUPTED, HttprunError, UsageError, render_error
+from .errors import EXIT_INTERRUPTED, HttprunError, InternalError, UsageError, render_error
 
 if TYPE_CHECKING:
     from .options import RunOptions
@@ -219,7 +219,7 @@ def run_command(
         verbosity = 1 if verbose else -1 if quiet else 0
         if watch:
             _watch(targets, options, reports, verbosity)
-        code = _run_once(targets, options, reports, verbosity)
+        code = _run_once(targets, options, reports, verbosity, show_traceback=traceback)
     except HttprunError as error:
         _fail(error)
     raise typer.Exit(code)
@@ -287,11 +287,20 @@ class Reports:
                 writer(result, path, prepared)
             except HttprunError as error:
                 failures.append(error)
+            except Exception as error:  # a bug in one writer must not cost the other reports
+                failures.append(InternalError(error))
         if failures:
             raise failures[0]
 
 
-def _run_once(targets: list[str], options: RunOptions, reports: Reports, verbosity: int) -> int:
+def _run_once(
+    targets: list[str],
+    options: RunOptions,
+    reports: Reports,
+    verbosity: int,
+    *,
+    show_traceback: bool = False,
+) -> int:
     """One run: results streamed to the terminal, reports written, the exit code returned."""
     from .masking import Masker
     from .reporters.console import ConsoleReporter
@@ -313,6 +322,12 @@ def _run_once(targets: list[str], options: RunOptions, reports: Reports, verbosi
         reporter.finish(result)
     finally:
         reports.write(result)  # even when Ctrl-C comes as the closing line is printed
+    if show_traceback:  # the bugs the run recorded and went past
+        import traceback
+
+        for error in result.errors:
+            if isinstance(error, InternalError):
+                traceback.print_exception(error.cause, file=sys.stderr)
     if result.interrupted:
         raise KeyboardInterrupt
     return result.exit_code

@@ -9,7 +9,8 @@
     ├── ResolveError        a request cannot be built (UndefinedVariable)   exit 3
     ├── AuthError           token endpoint or flow failure, no secrets      exit 4
     ├── TransportError      timeouts, refused connections, TLS              exit 4
-    └── CheckFailed         every failed check, each with its own span      exit 1
+    ├── CheckFailed         every failed check, each with its own span      exit 1
+    └── InternalError       a bug in httprun, caught where it happened      exit 70
 
 Rendering follows compilers and Hurl: a headline, ``--> file:line:col``, the source line and a
 caret under the columns the span covers, then help lines.
@@ -29,6 +30,7 @@ EXIT_CHECK_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INVALID_INPUT = 3
 EXIT_INCOMPLETE = 4
+EXIT_INTERNAL = 70  # a bug in httprun (BSD's EX_SOFTWARE)
 EXIT_INTERRUPTED = 130
 
 
@@ -134,11 +136,27 @@ class CheckFailed(HttprunError):
         return list(self.failures)
 
 
+class InternalError(HttprunError):
+    """An unexpected exception (a bug) met while running one request or file: recorded on it
+    like any other error, so the run goes on and every report is written."""
+
+    exit_code = EXIT_INTERNAL
+
+    def __init__(self, cause: BaseException, span: Span | None = None) -> None:
+        super().__init__(
+            f"internal error: {type(cause).__name__}: {cause}",
+            span,
+            hint="this is a bug in httprun; run again with --traceback and report it",
+        )
+        self.cause = cause
+
+
 def exit_code_for(errors: Sequence[HttprunError]) -> int:
-    """The process exit code for a run that met ``errors`` (the most severe wins)."""
+    """The process exit code for a run that met ``errors`` (the most severe wins; a bug
+    first, since nothing else about the run can be trusted then)."""
     if not errors:
         return EXIT_OK
-    order = [EXIT_USAGE, EXIT_INVALID_INPUT, EXIT_INCOMPLETE, EXIT_CHECK_FAILED]
+    order = [EXIT_INTERNAL, EXIT_USAGE, EXIT_INVALID_INPUT, EXIT_INCOMPLETE, EXIT_CHECK_FAILED]
     codes = {error.exit_code for error in errors}
     for code in order:
         if code in codes:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from .errors import HttprunError
+from .errors import HttprunError, InternalError
 from .masking import Masker
 from .nodes import Block, Directive
 from .options import RunOptions  # also imported from here by callers of run_files
@@ -269,12 +269,17 @@ class RunSession:
             selected = select_blocks(file_run.http_file, line=target.line, names=wanted)
         except HttprunError as error:
             return self._finish(FileResult(target.path, error=error))
+        except Exception as error:  # a bug: this file's error; the run and its reports go on
+            return self._finish(FileResult(target.path, error=InternalError(error)))
         results: list[RequestResult] = []
         try:
             for index in sorted(selected):
                 if self.stopping.is_set():
                     break
-                result = file_run.run_block(index)
+                try:
+                    result = file_run.run_block(index)
+                except Exception as error:  # a bug: this request's error; the run goes on
+                    result = file_run.internal_error(index, error)
                 results.append(result)
                 self.listener.request_finished(result)
                 if self.options.fail_fast and result.outcome in (Outcome.FAILED, Outcome.ERROR):
@@ -338,6 +343,20 @@ class FileRun:
                 self._defaults.extend(block.directives)
         self._next_block = index + 1
         return self._run(self.http_file.blocks[index], tuple(self._defaults))
+
+    def internal_error(self, index: int, error: Exception) -> RequestResult:
+        """The result of block ``index`` when running it raised ``error``, a bug."""
+        block = self.http_file.blocks[index]
+        request = block.request
+        assert request is not None
+        return RequestResult(
+            self.http_file.path,
+            block,
+            Outcome.ERROR,
+            request.method,
+            request.url.source,
+            error=InternalError(error, request.span),
+        )
 
     def _run(self, block: Block, defaults: tuple[Directive, ...]) -> RequestResult:
         from .checks import failures_as_error
