@@ -61,7 +61,8 @@ def test_a_bug_in_one_request_is_its_error_and_every_report_is_written(
     (tmp_path / "e.env").write_text(f"api_secret={SECRET}\n")
     path = tmp_path / "bug.http"
     path.write_text(
-        f"GET {local_server}/json?k=<<api_secret>>\n\n###\nGET {local_server}/json\n?? status == 200\n"
+        f"GET {local_server}/json?k=<<api_secret>>\n\n"
+        f"###\nGET {local_server}/json\n?? status == 200\n"
     )
     code, output = run_cli(
         [str(path), "--env", str(tmp_path / "e.env"), *reports(tmp_path)], capsys
