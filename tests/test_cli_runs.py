@@ -101,7 +101,7 @@ def test_reports_are_written_from_the_command_line(
     junit = (reports / "junit.xml").read_text()
     assert 'tests="2"' in junit and 'failures="1"' in junit
     document = json.loads((reports / "run.json").read_text())
-    assert document["schema"] == "httprun-report/1"
+    assert document["schema"] == "httprun-report/2"
     assert (reports / "run.html").read_text().startswith("<!DOCTYPE html>")
 
 
@@ -277,7 +277,7 @@ def test_a_report_that_cannot_be_written_does_not_stop_the_others(
         )
     assert exited.value.code == 2
     assert "cannot write the JUnit report" in capsys.readouterr().err
-    assert json.loads((tmp_path / "ok" / "run.json").read_text())["schema"] == "httprun-report/1"
+    assert json.loads((tmp_path / "ok" / "run.json").read_text())["schema"] == "httprun-report/2"
 
 
 @pytest.mark.parametrize(

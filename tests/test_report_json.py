@@ -63,7 +63,7 @@ def written(run: RunResult, tmp_path: Path) -> dict[str, Any]:
 def test_schema_file_is_a_valid_draft_2020_12_schema() -> None:
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    assert schema["properties"]["schema"]["const"] == SCHEMA == "httprun-report/1"
+    assert schema["properties"]["schema"]["const"] == SCHEMA == "httprun-report/2"
     jsonschema.Draft202012Validator.check_schema(schema)
 
 
@@ -91,7 +91,7 @@ def test_the_schema_rejects_what_it_does_not_document(
 
 def test_run_header_counts_and_exit_code(tmp_path: Path) -> None:
     document = written(sample_run(), tmp_path)
-    assert document["schema"] == "httprun-report/1"
+    assert document["schema"] == "httprun-report/2"
     assert document["tool"]["name"] == "httprun"
     assert document["started_at"] == "2023-11-14T22:13:20.000+00:00"
     assert document["duration_ms"] == 300.0

@@ -345,13 +345,12 @@ def _received(request: RequestDoc) -> str:
     if isinstance(headers, dict):
         lines += [f"{name}: {value}" for name, value in headers.items()]
     body = response.get("body")
-    text = response.get("text")
-    if isinstance(body, dict | list):
+    if isinstance(body, str):  # the text: not JSON, or too large to keep whole
+        lines += ["", body] if body else []
+    elif body is not None:  # parsed JSON
         lines += ["", json.dumps(body, indent=2, ensure_ascii=False)]
-    elif isinstance(text, str) and text:
-        lines += ["", text]
-    elif body not in (None, ""):
-        lines += ["", str(body)]
+    if response.get("body_truncated"):
+        lines.append(f"… (cut: the body has {response.get('body_bytes', 0):,} bytes in all)")
     return (
         f'<section class="received"><h3>Response</h3><pre>{_e(_clip(chr(10).join(lines)))}</pre>'
         "</section>"

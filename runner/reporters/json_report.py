@@ -1,7 +1,7 @@
 """The JSON report: the whole run as the versioned document of ``report_document``.
 
 Its schema is ``docs/report-schema.json`` (JSON Schema draft 2020-12); ``"schema":
-"httprun-report/1"`` names the version, so tools that read reports can check what they got.
+"httprun-report/2"`` names the version, so tools that read reports can check what they got.
 """
 
 from __future__ import annotations

@@ -19,7 +19,12 @@ from ..errors import HttprunError, render_error
 from ..results import CheckResult, Exchange, Outcome, RequestResult, RunResult
 from .redact import ReportMasker
 
-SCHEMA = "httprun-report/1"
+SCHEMA = "httprun-report/2"
+
+# A report keeps one copy of each body, cut to this many characters (masked first, then cut):
+# a 200 MB response must not cost a gigabyte of report. Checked values and captures larger than
+# this as JSON are replaced by a note.
+MAX_REPORT_BODY = 1_000_000
 
 OutcomeName = Literal["passed", "failed", "skipped", "error"]
 _OUTCOMES: dict[Outcome, OutcomeName] = {
@@ -60,8 +65,9 @@ class SentRequestDoc(TypedDict):
     url: str
     http_version: str | None
     headers: list[HeaderDoc]  # in order, repeats kept: what went out when it was sent
-    body: str | None  # UTF-8 text (undecodable bytes replaced)
+    body: str | None  # UTF-8 text (undecodable bytes replaced), cut to MAX_REPORT_BODY
     body_bytes: int
+    body_truncated: bool
 
 
 class TimingsDoc(TypedDict):
@@ -243,7 +249,7 @@ def _request(result: RequestResult, index: int, run: RunResult, masker: ReportMa
         skip_reason=masker.text(result.skip_reason) if result.skip_reason is not None else None,
         checks=[_check(check, masker) for check in result.checks],
         captures={
-            masker.text(name): masker.capture(name, value)
+            masker.text(name): masker.capture(name, _bounded(value))
             for name, value in result.captures.items()
         },
         error=_error(result.error, masker),
@@ -258,8 +264,8 @@ def _check(check: CheckResult, masker: ReportMasker) -> CheckDoc:
         text=masker.text(check.text),
         passed=check.passed,
         message=masker.text(check.message),
-        expected=masker.check_value(check.kind, check.text, check.expected),
-        actual=masker.check_value(check.kind, check.text, check.actual),
+        expected=masker.check_value(check.kind, check.text, _bounded(check.expected)),
+        actual=masker.check_value(check.kind, check.text, _bounded(check.actual)),
         line=check.span.line if check.span is not None else None,
         column=check.span.column if check.span is not None else None,
     )
@@ -287,27 +293,96 @@ def _sent_request(result: RequestResult, masker: ReportMasker) -> SentRequestDoc
     # What actually went out (auth added) when it was sent; as resolved otherwise (--dry-run).
     headers = exchange.sent_headers if exchange is not None else request.headers
     body = request.body
+    shown, truncated = (
+        _clipped(masker.text(body.decode("utf-8", errors="replace")))
+        if body is not None
+        else (None, False)
+    )
     return SentRequestDoc(
         method=request.method,
         url=masker.text(request.url),
         http_version=exchange.http_version if exchange is not None else request.http_version,
         headers=[HeaderDoc(name=n, value=masker.header(n, v)) for n, v in headers],
-        body=masker.text(body.decode("utf-8", errors="replace")) if body is not None else None,
+        body=shown,
         body_bytes=len(body) if body is not None else 0,
+        body_truncated=truncated,
     )
 
 
 def _response(exchange: Exchange, masker: ReportMasker) -> dict[str, Any]:
+    """The response document, masked, with one bounded copy of the body: ``body`` holds the
+    parsed JSON, or the text when the body is no JSON or too large (then cut, and marked);
+    the document's ``text`` is that same body again, so it is left out."""
     document: dict[str, Any] = {}
     for key, value in exchange.response.items():
         if key == "headers" and isinstance(value, dict):
             document[key] = {
                 str(name): masker.header(str(name), str(item)) for name, item in value.items()
             }
-        else:
+        elif key not in ("body", "text"):
             document[key] = masker.value(value, secret=False)
+    document.update(_response_body(exchange.response, masker))
     document.setdefault("http_version", exchange.http_version)
     return document
+
+
+def _response_body(response: dict[str, Any], masker: ReportMasker) -> dict[str, Any]:
+    body = response.get("body")
+    text = response.get("text")
+    if not isinstance(text, str):
+        text = body if isinstance(body, str) else ""
+    is_text = isinstance(body, str) and (body is text or body == text)
+    if is_text or len(text) > MAX_REPORT_BODY:
+        shown, truncated = _clipped(masker.text(text))
+    else:
+        shown, truncated = masker.value(body), False
+    return {"body": shown, "body_bytes": _utf8_size(text), "body_truncated": truncated}
+
+
+def _clipped(text: str) -> tuple[str, bool]:
+    """Already-masked ``text`` cut to :data:`MAX_REPORT_BODY`, and whether it was cut."""
+    if len(text) <= MAX_REPORT_BODY:
+        return text, False
+    return text[:MAX_REPORT_BODY], True
+
+
+def _utf8_size(text: str) -> int:
+    if text.isascii():
+        return len(text)
+    step = 1 << 20  # encoded a slice at a time: a 200 MB body is not copied whole
+    return sum(
+        len(text[start : start + step].encode("utf-8", errors="replace"))
+        for start in range(0, len(text), step)
+    )
+
+
+def _bounded(value: Any) -> Any:
+    """``value``, or a note saying it was left out when as JSON it would take more than
+    :data:`MAX_REPORT_BODY` characters (``?? body`` holds a whole body as its actual value)."""
+    if isinstance(value, str):
+        return value if len(value) <= MAX_REPORT_BODY else _too_large("string")
+    if not isinstance(value, dict | list | tuple):
+        return value
+    # Estimated with a stack that stops as soon as the limit is passed: cheap on any value.
+    size = 0
+    stack: list[Any] = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            size += 2 + sum(len(str(key)) + 4 for key in item)
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            size += 2 + len(item)
+            stack.extend(item)
+        else:
+            size += len(item) + 2 if isinstance(item, str) else 8
+        if size > MAX_REPORT_BODY:
+            return _too_large("object" if isinstance(value, dict) else "array")
+    return value
+
+
+def _too_large(kind: str) -> str:
+    return f"(left out: a JSON {kind} larger than {MAX_REPORT_BODY:,} characters)"
 
 
 def _round_ms(value: float) -> float:
