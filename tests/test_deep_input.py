@@ -9,7 +9,10 @@ import jmespath
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from test_auth_support import cafe24_profile
 
+from runner.auth.store import TokenStore
+from runner.errors import AuthError
 from runner.jmes import MAX_NESTING, NestedTooDeeply, compile_query, explain_error
 from runner.launch import main
 
@@ -131,3 +134,21 @@ def test_nesting_compiles_or_is_refused_never_a_recursion_error(depth: int, kind
     except jmespath.exceptions.JMESPathError:
         pytest.fail(f"{expression[:20]}... is valid JMESPath")
     compiled.search({"a": {"a": [1]}})  # what compiles, evaluates
+
+
+@pytest.mark.parametrize(
+    ("content", "why"),
+    [
+        (b"[" * 100_000, "JSON nested deeper than 200 levels"),
+        (b'{"entries": {"a": "\xff"}}', "not UTF-8 text"),
+    ],
+)
+def test_a_token_store_of_nested_brackets_or_bytes_is_a_corrupt_store(
+    tmp_path: Path, content: bytes, why: str
+) -> None:
+    path = tmp_path / "tokens.json"
+    path.write_bytes(content)
+    path.chmod(0o600)
+    with pytest.raises(AuthError, match=why) as caught:
+        TokenStore(path).get(cafe24_profile())
+    assert "delete the file" in caught.value.hint

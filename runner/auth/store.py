@@ -34,6 +34,7 @@ from typing import Any
 import filelock
 
 from ..errors import AuthError
+from ..jsonvalues import MAX_DEPTH, TooDeep, decode_json
 from .profiles import Profile
 from .tokens import Token, TokenFormatError, format_time, utc_now
 
@@ -141,15 +142,19 @@ class TokenStore:
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return {}
+        except UnicodeDecodeError:
+            raise self._corrupt("not UTF-8 text") from None
         except OSError as error:
             raise AuthError(
                 f"cannot read the token store {self.path}: {error.strerror or error}",
                 hint=f"check its permissions, or point {STORE_SETTING} elsewhere",
             ) from None
         try:
-            data = json.loads(text)
+            data = decode_json(text)
         except json.JSONDecodeError as error:
             raise self._corrupt(f"not JSON ({error.msg} at line {error.lineno})") from None
+        except TooDeep:  # nested brackets: no store we write looks like this
+            raise self._corrupt(f"JSON nested deeper than {MAX_DEPTH} levels") from None
         if not isinstance(data, dict) or not isinstance(data.get("entries"), dict):
             raise self._corrupt("it has no 'entries' object")
         if data.get("version") != _FORMAT_VERSION:
