@@ -21,6 +21,7 @@ from jmespath.exceptions import (
 
 from .errors import CheckFailed, Diagnostic, ResolveError
 from .jmes import compile_query, explain_error, json_type, json_type_with_article, root_names
+from .jsonvalues import decode_json
 from .nodes import Block, Capture, Check, CheckValue, CheckValueKind, Interp, InterpKind, Template
 from .results import CheckResult
 from .source import Span
@@ -242,8 +243,8 @@ def _expected_value(value: CheckValue, render: Callable[[Template], Any]) -> Any
     if not isinstance(rendered, str) or _is_single_expression(value.template):
         return rendered
     try:
-        return json.loads(rendered, parse_constant=_reject_constant)
-    except (ValueError, RecursionError):
+        return decode_json(rendered, _JSON)
+    except ValueError:  # not JSON, or nested too deeply to compare: the text
         return rendered
 
 
@@ -255,6 +256,9 @@ def _is_single_expression(template: Template) -> bool:
 def _reject_constant(name: str) -> Any:
     # NaN and Infinity are Python's extension, not JSON: such text stays a string.
     raise ValueError(name)
+
+
+_JSON = json.JSONDecoder(parse_constant=_reject_constant)
 
 
 # --- captures and the status rule --------------------------------------------------------------

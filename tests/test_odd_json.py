@@ -224,3 +224,16 @@ def test_every_json_character_class_round_trips_through_the_json_report(
     capsys.readouterr()
     document = assert_reports_written(tmp_path)
     assert document["files"][0]["requests"][0]["captures"]["t"] == text
+
+
+def test_a_check_value_rendered_into_deep_json_is_compared_as_text(
+    tmp_path: Path, local_server: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    deep = "[" * 900 + "]" * 900
+    path = tmp_path / "deep_rendered.http"
+    path.write_text(
+        f"@d = {deep}\n\nPOST {local_server}/reply\nContent-Type: text/plain\n\n[{deep}]\n"
+        "?? body == [<<d>>]\n?? body != [<<d>>]x\n"
+    )
+    assert run_cli([str(path)]) == 0
+    capsys.readouterr()
