@@ -6,6 +6,7 @@ each file starts from the environment alone (FORMAT.md "Scope").
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -100,6 +101,12 @@ def run_files(
             interrupted = True
             session.stopping.set()
             files = session.finished_files()
+        except Exception as error:  # a bug outside any one request (in a listener): stop,
+            session.stopping.set()  # keep what ran, so the reports are still written
+            broken = FileResult("<run>", error=InternalError(error))
+            with contextlib.suppress(Exception):  # the listener may be what is broken
+                listener.file_finished(broken)
+            files = [*session.finished_files(), broken]
         finally:
             if grouped is not None:
                 grouped.flush()
@@ -284,8 +291,9 @@ class RunSession:
                 self.listener.request_finished(result)
                 if self.options.fail_fast and result.outcome in (Outcome.FAILED, Outcome.ERROR):
                     self.stopping.set()
-        except KeyboardInterrupt:
-            # Keep what this file did before Ctrl-C: the reports are written from it.
+        except BaseException:
+            # Keep what this file did before Ctrl-C (or a bug in a listener): the reports are
+            # written from it.
             self._finish(FileResult(target.path, tuple(results)))
             raise
         return self._finish(FileResult(target.path, tuple(results)))

@@ -12,6 +12,7 @@ import pytest
 import runner.checks
 import runner.reporters.html
 from runner.launch import main
+from runner.reporters.console import ConsoleReporter
 
 
 @pytest.fixture(autouse=True)
@@ -121,3 +122,32 @@ def test_a_bug_in_one_report_writer_does_not_cost_the_others(
     assert json.loads((tmp_path / "r.json").read_text())["exit_code"] == 0
     assert (tmp_path / "r.xml").exists()
     assert not (tmp_path / "r.html").exists()
+
+
+def test_a_bug_in_the_console_stops_the_run_but_not_its_reports(
+    tmp_path: Path,
+    local_server: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    shown = ConsoleReporter.request_finished
+    calls: list[int] = []
+
+    def second_call_breaks(self: ConsoleReporter, result: Any) -> None:
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("console boom")
+        shown(self, result)
+
+    monkeypatch.setattr(ConsoleReporter, "request_finished", second_call_breaks)
+    path = tmp_path / "three.http"
+    path.write_text("\n###\n".join(f"GET {local_server}/json?n={n}\n" for n in range(3)))
+    code, output = run_cli([str(path), *reports(tmp_path)], capsys)
+    assert code == 70
+    assert "internal error: RuntimeError: console boom" in output
+    document = json.loads((tmp_path / "r.json").read_text())
+    assert document["exit_code"] == 70
+    ran, broken = document["files"]
+    assert [r["outcome"] for r in ran["requests"]] == ["passed", "passed"]
+    assert broken["error"]["type"] == "InternalError"
+    assert (tmp_path / "r.xml").exists() and (tmp_path / "r.html").exists()
