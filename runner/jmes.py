@@ -9,12 +9,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 import jmespath
 from jmespath.parser import ParsedResult
 
-from .jsonvalues import exceeds_depth
+from .jsonvalues import exceeds_depth, may_hold_surrogates, without_surrogates
 
 # Node types whose children after the first are evaluated against the first child's result,
 # not against the root: only the first child can name a root variable.
@@ -54,7 +54,20 @@ def compile_query(expression: str) -> ParsedResult:
         raise NestedTooDeeply() from None
     if _nests_deeper(compiled.parsed, MAX_NESTING):
         raise NestedTooDeeply()
+    if may_hold_surrogates(expression):
+        _replace_lone_surrogates(cast(dict[str, Any], compiled.parsed))
     return compiled
+
+
+def _replace_lone_surrogates(tree: dict[str, Any]) -> None:
+    """Names and literals as the response document has them: a lone surrogate escape
+    (``"\\ud800"``, `` `"\\udfff"` ``) reads as U+FFFD, as it does in bodies (jsonvalues)."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if node.get("type") in ("field", "literal"):
+            node["value"] = without_surrogates(node.get("value"))
+        stack.extend(child for child in node.get("children", []) if isinstance(child, dict))
 
 
 def _nests_deeper(tree: Mapping[str, Any], limit: int) -> bool:

@@ -58,9 +58,15 @@ def decode_json(text: str, decoder: json.JSONDecoder | None = None) -> Any:
     deep_enough = text.count("[") + text.count("{") > MAX_DEPTH
     if deep_enough and exceeds_depth(value, MAX_DEPTH):
         raise TooDeep(f"JSON nested deeper than {MAX_DEPTH} levels")
-    if _SURROGATE_ESCAPE.search(text) is not None:
-        value = _without_surrogates(value)
+    if may_hold_surrogates(text):
+        value = without_surrogates(value)
     return value
+
+
+def may_hold_surrogates(json_text: str) -> bool:
+    """Whether decoding ``json_text`` (JSON, or JMESPath with its JSON escapes) can give a lone
+    surrogate: only an escape in \\uD800 to \\uDFFF can."""
+    return _SURROGATE_ESCAPE.search(json_text) is not None
 
 
 _DECODER = json.JSONDecoder()
@@ -81,7 +87,7 @@ def exceeds_depth(value: Any, limit: int) -> bool:
     return False
 
 
-def _without_surrogates(value: Any) -> Any:
+def without_surrogates(value: Any) -> Any:
     """``value`` with :func:`valid_text` applied to every string, keys included."""
     if isinstance(value, str):
         return valid_text(value)

@@ -237,3 +237,19 @@ def test_a_check_value_rendered_into_deep_json_is_compared_as_text(
     )
     assert run_cli([str(path)]) == 0
     capsys.readouterr()
+
+
+def test_a_lone_surrogate_escape_in_a_query_reads_as_it_does_in_the_body(
+    tmp_path: Path, local_server: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "query.http"
+    path.write_text(
+        f"POST {local_server}/reply\nContent-Type: application/json\n\n"
+        '{"\\ud800": "\\udfff", "pair": "\\ud83d\\ude00"}\n'
+        '?? body."\\ud800" == "\\udfff"\n'
+        '?? contains(`["\\udfff"]`, body."\\ud800")\n'
+        '?? body.pair == "\U0001f600"\n'
+    )
+    assert run_cli([str(path), *report_args(tmp_path)]) == 0
+    capsys.readouterr()
+    assert_reports_written(tmp_path)
