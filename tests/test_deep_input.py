@@ -7,14 +7,17 @@ from pathlib import Path
 
 import jmespath
 import pytest
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from template_helpers import variable
 from test_auth_support import cafe24_profile
 
 from runner.auth.store import TokenStore
+from runner.env import Environment
 from runner.errors import AuthError
 from runner.jmes import MAX_NESTING, NestedTooDeeply, compile_query, explain_error
 from runner.launch import main
+from runner.scope import Scope
 
 
 @pytest.fixture(autouse=True)
@@ -152,3 +155,22 @@ def test_a_token_store_of_nested_brackets_or_bytes_is_a_corrupt_store(
     with pytest.raises(AuthError, match=why) as caught:
         TokenStore(path).get(cafe24_profile())
     assert "delete the file" in caught.value.hint
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=3), min_size=1, max_size=1500))
+@example([0] * 1500)  # the longest chain, always tried
+@example([3, 1] * 700)
+def test_any_web_of_file_variables_evaluates_without_recursion(back: list[int]) -> None:
+    """Variable n reads variable n-1 and one further back (``back``): deep chains with fan-in,
+    evaluated in any order, give what a direct computation gives."""
+    scope = Scope(Environment({}, {}, ()))
+    scope.define(variable("v0", "x"))
+    lengths = [1]
+    for number, step in enumerate(back, start=1):
+        other = max(0, number - 1 - step)
+        scope.define(variable(f"v{number}", f"<<length(v{number - 1})>>-<<v{other}>>"))
+        lengths.append(len(f"{lengths[number - 1]}-") + lengths[other])
+    scope.begin_request()
+    last = len(back)
+    assert len(scope.get(f"v{last}")) == lengths[last]
