@@ -31,6 +31,8 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
+from . import deadline
+
 CALL_LIMIT = "x-api-call-limit"  # "used/capacity", on every cafe24 response
 CALL_USAGE = "x-cafe24-call-usage"  # percent of the call quota
 TIME_USAGE = "x-cafe24-time-usage"  # percent of the time quota
@@ -240,6 +242,10 @@ class PacingTransport(httpx.BaseTransport):
 
     def _pause(self, seconds: float) -> None:
         self._waited.seconds += seconds
+        # Waiting here is not the server's time: the request's timeout starts again after it.
+        exchange = deadline.current()
+        if exchange is not None:
+            exchange.extend(seconds)
         self._sleep(seconds)
 
     def _handle(self, request: httpx.Request) -> httpx.Response:
