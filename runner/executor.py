@@ -199,13 +199,12 @@ def _read_body(
 ) -> bytearray:
     """The decoded body, read once into one buffer, no larger than ``client.max_body``.
 
-    A chunk is what httpx decodes from one network read (64 KiB), so a compressed body passes
-    the cap by at most one chunk's expansion before it is refused.
+    A chunk is what httpx decodes from one network read (64 KiB): a compressed body is refused
+    before it passes the cap, but one chunk (up to about 64 MB from gzip) is decoded first.
     """
     content = bytearray()
     for chunk in response.iter_bytes():
-        content += chunk
-        if len(content) > client.max_body:
+        if len(content) + len(chunk) > client.max_body:
             where = _host_port(response.url)
             raise TransportError(
                 f"the response body from {where} is larger than {format_size(client.max_body)} "
@@ -215,6 +214,7 @@ def _read_body(
                 hint=f"raise the cap with {MAX_BODY_SETTING}=SIZE (e.g. 500MB) in an env file "
                 "or the environment",
             )
+        content += chunk
         if deadline.passed():  # a transport that is not the network's (which bounds each read)
             raise httpx.ReadTimeout("the exchange took too long", request=response.request)
     return content

@@ -6,6 +6,7 @@ import gzip
 import json
 import socket
 import time
+import zlib
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
@@ -786,6 +787,33 @@ def test_redirect_bodies_are_read_under_the_cap_too() -> None:
     with secret_aware_client(httpx.MockTransport(handler), max_body=1024 * 1024) as client:
         error = send_expecting_error(client, make_request("http://api.test/"))
     assert "is larger than 1 MB" in error.message
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    size=st.integers(0, 4096),
+    cap=st.integers(1, 4096),
+    encoding=st.sampled_from(["identity", "gzip", "deflate"]),
+)
+def test_a_body_is_read_whole_up_to_the_cap_and_refused_past_it(
+    size: int, cap: int, encoding: str
+) -> None:
+    text = "".join(chr(ord("a") + index % 26) for index in range(size))
+    wire = {
+        "identity": lambda data: data,
+        "gzip": gzip.compress,
+        "deflate": zlib.compress,
+    }[encoding](text.encode())
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"Content-Encoding": encoding}, content=wire)
+
+    with secret_aware_client(httpx.MockTransport(handler), max_body=cap) as client:
+        if size <= cap:
+            assert send_request(client, make_request("http://api.test/")).response["text"] == text
+        else:
+            error = send_expecting_error(client, make_request("http://api.test/"))
+            assert error.label == "response too large"
 
 
 @pytest.mark.parametrize(
