@@ -30,9 +30,10 @@ from runner.errors import (
 )
 from runner.executor import DEFAULT_MAX_BODY, build_client, parse_size, send_request
 from runner.masking import Masker
+from runner.options import RunOptions
 from runner.ratelimit import WAITED_EXTENSION
 from runner.results import Exchange, ResolvedRequest
-from runner.run import RunOptions, run_files
+from runner.run import run_files
 from runner.source import Span
 
 SPAN = Span.point("requests/demo.http", 4, 1, 3)
