@@ -470,8 +470,10 @@ class FileRun:
                 )
             if evaluation.passed or retry is None or attempts > retry.count:
                 break
-            # @retry is polling the user asked for: wait their interval before asking again.
-            time.sleep(retry.interval)
+            # @retry is polling the user asked for: wait their interval before asking again
+            # (a parallel run's Ctrl-C ends the wait; the result is then not recorded).
+            if self.session.interrupted.wait(retry.interval):
+                break
 
         failed = failures_as_error(evaluation)
         return RequestResult(
