@@ -18,6 +18,7 @@ import ssl
 import sys
 import tempfile
 import threading
+import time
 import weakref
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -161,7 +162,12 @@ def open_connection(
     # cafe24's 2 calls a second, or pacing would run into 429s (slower rates) or wait too long.
     drain = sandbox.settings.bucket_rate if sandbox is not None else 2.0
     paced = PacingTransport(
-        inner, max_retries=options.max_retries, notify=notify, drain_per_second=drain
+        inner,
+        max_retries=options.max_retries,
+        notify=notify,
+        drain_per_second=drain,
+        # Ctrl-C ends a rate-limit wait at once (the request then fails, and is not recorded).
+        sleep=network.pause if network is not None else time.sleep,
     )
     client = build_client(
         timeout=options.timeout,
@@ -222,6 +228,10 @@ class NetworkTransport(httpx.BaseTransport):
     def abort(self) -> None:
         self._backend.abort()
 
+    def pause(self, seconds: float) -> None:
+        """Sleep ``seconds``, or until :meth:`abort`."""
+        self._backend.aborted.wait(seconds)
+
     def close(self) -> None:
         for transport in self._transports.values():
             transport.close()
@@ -241,7 +251,7 @@ class DeadlineBackend(httpcore.NetworkBackend):
         self._inner = httpcore.SyncBackend()
         self._streams: weakref.WeakSet[DeadlineStream] = weakref.WeakSet()
         self._lock = threading.Lock()
-        self._aborted = False
+        self.aborted = threading.Event()
 
     def connect_tcp(
         self,
@@ -274,20 +284,20 @@ class DeadlineBackend(httpcore.NetworkBackend):
 
     def abort(self) -> None:
         with self._lock:
-            self._aborted = True
+            self.aborted.set()
             streams = list(self._streams)
         for stream in streams:
             stream.shut_down()
 
     def _refuse_when_aborted(self) -> None:
-        if self._aborted:
+        if self.aborted.is_set():
             raise httpcore.ConnectError("the run was interrupted")
 
     def _track(self, inner: httpcore.NetworkStream) -> DeadlineStream:
         stream = DeadlineStream(inner, self)
         with self._lock:
             self._streams.add(stream)
-            aborted = self._aborted
+            aborted = self.aborted.is_set()
         if aborted:  # Ctrl-C came while connecting
             stream.shut_down()
         return stream

@@ -76,3 +76,27 @@ def test_ctrl_c_ends_a_retry_wait_in_a_parallel_run(tmp_path: Path) -> None:
         _run_until_ctrl_c([hanging, polling], junit, both_sent)
     # The polling file stopped waiting and was recorded, not left behind.
     assert "polling.http" in junit.read_text()
+
+
+def _rate_limited(connection: socket.socket) -> None:
+    connection.sendall(
+        b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 30\r\nContent-Length: 0\r\n\r\n"
+    )
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT is a POSIX signal")
+def test_ctrl_c_ends_a_rate_limit_wait_in_a_parallel_run(tmp_path: Path) -> None:
+    junit = tmp_path / "junit.xml"
+    with serve_raw(never_answer) as hanging_server, serve_raw(_rate_limited) as limited_server:
+        hanging = tmp_path / "hanging.http"
+        hanging.write_text(f"GET {hanging_server.url}/never\n")
+        limited = tmp_path / "limited.http"
+        limited.write_text(f"GET {limited_server.url}/\n")
+
+        def both_sent() -> None:
+            hanging_server.wait_for_requests(1)
+            limited_server.wait_for_requests(1)  # then the pacer waits 30 s to resend
+
+        _run_until_ctrl_c([hanging, limited], junit, both_sent)
+    assert "limited.http" in junit.read_text()
+    assert limited_server.accepted == 1  # not resent after Ctrl-C
