@@ -652,6 +652,31 @@ def test_a_redirect_within_the_origin_keeps_the_headers(local_server: str) -> No
     assert received["x-signature"] == f"sig={KNOWN}"
 
 
+def test_a_run_s_env_secrets_do_not_follow_a_redirect_elsewhere(
+    tmp_path: Path, local_server: str
+) -> None:
+    (tmp_path / "dev.env").write_text(f"client_secret={KNOWN}\nbase={local_server}\n")
+    with serve() as other_origin:
+        (tmp_path / "a.http").write_text(
+            "# @name moved\n"
+            f"GET <<base>>/redirect?to={other_origin}/echo\n"
+            "X-Client: id=demo;secret=<<client_secret>>\n"
+            "X-Api-Key: <<client_secret>>\n"
+            "X-Trace: plain-1\n"
+            "\n"
+            "?? body.headers.\"x-trace\" == 'plain-1'\n"
+            '?? body.headers."x-client" == null\n'
+            '?? body.headers."x-api-key" == null\n'
+        )
+        result = run_files(
+            [str(tmp_path / "a.http")], RunOptions(env_files=(str(tmp_path / "dev.env"),))
+        )
+    request = result.files[0].requests[0]
+    assert result.exit_code == 0, request.error
+    assert request.exchange is not None
+    assert request.exchange.response["url"] == f"{other_origin}/echo"
+
+
 _ORIGINS = st.tuples(
     st.sampled_from(["http", "https"]),
     st.sampled_from(["api.test", "cdn.test"]),
