@@ -25,6 +25,7 @@ class RawServer:
         self._listener.settimeout(0.05)  # so that stop() is seen at once
         self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
         self.accepted = 0
+        self._count_lock = threading.Lock()  # handler threads count at once
         self._stop = threading.Event()
         self._connections: list[socket.socket] = []
 
@@ -48,7 +49,8 @@ class RawServer:
                 if not data:
                     return
                 head += data
-            self.accepted += 1
+            with self._count_lock:
+                self.accepted += 1
             self._answer(connection)
 
     def stop(self) -> None:
