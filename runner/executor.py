@@ -24,6 +24,7 @@ import errno
 import json
 import re
 import time
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -31,6 +32,7 @@ import httpx
 
 from . import __version__
 from .deadline import Deadline, exchange_deadline
+from .decoding import ACCEPT_ENCODING, BodyTooLarge, BoundedDecoder, DecodeFailed
 from .errors import HttprunError, ResolveError, TransportError
 from .masking import SENSITIVE_HEADERS, Masker
 from .ratelimit import WAITED_EXTENSION
@@ -126,7 +128,9 @@ def build_client(
         timeout=httpx.Timeout(timeout),
         transport=transport,
         follow_redirects=False,
-        headers={"User-Agent": _USER_AGENT},
+        # Only codings ``decoding`` can decode under the cap (httpx would add br and zstd when
+        # their packages happen to be installed).
+        headers={"User-Agent": _USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING},
         trust_env=False,  # the transport chain applies the environment's proxies itself
     )
 
@@ -199,24 +203,35 @@ def _read_body(
 ) -> bytearray:
     """The decoded body, read once into one buffer, no larger than ``client.max_body``.
 
-    A chunk is what httpx decodes from one network read (64 KiB): a compressed body is refused
-    before it passes the cap, but one chunk (up to about 64 MB from gzip) is decoded first.
+    Decoded here (``decoding``) rather than by httpx, which decodes each network read whole
+    and so cannot stop a compression bomb before it has filled the memory.
     """
+    if response.is_stream_consumed:
+        # Made in memory and decoded already (a test's MockTransport): only its size to check.
+        chunks: Iterator[bytes] = iter([response.content])
+        encoding = ""
+    else:
+        chunks = response.iter_raw()
+        encoding = response.headers.get("Content-Encoding", "")
+    decoder = BoundedDecoder(encoding, client.max_body)
     content = bytearray()
-    for chunk in response.iter_bytes():
-        if len(content) + len(chunk) > client.max_body:
-            where = _host_port(response.url)
-            raise TransportError(
-                f"the response body from {where} is larger than {format_size(client.max_body)} "
-                "once decoded; the request was stopped",
-                request.span,
-                label="response too large",
-                hint=f"raise the cap with {MAX_BODY_SETTING}=SIZE (e.g. 500MB) in an env file "
-                "or the environment",
-            )
-        content += chunk
-        if deadline.passed():  # a transport that is not the network's (which bounds each read)
-            raise httpx.ReadTimeout("the exchange took too long", request=response.request)
+    try:
+        for chunk in chunks:
+            content += decoder.decode(chunk)
+            if deadline.passed():  # a transport that is not the network's (which bounds reads)
+                raise httpx.ReadTimeout("the exchange took too long", request=response.request)
+        content += decoder.flush()
+    except BodyTooLarge:
+        raise TransportError(
+            f"the response body from {_host_port(response.url)} is larger than "
+            f"{format_size(client.max_body)} once decoded; the request was stopped",
+            request.span,
+            label="response too large",
+            hint=f"raise the cap with {MAX_BODY_SETTING}=SIZE (e.g. 500MB) in an env file "
+            "or the environment",
+        ) from None
+    except DecodeFailed as error:
+        raise httpx.DecodingError(str(error), request=response.request) from error
     return content
 
 
