@@ -24,7 +24,7 @@ import errno
 import json
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -74,6 +74,45 @@ class Client(httpx.Client):
         super().__init__(**kwargs)
         self.max_body = max_body
         self.masker = masker if masker is not None else Masker()
+
+    def send(
+        self,
+        request: httpx.Request,
+        *,
+        stream: bool = False,
+        auth: Any = httpx.USE_CLIENT_DEFAULT,
+        follow_redirects: Any = httpx.USE_CLIENT_DEFAULT,
+    ) -> httpx.Response:
+        """httpx's ``send``; a response read whole here (token endpoints, the sandbox's
+        consent page) is decoded under ``max_body`` too, and comes back decoded."""
+        response = super().send(request, stream=True, auth=auth, follow_redirects=follow_redirects)
+        if stream:
+            return response
+        try:
+            content = _decoded_body(response, self.max_body)
+        except BodyTooLarge:
+            raise httpx.DecodingError(
+                f"the response body is larger than {format_size(self.max_body)} once decoded",
+                request=response.request,
+            ) from None
+        except DecodeFailed as error:
+            raise httpx.DecodingError(str(error), request=response.request) from error
+        finally:
+            response.close()
+        decoded = httpx.Response(
+            response.status_code,
+            headers=[
+                (name, value)
+                for name, value in response.headers.raw
+                if name.lower() not in (b"content-encoding", b"content-length")
+            ],
+            content=bytes(content),
+            request=response.request,
+            extensions=response.extensions,
+            history=response.history,
+        )
+        decoded.next_request = response.next_request
+        return decoded
 
     def _redirect_url(self, request: httpx.Request, response: httpx.Response) -> httpx.URL:
         try:
@@ -201,26 +240,14 @@ def _exchange(
 def _read_body(
     response: httpx.Response, request: ResolvedRequest, client: Client, deadline: Deadline
 ) -> bytearray:
-    """The decoded body, read once into one buffer, no larger than ``client.max_body``.
+    """The decoded body, read once into one buffer, no larger than ``client.max_body``."""
 
-    Decoded here (``decoding``) rather than by httpx, which decodes each network read whole
-    and so cannot stop a compression bomb before it has filled the memory.
-    """
-    if response.is_stream_consumed:
-        # Made in memory and decoded already (a test's MockTransport): only its size to check.
-        chunks: Iterator[bytes] = iter([response.content])
-        encoding = ""
-    else:
-        chunks = response.iter_raw()
-        encoding = response.headers.get("Content-Encoding", "")
-    decoder = BoundedDecoder(encoding, client.max_body)
-    content = bytearray()
+    def in_time() -> None:  # a transport that is not the network's (which bounds each read)
+        if deadline.passed():
+            raise httpx.ReadTimeout("the exchange took too long", request=response.request)
+
     try:
-        for chunk in chunks:
-            content += decoder.decode(chunk)
-            if deadline.passed():  # a transport that is not the network's (which bounds reads)
-                raise httpx.ReadTimeout("the exchange took too long", request=response.request)
-        content += decoder.flush()
+        return _decoded_body(response, client.max_body, after_each_chunk=in_time)
     except BodyTooLarge:
         raise TransportError(
             f"the response body from {_host_port(response.url)} is larger than "
@@ -232,6 +259,30 @@ def _read_body(
         ) from None
     except DecodeFailed as error:
         raise httpx.DecodingError(str(error), request=response.request) from error
+
+
+def _decoded_body(
+    response: httpx.Response, cap: int, after_each_chunk: Callable[[], None] = lambda: None
+) -> bytearray:
+    """``response``'s body decoded into one buffer, at most ``cap`` bytes (raises
+    BodyTooLarge, DecodeFailed).
+
+    Decoded here (``decoding``) rather than by httpx, which decodes each network read whole
+    and so cannot stop a compression bomb before it has filled the memory.
+    """
+    if response.is_stream_consumed:
+        # Made in memory and decoded already (a test's MockTransport): only its size to check.
+        chunks: Iterator[bytes] = iter([response.content])
+        encoding = ""
+    else:
+        chunks = response.iter_raw()
+        encoding = response.headers.get("Content-Encoding", "")
+    decoder = BoundedDecoder(encoding, cap)
+    content = bytearray()
+    for chunk in chunks:
+        content += decoder.decode(chunk)
+        after_each_chunk()
+    content += decoder.flush()
     return content
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import tracemalloc
 import zlib
+from contextlib import suppress
 
 import httpx
 import pytest
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 from runner.decoding import BodyTooLarge, DecodeFailed, decode_all
 from runner.errors import EXIT_INCOMPLETE, TransportError
 from runner.executor import build_client, send_request
+from runner.ratelimit import PacingTransport
 from runner.results import ResolvedRequest
 from runner.source import Span
 
@@ -132,3 +134,47 @@ def test_a_body_that_is_not_gzip_is_a_transport_error() -> None:
 def test_the_client_asks_only_for_codings_it_decodes_under_the_cap() -> None:
     with build_client(transport=httpx.MockTransport(lambda r: httpx.Response(200))) as client:
         assert client.headers["accept-encoding"] == "gzip, deflate"
+
+
+# --- responses read whole by the client (token endpoints, the sandbox's consent page) -----------
+
+
+def test_a_response_read_whole_by_the_client_is_decoded_under_the_cap_too() -> None:
+    bomb = encode(b"\0" * (4 << 20), "gzip")
+    token = encode(b'{"access_token": "a1b2c3d4"}', "gzip")
+    answers = iter([_answer_with(bomb, "gzip"), _answer_with(token, "gzip")])
+
+    def answer(connection: socket.socket) -> None:
+        next(answers)(connection)  # type: ignore[operator]
+
+    with (
+        serve_raw(answer) as server,
+        build_client(transport=httpx.HTTPTransport(), max_body=1 << 20) as client,
+    ):
+        with pytest.raises(httpx.DecodingError, match="larger than 1 MB once decoded"):
+            client.post(f"{server.url}/token", data={"grant_type": "refresh_token"})
+        response = client.post(f"{server.url}/token", data={"grant_type": "refresh_token"})
+    assert response.json() == {"access_token": "a1b2c3d4"}
+    assert "content-encoding" not in response.headers  # it is decoded
+
+
+def test_a_429_with_an_endless_body_is_not_read_to_its_end() -> None:
+    sent: list[str] = []
+
+    def answer(connection: socket.socket) -> None:
+        if not sent:
+            sent.append("429")
+            head = b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 0\r\n"
+            connection.sendall(head + b"Content-Length: 1000000000\r\n\r\n")
+            with suppress(OSError):
+                while True:  # a body without end, until the client hangs up
+                    connection.sendall(b"\0" * 65536)
+        else:
+            sent.append("200")
+            connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+
+    pacer = PacingTransport(httpx.HTTPTransport())
+    with serve_raw(answer) as server, build_client(transport=pacer) as client:
+        exchange = send_request(client, _get(f"{server.url}/"))
+    assert exchange.status == 200 and exchange.response["text"] == "ok"
+    assert sent == ["429", "200"]  # the endless connection was dropped, not drained
