@@ -146,6 +146,7 @@ def open_connection(
     """Build the run's client (and start the sandbox when the env files ask for it)."""
     from .ratelimit import PacingTransport
 
+    max_body = max_body_setting(environment.settings)  # a bad value: before anything starts
     sandbox = _start_sandbox(environment)
     network = NetworkTransport(insecure=options.insecure) if transport is None else None
     inner = transport or network
@@ -172,7 +173,7 @@ def open_connection(
     client = build_client(
         timeout=options.timeout,
         transport=paced,
-        max_body=max_body_setting(environment.settings),
+        max_body=max_body,
         masker=masker,
     )
     return Connection(client, options, environment, masker, notify, sandbox, network)

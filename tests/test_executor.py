@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import socket
+import threading
 import time
 import zlib
 from collections.abc import Callable, Generator, Iterator
@@ -885,3 +886,17 @@ def test_a_run_applies_the_cap_of_its_env_file(tmp_path: Path) -> None:
     assert capped.exit_code == EXIT_INCOMPLETE
     uncapped = run_files([str(tmp_path / "a.http")], transport=httpx.MockTransport(handler))
     assert uncapped.exit_code == 0
+
+
+def test_a_cap_that_is_no_size_stops_the_run_before_the_sandbox_starts(tmp_path: Path) -> None:
+    (tmp_path / "a.http").write_text("GET https://demo.cafe24api.com/api/v2/admin/products\n")
+    (tmp_path / "bad.env").write_text("HTTPRUN_SANDBOX=cafe24\nHTTPRUN_MAX_BODY=lots\n")
+    threads_before = threading.active_count()
+    result = run_files(
+        [str(tmp_path / "a.http")], RunOptions(env_files=(str(tmp_path / "bad.env"),))
+    )
+    assert result.exit_code == EXIT_INVALID_INPUT
+    error = result.files[0].requests[0].error
+    assert isinstance(error, EnvError)
+    assert error.message == "HTTPRUN_MAX_BODY='lots' is not a size"
+    assert threading.active_count() == threads_before  # no sandbox left serving
