@@ -899,4 +899,4 @@ def test_a_cap_that_is_no_size_stops_the_run_before_the_sandbox_starts(tmp_path:
     error = result.files[0].requests[0].error
     assert isinstance(error, EnvError)
     assert error.message == "HTTPRUN_MAX_BODY='lots' is not a size"
-    assert threading.active_count() == threads_before  # no sandbox left serving
+    assert threading.active_count() <= threads_before  # no sandbox left serving
