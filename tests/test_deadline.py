@@ -47,7 +47,7 @@ def test_a_trickling_server_cannot_hold_a_request_past_its_timeout(answer: objec
         with pytest.raises(TransportError) as caught:
             send_request(client, get(f"{server.url}/slow", timeout=0.5))
         took = time.monotonic() - started
-    assert 0.4 < took < 1.5  # the whole exchange, not 0.5 s per byte
+    assert 0.4 < took < 2.0  # the whole exchange (the trickle takes 4 s), not 0.5 s per byte
     error = caught.value
     assert error.exit_code == EXIT_INCOMPLETE
     assert "timed out after 0.5 s" in error.message
@@ -78,7 +78,7 @@ def test_any_transport_s_body_is_read_under_the_deadline() -> None:
         started = time.monotonic()
         with pytest.raises(TransportError, match=r"timed out after 0\.3 s"):
             send_request(client, get("http://api.test/", timeout=0.3))
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < 1.5  # the body takes 2 s
 
 
 def test_the_deadline_is_the_exchange_s_and_only_in_its_thread() -> None:
