@@ -11,17 +11,33 @@ Everything here is built once per run and shared by all its files.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import socket
+import ssl
 import sys
 import tempfile
 import threading
-from collections.abc import Callable
+import time
+import weakref
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import httpcore
 import httpx
 
+from . import deadline
 from .errors import EnvError
-from .executor import CONNECTION_LIMITS, build_client
+from .executor import (
+    CONNECTION_LIMITS,
+    DEFAULT_MAX_BODY,
+    MAX_BODY_SETTING,
+    Client,
+    build_client,
+    format_size,
+    parse_size,
+)
 
 if TYPE_CHECKING:
     from .auth.httpx_auth import BearerAuth
@@ -45,15 +61,17 @@ class Connection:
 
     def __init__(
         self,
-        client: httpx.Client,
+        client: Client,
         options: RunOptions,
         environment: Environment,
         masker: Masker,
         notify: Callable[[str], None],
         sandbox: Sandbox | None,
+        network: NetworkTransport | None = None,
     ) -> None:
         self.client = client
         self.sandbox = sandbox
+        self._network = network
         self._options = options
         self._environment = environment
         self._masker = masker
@@ -80,6 +98,12 @@ class Connection:
             if auth is None:
                 auth = self._auths[profile.store_key] = BearerAuth(profile, tokens)
             return auth
+
+    def abort(self) -> None:
+        """Stop the requests in flight at once (Ctrl-C): their sockets are shut down, and no
+        new connection is made. Only the network's; a test's own transport is left alone."""
+        if self._network is not None:
+            self._network.abort()
 
     def close(self) -> None:
         self.client.close()
@@ -122,8 +146,11 @@ def open_connection(
     """Build the run's client (and start the sandbox when the env files ask for it)."""
     from .ratelimit import PacingTransport
 
+    max_body = max_body_setting(environment.settings)  # a bad value: before anything starts
     sandbox = _start_sandbox(environment)
-    inner = transport or NetworkTransport(insecure=options.insecure)
+    network = NetworkTransport(insecure=options.insecure) if transport is None else None
+    inner = transport or network
+    assert inner is not None
     if sandbox is not None:
         from .sandbox import SandboxTransport
 
@@ -136,10 +163,20 @@ def open_connection(
     # cafe24's 2 calls a second, or pacing would run into 429s (slower rates) or wait too long.
     drain = sandbox.settings.bucket_rate if sandbox is not None else 2.0
     paced = PacingTransport(
-        inner, max_retries=options.max_retries, notify=notify, drain_per_second=drain
+        inner,
+        max_retries=options.max_retries,
+        notify=notify,
+        drain_per_second=drain,
+        # Ctrl-C ends a rate-limit wait at once (the request then fails, and is not recorded).
+        sleep=network.pause if network is not None else time.sleep,
     )
-    client = build_client(timeout=options.timeout, transport=paced)
-    return Connection(client, options, environment, masker, notify, sandbox)
+    client = build_client(
+        timeout=options.timeout,
+        transport=paced,
+        max_body=max_body,
+        masker=masker,
+    )
+    return Connection(client, options, environment, masker, notify, sandbox, network)
 
 
 class NetworkTransport(httpx.BaseTransport):
@@ -156,8 +193,9 @@ class NetworkTransport(httpx.BaseTransport):
 
         self._insecure = insecure
         self._lock = threading.Lock()
-        self._transports: dict[tuple[bool, str | None], httpx.BaseTransport] = {}
+        self._transports: dict[tuple[bool, str | None], httpx.HTTPTransport] = {}
         self._proxies = urllib.request.getproxies_environment()
+        self._backend = DeadlineBackend()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         return self._transport(request.url).handle_request(request)
@@ -170,7 +208,7 @@ class NetworkTransport(httpx.BaseTransport):
             return None
         return proxy
 
-    def _transport(self, url: httpx.URL) -> httpx.BaseTransport:
+    def _transport(self, url: httpx.URL) -> httpx.HTTPTransport:
         tls = url.scheme == "https"
         key = (tls, self._proxy_for(url))
         with self._lock:
@@ -181,12 +219,135 @@ class NetworkTransport(httpx.BaseTransport):
                 transport = httpx.HTTPTransport(
                     verify=verify, proxy=key[1], limits=CONNECTION_LIMITS
                 )
+                # httpx takes no network backend of its own: its pool (every kind, proxies
+                # included) is given ours, which bounds each socket operation by the exchange's
+                # deadline. tests/test_deadline.py fails if a new httpx moves these.
+                transport._pool._network_backend = self._backend
                 self._transports[key] = transport
             return transport
+
+    def abort(self) -> None:
+        self._backend.abort()
+
+    def pause(self, seconds: float) -> None:
+        """Sleep ``seconds``, or until :meth:`abort`."""
+        self._backend.aborted.wait(seconds)
 
     def close(self) -> None:
         for transport in self._transports.values():
             transport.close()
+
+
+class DeadlineBackend(httpcore.NetworkBackend):
+    """httpcore's own sockets, with two additions.
+
+    Each connect, read and write waits no longer than the sending thread's exchange deadline
+    allows (``runner.deadline``): httpx's timeouts are per operation, so a server trickling its
+    headers or body a byte at a time would otherwise never time out. And :meth:`abort` shuts
+    down every open socket, which wakes a thread blocked reading it (closing the socket would
+    not), so Ctrl-C stops parallel requests at once.
+    """
+
+    def __init__(self) -> None:
+        self._inner = httpcore.SyncBackend()
+        self._streams: weakref.WeakSet[DeadlineStream] = weakref.WeakSet()
+        self._lock = threading.Lock()
+        self.aborted = threading.Event()
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        self._refuse_when_aborted()
+        stream = self._inner.connect_tcp(
+            host, port, _bounded(timeout, httpcore.ConnectTimeout), local_address, socket_options
+        )
+        return self._track(stream)
+
+    def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        self._refuse_when_aborted()
+        stream = self._inner.connect_unix_socket(
+            path, _bounded(timeout, httpcore.ConnectTimeout), socket_options
+        )
+        return self._track(stream)
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+    def abort(self) -> None:
+        with self._lock:
+            self.aborted.set()
+            streams = list(self._streams)
+        for stream in streams:
+            stream.shut_down()
+
+    def _refuse_when_aborted(self) -> None:
+        if self.aborted.is_set():
+            raise httpcore.ConnectError("the run was interrupted")
+
+    def _track(self, inner: httpcore.NetworkStream) -> DeadlineStream:
+        stream = DeadlineStream(inner, self)
+        with self._lock:
+            self._streams.add(stream)
+            aborted = self.aborted.is_set()
+        if aborted:  # Ctrl-C came while connecting
+            stream.shut_down()
+        return stream
+
+
+class DeadlineStream(httpcore.NetworkStream):
+    """One connection's socket, each operation bounded by the exchange deadline."""
+
+    def __init__(self, inner: httpcore.NetworkStream, backend: DeadlineBackend) -> None:
+        self._inner = inner
+        self._backend = backend
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, _bounded(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, _bounded(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        bounded = _bounded(timeout, httpcore.ConnectTimeout)
+        return self._backend._track(self._inner.start_tls(ssl_context, server_hostname, bounded))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+    def shut_down(self) -> None:
+        sock = self._inner.get_extra_info("socket")
+        if isinstance(sock, socket.socket):
+            with contextlib.suppress(OSError):  # already closed, or never connected
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+def _bounded(timeout: float | None, expired: type[Exception]) -> float | None:
+    """``timeout`` shortened to what is left of the exchange's deadline; ``expired`` raised
+    when nothing is (a zero timeout would make the socket non-blocking, not time out)."""
+    exchange = deadline.current()
+    if exchange is None:
+        return timeout
+    if exchange.passed():
+        raise expired(f"the exchange's {exchange.seconds!r} s are up")
+    return exchange.bound(timeout)
 
 
 def _announce_login(notify: Callable[[str], None], sandbox: bool) -> Callable[[str], None]:
@@ -207,6 +368,24 @@ def _sandbox_consent(sandbox: Sandbox, client: httpx.Client) -> Callable[[str], 
         )
 
     return consent
+
+
+def max_body_setting(settings: Mapping[str, str], environ: Mapping[str, str] | None = None) -> int:
+    """The response body cap: ``HTTPRUN_MAX_BODY`` from the process environment, else from the
+    env files (as ``HTTPRUN_TOKEN_STORE``: python-dotenv never overrides the environment)."""
+    environ = os.environ if environ is None else environ
+    for source in (environ, settings):
+        value = source.get(MAX_BODY_SETTING, "").strip()
+        if value:
+            size = parse_size(value)
+            if size is None:
+                raise EnvError(
+                    f"{MAX_BODY_SETTING}={value!r} is not a size",
+                    hint=f"write a number of bytes, or one with KB, MB or GB, e.g. "
+                    f"{MAX_BODY_SETTING}=500MB (the default is {format_size(DEFAULT_MAX_BODY)})",
+                )
+            return size
+    return DEFAULT_MAX_BODY
 
 
 def _start_sandbox(environment: Environment) -> Sandbox | None:

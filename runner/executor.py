@@ -23,14 +23,18 @@ import email.message
 import errno
 import re
 import time
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import Any
 
 import httpx
 
 from . import __version__
+from .deadline import Deadline, exchange_deadline
+from .decoding import ACCEPT_ENCODING, BodyTooLarge, BoundedDecoder, DecodeFailed
 from .errors import HttprunError, ResolveError, TransportError
 from .jsonvalues import decode_json
+from .masking import SENSITIVE_HEADERS, Masker
 from .ratelimit import WAITED_EXTENSION
 from .results import Exchange, ResolvedRequest
 
@@ -46,49 +50,280 @@ _USER_AGENT = f"httprun/{__version__}"
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
 
-def build_client(*, transport: httpx.BaseTransport, timeout: float | None = 30.0) -> httpx.Client:
+# A response body past this many bytes (once decoded) fails the request: a small gzip "bomb"
+# must not take the machine's memory. HTTPRUN_MAX_BODY changes it (connect.py reads it).
+DEFAULT_MAX_BODY = 100 * 1024 * 1024
+
+
+class Client(httpx.Client):
+    """httpx's client with httprun's redirect rules and limits; one per run.
+
+    httpx builds the next request of every redirect response, followed or not; two of its steps
+    are changed here, for every redirect the run's client meets:
+
+    - a redirect to another origin (scheme, host or port) drops every sensitive header
+      (``masking.SENSITIVE_HEADERS``) and every header whose value carries a secret the run's
+      masker knows, where httpx drops only Authorization (and keeps it for http -> https);
+    - a ``Location`` httpx cannot make a request URL of (``data:``, ``mailto:``,
+      ``javascript:``: a scheme without a host) no longer raises ``InvalidURL`` (which no caller
+      expects) from ``send``: the URL is kept as written, and :func:`send_request` refuses to
+      follow it with a TransportError.
+    """
+
+    def __init__(self, *, max_body: int, masker: Masker | None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.max_body = max_body
+        self.masker = masker if masker is not None else Masker()
+
+    def send(
+        self,
+        request: httpx.Request,
+        *,
+        stream: bool = False,
+        auth: Any = httpx.USE_CLIENT_DEFAULT,
+        follow_redirects: Any = httpx.USE_CLIENT_DEFAULT,
+    ) -> httpx.Response:
+        """httpx's ``send``; a response read whole here (token endpoints, the sandbox's
+        consent page) is decoded under ``max_body`` too, and comes back decoded."""
+        response = super().send(request, stream=True, auth=auth, follow_redirects=follow_redirects)
+        if stream:
+            return response
+        try:
+            content = _decoded_body(response, self.max_body)
+        except BodyTooLarge:
+            raise httpx.DecodingError(
+                f"the response body is larger than {format_size(self.max_body)} once decoded",
+                request=response.request,
+            ) from None
+        except DecodeFailed as error:
+            raise httpx.DecodingError(str(error), request=response.request) from error
+        finally:
+            response.close()
+        decoded = httpx.Response(
+            response.status_code,
+            headers=[
+                (name, value)
+                for name, value in response.headers.raw
+                if name.lower() not in (b"content-encoding", b"content-length")
+            ],
+            content=bytes(content),
+            request=response.request,
+            extensions=response.extensions,
+            history=response.history,
+        )
+        decoded.next_request = response.next_request
+        return decoded
+
+    def _redirect_url(self, request: httpx.Request, response: httpx.Response) -> httpx.URL:
+        try:
+            return super()._redirect_url(request, response)
+        except httpx.InvalidURL:
+            # httpx gives a URL with a scheme but no host the request's host, which fails for
+            # these; parsing the Location alone worked before that step.
+            return httpx.URL(response.headers["Location"])
+
+    def _redirect_headers(
+        self, request: httpx.Request, url: httpx.URL, method: str
+    ) -> httpx.Headers:
+        headers = super()._redirect_headers(request, url, method)
+        if _origin(url) == _origin(request.url):
+            return headers
+        encoding = headers.encoding
+        return httpx.Headers(
+            [
+                (name, value)
+                for name, value in headers.raw
+                if name.decode(encoding).lower() not in SENSITIVE_HEADERS
+                and not self._carries_secret(value.decode(encoding))
+            ]
+        )
+
+    def _carries_secret(self, value: str) -> bool:
+        return self.masker.mask(value) != value
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    return url.scheme, url.host, url.port or {"http": 80, "https": 443}.get(url.scheme)
+
+
+def build_client(
+    *,
+    transport: httpx.BaseTransport,
+    timeout: float | None = 30.0,
+    max_body: int = DEFAULT_MAX_BODY,
+    masker: Masker | None = None,
+) -> Client:
     """The one client of a run, over ``transport`` (``connect`` builds that chain: TLS,
     proxies, the sandbox, pacing; a test passes ``httpx.MockTransport``).
 
-    ``timeout`` (seconds, ``None`` for none) applies to connecting and to each read and write;
-    a request's own ``timeout`` overrides it. Redirects are decided per request in
-    :func:`send_request`.
+    ``timeout`` (seconds, ``None`` for none) bounds each request's whole exchange; a request's
+    own ``timeout`` overrides it. ``max_body`` caps a decoded response body, in bytes. Headers
+    carrying a secret ``masker`` knows do not follow a redirect to another origin. Redirects
+    are decided per request in :func:`send_request`.
     """
-    return httpx.Client(
+    return Client(
+        max_body=max_body,
+        masker=masker,
         timeout=httpx.Timeout(timeout),
         transport=transport,
         follow_redirects=False,
-        headers={"User-Agent": _USER_AGENT},
+        # Only codings ``decoding`` can decode under the cap (httpx would add br and zstd when
+        # their packages happen to be installed).
+        headers={"User-Agent": _USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING},
         trust_env=False,  # the transport chain applies the environment's proxies itself
     )
 
 
 def send_request(
-    client: httpx.Client, request: ResolvedRequest, *, auth: httpx.Auth | None = None
+    client: Client, request: ResolvedRequest, *, auth: httpx.Auth | None = None
 ) -> Exchange:
     """Send ``request`` with ``client`` (and ``auth``, when given) and read the whole reply.
 
-    Raises :class:`TransportError` when no response could be had; any HTTP status is a response.
+    The request's timeout bounds the whole exchange: connecting, sending, every read of every
+    redirect. Raises :class:`TransportError` when no response could be had (or its body passed
+    ``client.max_body``); any HTTP status is a response.
     """
     outgoing = _build_outgoing(client, request)
     started_at = time.time()
     start = time.perf_counter()
-    try:
-        response = client.send(outgoing, auth=auth, follow_redirects=request.follow_redirects)
-    except httpx.RequestError as error:
-        raise _transport_error(error, request, client) from error
+    seconds = request.timeout if request.timeout is not None else client.timeout.read
+    with exchange_deadline(seconds) as deadline:
+        try:
+            response, content = _exchange(client, outgoing, request, auth, deadline)
+        except httpx.RequestError as error:
+            raise _transport_error(error, request, client) from error
     elapsed_ms = (time.perf_counter() - start) * 1000.0
-    # Time the rate limiter held the request back is not the server's (ratelimit.py says).
-    waited = response.extensions.get(WAITED_EXTENSION, 0.0)
+    # Time the rate limiter held the requests back is not the server's (ratelimit.py says).
+    waited = sum(r.extensions.get(WAITED_EXTENSION, 0.0) for r in (*response.history, response))
     elapsed_ms = max(elapsed_ms - waited * 1000.0, 0.0)
     return Exchange(
         request=request,
         sent_headers=_sent_headers(outgoing, response),
-        response=_response_document(response, elapsed_ms),
+        response=_response_document(response, content, elapsed_ms),
         started_at=started_at,
         elapsed_ms=elapsed_ms,
         http_version=response.http_version,
     )
+
+
+def _exchange(
+    client: Client,
+    outgoing: httpx.Request,
+    request: ResolvedRequest,
+    auth: httpx.Auth | None,
+    deadline: Deadline,
+) -> tuple[httpx.Response, bytearray]:
+    """Send ``outgoing`` and follow its redirects (when the request does), one ``send`` per
+    hop, so that every body, the redirects' too, is read under the cap and the deadline.
+
+    ``auth`` goes with every hop: ``BearerAuth`` adds its token only for its own API host.
+    """
+    history: list[httpx.Response] = []
+    hop = outgoing
+    while True:
+        response = client.send(hop, auth=auth, follow_redirects=False, stream=True)
+        try:
+            content = _read_body(response, request, client, deadline)
+        finally:  # closed, its connection back in the pool, however this ends
+            response.close()
+        hop_after = response.next_request
+        if not request.follow_redirects or hop_after is None:
+            response.history = history
+            return response, content
+        _check_redirect(response, hop_after, request, client)
+        if len(history) >= client.max_redirects:
+            raise httpx.TooManyRedirects("Exceeded maximum allowed redirects.", request=hop)
+        history.append(response)
+        hop = hop_after
+
+
+def _read_body(
+    response: httpx.Response, request: ResolvedRequest, client: Client, deadline: Deadline
+) -> bytearray:
+    """The decoded body, read once into one buffer, no larger than ``client.max_body``."""
+
+    def in_time() -> None:  # a transport that is not the network's (which bounds each read)
+        if deadline.passed():
+            raise httpx.ReadTimeout("the exchange took too long", request=response.request)
+
+    try:
+        return _decoded_body(response, client.max_body, after_each_chunk=in_time)
+    except BodyTooLarge:
+        raise TransportError(
+            f"the response body from {_host_port(response.url)} is larger than "
+            f"{format_size(client.max_body)} once decoded; the request was stopped",
+            request.span,
+            label="response too large",
+            hint=f"raise the cap with {MAX_BODY_SETTING}=SIZE (e.g. 500MB) in an env file "
+            "or the environment",
+        ) from None
+    except DecodeFailed as error:
+        raise httpx.DecodingError(str(error), request=response.request) from error
+
+
+def _decoded_body(
+    response: httpx.Response, cap: int, after_each_chunk: Callable[[], None] = lambda: None
+) -> bytearray:
+    """``response``'s body decoded into one buffer, at most ``cap`` bytes (raises
+    BodyTooLarge, DecodeFailed).
+
+    Decoded here (``decoding``) rather than by httpx, which decodes each network read whole
+    and so cannot stop a compression bomb before it has filled the memory.
+    """
+    if response.is_stream_consumed:
+        # Made in memory and decoded already (a test's MockTransport): only its size to check.
+        chunks: Iterator[bytes] = iter([response.content])
+        encoding = ""
+    else:
+        chunks = response.iter_raw()
+        encoding = response.headers.get("Content-Encoding", "")
+    decoder = BoundedDecoder(encoding, cap)
+    content = bytearray()
+    for chunk in chunks:
+        content += decoder.decode(chunk)
+        after_each_chunk()
+    content += decoder.flush()
+    return content
+
+
+def _check_redirect(
+    response: httpx.Response, hop: httpx.Request, request: ResolvedRequest, client: Client
+) -> None:
+    """Refuse to follow a redirect to anything but an http(s) URL with a host."""
+    url = hop.url
+    if url.scheme in ("http", "https") and url.host:
+        return
+    location = client.masker.mask(response.headers.get("Location", str(url)))
+    raise TransportError(
+        f"{_host_port(response.url)} redirected to {_shorten(location)}, "
+        "which httprun cannot follow (only http:// and https:// URLs)",
+        request.span,
+        label="unsupported redirect",
+        hint="add '# @no-redirect' and check the Location header",
+    )
+
+
+MAX_BODY_SETTING = "HTTPRUN_MAX_BODY"
+_SIZE_UNITS = {"": 1, "b": 1, "kb": 1024, "k": 1024, "mb": 1024**2, "m": 1024**2}
+_SIZE_UNITS |= {"gb": 1024**3, "g": 1024**3, "kib": 1024, "mib": 1024**2, "gib": 1024**3}
+_SIZE = re.compile(r"\s*(\d+)\s*([a-z]*)\s*", re.IGNORECASE)
+
+
+def parse_size(text: str) -> int | None:
+    """``"100MB"``, ``"512k"``, ``"1048576"`` as bytes (K, M, G are 1024-based); None when
+    ``text`` is no size or not positive."""
+    match = _SIZE.fullmatch(text)
+    if match is None or match[2].lower() not in _SIZE_UNITS:
+        return None
+    size = int(match[1]) * _SIZE_UNITS[match[2].lower()]
+    return size if size > 0 else None
+
+
+def format_size(size: int) -> str:
+    for unit, factor in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if size >= factor and size % factor == 0:
+            return f"{size // factor} {unit}"
+    return f"{size} bytes"
 
 
 def _build_outgoing(client: httpx.Client, request: ResolvedRequest) -> httpx.Request:
@@ -187,8 +422,14 @@ def _media_info(content_type: str) -> tuple[bool, str]:
     return is_json, encoding
 
 
-def _response_document(response: httpx.Response, elapsed_ms: float) -> dict[str, Any]:
-    """The document of FORMAT.md "Response checks", built in one pass over what httpx holds."""
+def _response_document(
+    response: httpx.Response, content: bytearray, elapsed_ms: float
+) -> dict[str, Any]:
+    """The document of FORMAT.md "Response checks", built in one pass over what httpx holds.
+
+    ``content`` is emptied once decoded: a large body is not held three times (bytes, text,
+    parsed JSON) while the JSON is parsed.
+    """
     raw_headers = response.headers
     header_encoding = raw_headers.encoding
     headers: dict[str, str] = {}
@@ -200,7 +441,8 @@ def _response_document(response: httpx.Response, elapsed_ms: float) -> dict[str,
     is_json, encoding = _media_info(headers.get("content-type", ""))
     # Decoded here rather than through ``response.text``, which re-parses the Content-Type
     # header on every response; the result is the same (errors replaced, UTF-8 by default).
-    text = response.content.decode(encoding, errors="replace")
+    text = content.decode(encoding, errors="replace")
+    content.clear()
     body: Any = text
     if is_json and text:
         try:
@@ -255,14 +497,6 @@ def _transport_error(
             span,
             label="redirect loop?",
             hint="add '# @no-redirect' to see the first response",
-        )
-    if isinstance(error, httpx.UnsupportedProtocol):
-        # The request's own URL was checked before sending: only a redirect gets here.
-        return TransportError(
-            f"{where} redirected to a URL httprun cannot follow: {reason}",
-            span,
-            label="unsupported redirect",
-            hint="add '# @no-redirect' and check the Location header",
         )
     if isinstance(error, httpx.ProxyError):
         return TransportError(f"the proxy refused the request to {where}: {reason}", span)

@@ -31,6 +31,8 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
+from . import deadline
+
 CALL_LIMIT = "x-api-call-limit"  # "used/capacity", on every cafe24 response
 CALL_USAGE = "x-cafe24-call-usage"  # percent of the call quota
 TIME_USAGE = "x-cafe24-time-usage"  # percent of the time quota
@@ -240,6 +242,10 @@ class PacingTransport(httpx.BaseTransport):
 
     def _pause(self, seconds: float) -> None:
         self._waited.seconds += seconds
+        # Waiting here is not the server's time: the request's timeout starts again after it.
+        exchange = deadline.current()
+        if exchange is not None:
+            exchange.extend(seconds)
         self._sleep(seconds)
 
     def _handle(self, request: httpx.Request) -> httpx.Response:
@@ -272,8 +278,7 @@ class PacingTransport(httpx.BaseTransport):
                 self._report(f"rate limited by {host} (429): streamed body, not retrying")
                 return response
             retries += 1
-            response.read()
-            response.close()
+            _discard(response)
             if wait >= MIN_WAIT:
                 self._report(
                     f"rate limited by {host} (429): waiting {_seconds(wait)} s, "
@@ -419,6 +424,22 @@ class PacingTransport(httpx.BaseTransport):
     def _report(self, message: str) -> None:
         if self._notify is not None:
             self._notify(message)
+
+
+# A 429's body says nothing we use: read (undecoded) up to this much so that the connection
+# can carry the resend; past it, the connection is dropped instead (a hostile or broken server
+# could send without end, or a compression bomb).
+_DRAIN_LIMIT = 64 * 1024
+
+
+def _discard(response: httpx.Response) -> None:
+    drained = 0
+    chunks = () if response.is_stream_consumed else response.iter_raw()  # read in memory
+    for chunk in chunks:
+        drained += len(chunk)
+        if drained > _DRAIN_LIMIT:
+            break
+    response.close()
 
 
 _RATE_HEADERS = frozenset(name.encode() for name in (CALL_LIMIT, CALL_USAGE, TIME_USAGE))

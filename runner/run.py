@@ -7,6 +7,7 @@ each file starts from the environment alone (FORMAT.md "Scope").
 from __future__ import annotations
 
 import contextlib
+import queue
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -132,26 +133,60 @@ def _run_in_parallel(
 
     The threads share the session's client (one pool and one rate limiter per host, since
     cafe24's bucket is per mall) and its token manager (whose lock keeps refreshes single).
+    They are daemon threads, and Ctrl-C (which only the main thread receives) aborts the
+    requests in flight: the run ends at once, as a sequential one does, instead of waiting for
+    every request in flight to time out.
     """
-    from concurrent.futures import ThreadPoolExecutor
+    pending: queue.SimpleQueue[Target] = queue.SimpleQueue()
+    for target in targets:
+        pending.put(target)
+    bugs: list[BaseException] = []
 
-    def run_one(target: Target) -> None:
-        if session.stopping.is_set():
-            return
-        listener.file_started(target.path)
-        listener.file_finished(session.run_target(target))
+    def work() -> None:
+        while not session.stopping.is_set():
+            try:
+                target = pending.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                listener.file_started(target.path)
+                listener.file_finished(session.run_target(target))
+            except BaseException as error:  # a bug: the main thread raises it
+                bugs.append(error)
+                session.stopping.set()
+                return
 
-    with ThreadPoolExecutor(max_workers=session.options.jobs, thread_name_prefix="httprun") as pool:
-        try:
-            for future in [pool.submit(run_one, target) for target in targets]:
-                future.result()
-        except BaseException:
-            # Ctrl-C (or a bug): let running files stop after their current request.
-            session.stopping.set()
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
+    workers = [
+        threading.Thread(target=work, name=f"httprun-{number}", daemon=True)
+        for number in range(min(session.options.jobs, len(targets)))
+    ]
+    for worker in workers:
+        worker.start()
+    try:
+        for worker in workers:
+            worker.join()
+    except KeyboardInterrupt:
+        session.interrupt()
+        _wait_for_aborted(workers)
+        raise
+    if bugs:
+        raise bugs[0]
     order = {target.path: index for index, target in enumerate(targets)}
     return sorted(session.finished_files(), key=lambda f: order.get(f.path, len(order)))
+
+
+# After Ctrl-C, how long the workers get to record what their files did before the report is
+# written. Aborted requests end in milliseconds; a worker pausing (rate limit, @retry) is left.
+_ABORT_GRACE_SECONDS = 1.0
+
+
+def _wait_for_aborted(workers: Sequence[threading.Thread]) -> None:
+    deadline = time.monotonic() + _ABORT_GRACE_SECONDS
+    try:
+        for worker in workers:
+            worker.join(max(deadline - time.monotonic(), 0.0))
+    except KeyboardInterrupt:  # a second Ctrl-C: stop waiting, the reports are still written
+        pass
 
 
 class GroupedListener:
@@ -230,6 +265,8 @@ class RunSession:
         self._finished_lock = threading.Lock()
         # Set on Ctrl-C and --fail-fast: files stop before their next request.
         self.stopping = threading.Event()
+        # Set on Ctrl-C in a parallel run: the requests in flight were aborted.
+        self.interrupted = threading.Event()
 
     def __enter__(self) -> RunSession:
         return self
@@ -253,6 +290,15 @@ class RunSession:
                     self._transport,
                 )
             return self._connection
+
+    def interrupt(self) -> None:
+        """Ctrl-C while other threads send: stop every file, abort the requests in flight."""
+        self.interrupted.set()
+        self.stopping.set()
+        with self._connection_lock:
+            connection = self._connection
+        if connection is not None:
+            connection.abort()
 
     def close(self) -> None:
         if self._connection is not None:
@@ -287,6 +333,8 @@ class RunSession:
                     result = file_run.run_block(index)
                 except Exception as error:  # a bug: this request's error; the run goes on
                     result = file_run.internal_error(index, error)
+                if self.interrupted.is_set():
+                    break  # aborted by Ctrl-C: not a result, as in a sequential run
                 results.append(result)
                 self.listener.request_finished(result)
                 if self.options.fail_fast and result.outcome in (Outcome.FAILED, Outcome.ERROR):
@@ -449,8 +497,10 @@ class FileRun:
                 )
             if evaluation.passed or retry is None or attempts > retry.count:
                 break
-            # @retry is polling the user asked for: wait their interval before asking again.
-            time.sleep(retry.interval)
+            # @retry is polling the user asked for: wait their interval before asking again
+            # (a parallel run's Ctrl-C ends the wait; the result is then not recorded).
+            if self.session.interrupted.wait(retry.interval):
+                break
 
         failed = failures_as_error(evaluation)
         return RequestResult(

@@ -2,26 +2,39 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import socket
+import threading
 import time
+import zlib
 from collections.abc import Callable, Generator, Iterator
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
-from fixture_server import PRODUCTS
+from fixture_server import PRODUCTS, serve
+from hostile_server import serve_raw
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from runner.connect import max_body_setting
 from runner.errors import (
     EXIT_INCOMPLETE,
     EXIT_INVALID_INPUT,
+    EnvError,
     HttprunError,
     ResolveError,
     TransportError,
 )
-from runner.executor import build_client, send_request
+from runner.executor import DEFAULT_MAX_BODY, build_client, parse_size, send_request
+from runner.masking import Masker
+from runner.options import RunOptions
 from runner.ratelimit import WAITED_EXTENSION
 from runner.results import Exchange, ResolvedRequest
+from runner.run import run_files
 from runner.source import Span
 
 SPAN = Span.point("requests/demo.http", 4, 1, 3)
@@ -587,4 +600,303 @@ def test_a_redirect_to_a_url_that_cannot_be_followed_is_the_servers_doing(
         error = send_expecting_error(
             client, make_request(f"{local_server}/redirect?to=ftp://files.test/a")
         )
-    assert "redirected to a URL httprun cannot follow" in error.message
+    host_port = local_server.removeprefix("http://")
+    assert error.message == (
+        f"{host_port} redirected to 'ftp://files.test/a', which httprun cannot follow "
+        "(only http:// and https:// URLs)"
+    )
+
+
+# --- redirects: what follows them, and where they may lead ------------------------------------
+
+KEY = "k3y-0f-the-api"  # an X-Api-Key value
+KNOWN = "kn0wn-s3cr3t-value"  # a secret the run's masker has learnt (an env variable's value)
+SENT_ALONG = (
+    ("Authorization", SECRET),
+    ("X-Api-Key", KEY),
+    ("Proxy-Authorization", "Basic cHJveHk6cHc="),
+    ("X-Signature", f"sig={KNOWN}"),  # no sensitive name, but it carries a known secret
+    ("X-Trace", "plain-1"),
+)
+
+
+def secret_aware_client(
+    transport: httpx.BaseTransport, *, max_body: int = 1024 * 1024
+) -> httpx.Client:
+    return build_client(
+        transport=transport, timeout=10.0, masker=Masker({KNOWN}), max_body=max_body
+    )
+
+
+def test_a_redirect_to_another_port_drops_every_secret_header(local_server: str) -> None:
+    with serve() as other_origin, secret_aware_client(httpx.HTTPTransport()) as client:
+        url = f"{local_server}/redirect?to={other_origin}/echo"
+        exchange = send_request(client, make_request(url, headers=SENT_ALONG))
+    received = exchange.response["body"]["headers"]
+    assert exchange.response["url"] == f"{other_origin}/echo"
+    assert received["x-trace"] == "plain-1"
+    for name in ("authorization", "x-api-key", "proxy-authorization", "x-signature"):
+        assert name not in received
+    assert KEY not in json.dumps(received) and KNOWN not in json.dumps(received)
+    # What the request itself sent, at its own URL, is still what the report shows.
+    assert ("X-Api-Key", KEY) in exchange.sent_headers
+
+
+def test_a_redirect_within_the_origin_keeps_the_headers(local_server: str) -> None:
+    with secret_aware_client(httpx.HTTPTransport()) as client:
+        exchange = send_request(
+            client, make_request(f"{local_server}/redirect?to=/echo", headers=SENT_ALONG)
+        )
+    received = exchange.response["body"]["headers"]
+    assert received["authorization"] == SECRET
+    assert received["x-api-key"] == KEY
+    assert received["x-signature"] == f"sig={KNOWN}"
+
+
+def test_a_run_s_env_secrets_do_not_follow_a_redirect_elsewhere(
+    tmp_path: Path, local_server: str
+) -> None:
+    (tmp_path / "dev.env").write_text(f"client_secret={KNOWN}\nbase={local_server}\n")
+    with serve() as other_origin:
+        (tmp_path / "a.http").write_text(
+            "# @name moved\n"
+            f"GET <<base>>/redirect?to={other_origin}/echo\n"
+            "X-Client: id=demo;secret=<<client_secret>>\n"
+            "X-Api-Key: <<client_secret>>\n"
+            "X-Trace: plain-1\n"
+            "\n"
+            "?? body.headers.\"x-trace\" == 'plain-1'\n"
+            '?? body.headers."x-client" == null\n'
+            '?? body.headers."x-api-key" == null\n'
+        )
+        result = run_files(
+            [str(tmp_path / "a.http")], RunOptions(env_files=(str(tmp_path / "dev.env"),))
+        )
+    request = result.files[0].requests[0]
+    assert result.exit_code == 0, request.error
+    assert request.exchange is not None
+    assert request.exchange.response["url"] == f"{other_origin}/echo"
+
+
+_ORIGINS = st.tuples(
+    st.sampled_from(["http", "https"]),
+    st.sampled_from(["api.test", "cdn.test"]),
+    st.sampled_from([None, 8443]),
+)
+_HEADER_NAMES = st.sampled_from(
+    ["Authorization", "x-api-key", "X-API-KEY", "Proxy-Authorization", "X-Sig", "X-Trace", "Accept"]
+)
+_HEADER_VALUES = st.one_of(
+    st.just(KNOWN),
+    st.text("abc123-=", min_size=1, max_size=12).map(lambda text: f"{text}{KNOWN}"),
+    st.text("abc123-=", min_size=1, max_size=12),
+)
+
+
+def _url(origin: tuple[str, str, int | None], path: str) -> str:
+    scheme, host, port = origin
+    return f"{scheme}://{host}{'' if port is None else f':{port}'}{path}"
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    start=_ORIGINS,
+    target=_ORIGINS,
+    headers=st.lists(st.tuples(_HEADER_NAMES, _HEADER_VALUES), max_size=5),
+)
+def test_no_secret_header_follows_a_redirect_to_another_origin(
+    start: tuple[str, str, int | None],
+    target: tuple[str, str, int | None],
+    headers: list[tuple[str, str]],
+) -> None:
+    arrived: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/from":
+            return httpx.Response(302, headers={"Location": _url(target, "/to")})
+        arrived.append(request)
+        return httpx.Response(200)
+
+    with secret_aware_client(httpx.MockTransport(handler)) as client:
+        send_request(client, make_request(_url(start, "/from"), headers=tuple(headers)))
+    received = arrived[0].headers
+    if start == target:  # the same origin: everything goes along
+        for name, value in headers:
+            assert value in received.get_list(name)
+        return
+    for name, value in received.multi_items():
+        assert name.lower() not in {"authorization", "x-api-key", "proxy-authorization"}
+        assert KNOWN not in value
+    for name, value in headers:  # what carries no secret still goes along
+        if name.lower() in ("x-trace", "accept", "x-sig") and KNOWN not in value:
+            assert value in received.get_list(name)
+
+
+@pytest.mark.parametrize(
+    "location",
+    [f"data:text/plain,{KNOWN}", "mailto:ops@example.test", "javascript:alert(1)", "data:,"],
+)
+def test_a_redirect_to_a_non_http_url_is_a_transport_error_naming_it_masked(
+    location: str, local_server: str
+) -> None:
+    with secret_aware_client(httpx.HTTPTransport()) as client:
+        url = f"{local_server}/redirect?to={quote(location)}"
+        error = send_expecting_error(client, make_request(url))
+        stayed = send_request(client, make_request(url, follow_redirects=False))
+    shown = location.replace(KNOWN, "****")
+    assert error.message == (
+        f"{local_server.removeprefix('http://')} redirected to {shown!r}, "
+        "which httprun cannot follow (only http:// and https:// URLs)"
+    )
+    assert KNOWN not in error.message
+    assert "@no-redirect" in error.hint
+    # Not followed, it is an ordinary response.
+    assert stayed.status == 302
+    assert stayed.response["headers"]["location"] == location
+
+
+def test_a_run_redirected_to_a_data_url_exits_4_not_70(tmp_path: Path) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(302, headers={"Location": "data:text/html,<h1>hi</h1>"})
+
+    request_file = tmp_path / "a.http"
+    request_file.write_text("GET http://api.test/start\n")
+    result = run_files([str(request_file)], transport=httpx.MockTransport(handler))
+    assert result.exit_code == EXIT_INCOMPLETE
+    error = result.files[0].requests[0].error
+    assert isinstance(error, TransportError)
+    assert "data:text/html" in error.message
+
+
+# --- the response body cap (HTTPRUN_MAX_BODY) --------------------------------------------------
+
+
+def _gzip_bomb(decoded_size: int) -> bytes:
+    return gzip.compress(b"\0" * decoded_size, compresslevel=9)
+
+
+def _bomb_server(body: bytes) -> Callable[[socket.socket], None]:
+    def answer(connection: socket.socket) -> None:
+        head = (
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        )
+        connection.sendall(head.encode() + body)
+
+    return answer
+
+
+def test_a_decompression_bomb_is_stopped_at_the_cap() -> None:
+    bomb = _gzip_bomb(8 * 1024 * 1024)  # 8 KB on the wire, 8 MB decoded
+    assert len(bomb) < 20_000
+    with serve_raw(_bomb_server(bomb)) as server:
+        with secret_aware_client(httpx.HTTPTransport(), max_body=1024 * 1024) as client:
+            error = send_expecting_error(client, make_request(f"{server.url}/bomb"))
+        assert error.message == (
+            f"the response body from {server.url.removeprefix('http://')} is larger than 1 MB "
+            "once decoded; the request was stopped"
+        )
+        assert "HTTPRUN_MAX_BODY=SIZE" in error.hint
+        # Under the cap, the same body is read whole.
+        with secret_aware_client(httpx.HTTPTransport(), max_body=8 * 1024 * 1024) as client:
+            exchange = send_request(client, make_request(f"{server.url}/bomb"))
+        assert len(exchange.response["text"]) == 8 * 1024 * 1024
+
+
+def test_redirect_bodies_are_read_under_the_cap_too() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            302,
+            headers={"Location": "/next", "Content-Encoding": "gzip"},
+            content=_gzip_bomb(2 * 1024 * 1024),
+        )
+
+    with secret_aware_client(httpx.MockTransport(handler), max_body=1024 * 1024) as client:
+        error = send_expecting_error(client, make_request("http://api.test/"))
+    assert "is larger than 1 MB" in error.message
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    size=st.integers(0, 4096),
+    cap=st.integers(1, 4096),
+    encoding=st.sampled_from(["identity", "gzip", "deflate"]),
+)
+def test_a_body_is_read_whole_up_to_the_cap_and_refused_past_it(
+    size: int, cap: int, encoding: str
+) -> None:
+    text = "".join(chr(ord("a") + index % 26) for index in range(size))
+    wire = {
+        "identity": lambda data: data,
+        "gzip": gzip.compress,
+        "deflate": zlib.compress,
+    }[encoding](text.encode())
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"Content-Encoding": encoding}, content=wire)
+
+    with secret_aware_client(httpx.MockTransport(handler), max_body=cap) as client:
+        if size <= cap:
+            assert send_request(client, make_request("http://api.test/")).response["text"] == text
+        else:
+            error = send_expecting_error(client, make_request("http://api.test/"))
+            assert error.label == "response too large"
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [
+        ("1048576", 1024 * 1024),
+        ("100MB", 100 * 1024**2),
+        ("512k", 512 * 1024),
+        (" 2 GiB ", 2 * 1024**3),
+        ("10 mb", 10 * 1024**2),
+    ],
+)
+def test_sizes_are_read_1024_based(text: str, size: int) -> None:
+    assert parse_size(text) == size
+
+
+@pytest.mark.parametrize("text", ["", "0", "-5", "1.5MB", "ten", "5 TB", "MB"])
+def test_what_is_not_a_size(text: str) -> None:
+    assert parse_size(text) is None
+
+
+def test_the_cap_comes_from_the_environment_then_the_env_files() -> None:
+    assert max_body_setting({}, {}) == DEFAULT_MAX_BODY == 100 * 1024 * 1024
+    assert max_body_setting({"HTTPRUN_MAX_BODY": "1MB"}, {}) == 1024 * 1024
+    assert max_body_setting({"HTTPRUN_MAX_BODY": "1MB"}, {"HTTPRUN_MAX_BODY": "2MB"}) == 2 * 1024**2
+    with pytest.raises(EnvError) as caught:
+        max_body_setting({"HTTPRUN_MAX_BODY": "lots"}, {})
+    assert caught.value.exit_code == EXIT_INVALID_INPUT
+    assert "HTTPRUN_MAX_BODY=500MB" in caught.value.hint
+
+
+def test_a_run_applies_the_cap_of_its_env_file(tmp_path: Path) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, text="x" * 2048)
+
+    (tmp_path / "a.http").write_text("GET http://api.test/big\n")
+    (tmp_path / "small.env").write_text("HTTPRUN_MAX_BODY=1KB\n")
+    capped = run_files(
+        [str(tmp_path / "a.http")],
+        RunOptions(env_files=(str(tmp_path / "small.env"),)),
+        transport=httpx.MockTransport(handler),
+    )
+    assert capped.exit_code == EXIT_INCOMPLETE
+    uncapped = run_files([str(tmp_path / "a.http")], transport=httpx.MockTransport(handler))
+    assert uncapped.exit_code == 0
+
+
+def test_a_cap_that_is_no_size_stops_the_run_before_the_sandbox_starts(tmp_path: Path) -> None:
+    (tmp_path / "a.http").write_text("GET https://demo.cafe24api.com/api/v2/admin/products\n")
+    (tmp_path / "bad.env").write_text("HTTPRUN_SANDBOX=cafe24\nHTTPRUN_MAX_BODY=lots\n")
+    threads_before = threading.active_count()
+    result = run_files(
+        [str(tmp_path / "a.http")], RunOptions(env_files=(str(tmp_path / "bad.env"),))
+    )
+    assert result.exit_code == EXIT_INVALID_INPUT
+    error = result.files[0].requests[0].error
+    assert isinstance(error, EnvError)
+    assert error.message == "HTTPRUN_MAX_BODY='lots' is not a size"
+    assert threading.active_count() <= threads_before  # no sandbox left serving
