@@ -44,12 +44,19 @@ def parse_vars(pairs: list[str] | None) -> dict[str, str]:
 
 
 def check_env_files(paths: list[str] | None) -> None:
-    """A named env file that does not exist is a mistake on the command line (exit 2)."""
-    from pathlib import Path
+    """A named env file that does not exist, or is not a regular file (a folder; a FIFO, which
+    would block the run), is a mistake on the command line (exit 2)."""
+    from .reading import path_kind
 
     for path in paths or []:
-        if not Path(path).is_file():
+        kind = path_kind(path)
+        if kind == "missing":
             raise UsageError(
                 f"no such env file: '{path}'",
+                hint="give the path of a dotenv file, e.g. --env envs/dev.env",
+            )
+        if kind is not None:
+            raise UsageError(
+                f"--env '{path}' is {kind}, not an env file",
                 hint="give the path of a dotenv file, e.g. --env envs/dev.env",
             )

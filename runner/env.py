@@ -20,7 +20,8 @@ from dotenv.parser import Binding, parse_stream
 from dotenv.variables import parse_variables
 
 from .errors import EnvError
-from .source import Span, remember_source
+from .reading import MAX_TEXT_FILE, UnreadableFile, read_regular_file
+from .source import Span, normalize_newlines, remember_source
 
 SETTINGS_PREFIX = "HTTPRUN_"
 _LOCAL_SUFFIX = ".local.env"
@@ -106,20 +107,23 @@ def _load_one(path: Path, loaded: dict[str, str], lookup: Mapping[str, str]) -> 
 
 
 def _read_text(path: Path) -> str:
+    """The file's text with its line endings normalised (``\r`` alone ends a line, as
+    python-dotenv reads it), so lines and columns match what the renderer shows."""
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise EnvError(f"env file not found: {path}", hint="check the env file's path") from None
-    except IsADirectoryError:
+        data = read_regular_file(path, limit=MAX_TEXT_FILE)
+    except UnreadableFile as error:
+        if error.missing:
+            raise EnvError(
+                f"env file not found: {path}", hint="check the env file's path"
+            ) from None
         raise EnvError(
-            f"env file is a directory: {path}", hint="give --env a dotenv file, not a folder"
+            f"cannot read env file {path}: {error.reason}",
+            hint=error.hint or "check the env file's path",
         ) from None
-    except OSError as error:
-        raise EnvError(f"cannot read env file {path}: {error.strerror}") from None
     try:
-        return data.decode("utf-8")
+        return normalize_newlines(data.decode("utf-8"))
     except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
+        line = len(_NEWLINE.findall(data[: error.start].decode("utf-8"))) + 1
         raise EnvError(
             "env file is not UTF-8 text",
             Span.point(str(path), line),

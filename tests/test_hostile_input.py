@@ -1,0 +1,418 @@
+"""Hostile input files and command lines (issue 7): special files and size caps, CR-only line
+endings, empty targets. Nothing here may hang, crash or run more than was asked."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+import httpx
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from runner import parser
+from runner.env import load_env_files
+from runner.errors import EnvError, ParseError, ResolveError
+from runner.launch import main
+from runner.reading import UnreadableFile, max_include_size, read_regular_file
+from runner.run import RunOptions, run_files
+
+T = TypeVar("T")
+needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+
+
+@pytest.fixture(autouse=True)
+def _no_colour(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.delenv("HTTPRUN_MAX_INCLUDE", raising=False)
+
+
+def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exited:
+        main(args)
+    captured = capsys.readouterr()
+    code = exited.value.code
+    return (code if isinstance(code, int) else 0), captured.out, captured.err
+
+
+def finishes(action: Callable[[], T], seconds: float = 10.0) -> T:
+    """Run ``action`` in a thread and return its result; fail (instead of hanging the suite)
+    when it is still running after ``seconds``: what a FIFO did before it was refused."""
+    outcome: list[T | BaseException] = []
+
+    def target() -> None:
+        try:
+            outcome.append(action())
+        except BaseException as error:  # handed to the test below
+            outcome.append(error)
+
+    worker = threading.Thread(target=target, daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert not worker.is_alive(), "blocked: a special file was opened for reading"
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return outcome[0]
+
+
+def fifo(path: Path) -> Path:
+    os.mkfifo(path)
+    return path
+
+
+def never_sent(request: httpx.Request) -> httpx.Response:
+    raise AssertionError(f"nothing may be sent: {request.method} {request.url}")
+
+
+# ---- One reader for every file: regular files only, with a cap --------------------------------
+
+
+@needs_fifo
+def test_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
+    pipe = fifo(tmp_path / "pipe")
+    with pytest.raises(UnreadableFile) as caught:
+        finishes(lambda: read_regular_file(pipe, limit=100))
+    assert caught.value.kind == "a named pipe (FIFO)"
+    assert caught.value.reason == "it is a named pipe (FIFO), not a regular file"
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero")
+def test_an_endless_device_is_refused() -> None:
+    with pytest.raises(UnreadableFile) as caught:
+        finishes(lambda: read_regular_file("/dev/zero", limit=100))
+    assert caught.value.kind == "a device"
+
+
+def test_a_folder_and_a_missing_file_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(UnreadableFile) as folder:
+        read_regular_file(tmp_path, limit=100)
+    assert folder.value.kind == "a folder"
+    with pytest.raises(UnreadableFile) as missing:
+        read_regular_file(tmp_path / "nope", limit=100)
+    assert missing.value.missing
+
+
+@settings(max_examples=60, deadline=None)
+@given(size=st.integers(0, 3000), limit=st.integers(1, 3000))
+def test_a_file_is_read_whole_exactly_when_it_fits_the_cap(
+    tmp_path_factory: pytest.TempPathFactory, size: int, limit: int
+) -> None:
+    path = tmp_path_factory.mktemp("cap") / "data.bin"
+    data = bytes(i % 251 for i in range(size))
+    path.write_bytes(data)
+    if size <= limit:
+        assert read_regular_file(path, limit=limit) == data
+    else:
+        with pytest.raises(UnreadableFile) as caught:
+            read_regular_file(path, limit=limit)
+        assert caught.value.too_large
+
+
+def test_a_file_larger_than_the_read_chunk_is_read_whole(tmp_path: Path) -> None:
+    path = tmp_path / "big.bin"
+    data = os.urandom(3 * (1 << 20) + 17)
+    path.write_bytes(data)
+    assert read_regular_file(path, limit=len(data)) == data
+
+
+@pytest.mark.parametrize(
+    ("written", "size"),
+    [("200MB", 200_000_000), ("5 kb", 5000), ("123", 123), ("1GB", 10**9), ("7b", 7)],
+)
+def test_the_include_cap_setting_takes_a_size(written: str, size: int) -> None:
+    assert max_include_size({"HTTPRUN_MAX_INCLUDE": written}, environ={}) == size
+
+
+@pytest.mark.parametrize("written", ["0", "lots", "-5MB", "1.5MB", "10TB"])
+def test_a_bad_include_cap_is_an_env_error(written: str) -> None:
+    with pytest.raises(EnvError, match="HTTPRUN_MAX_INCLUDE must be a size in bytes"):
+        max_include_size({"HTTPRUN_MAX_INCLUDE": written}, environ={})
+
+
+def test_the_include_cap_defaults_to_100_mb_and_the_process_environment_wins() -> None:
+    assert max_include_size({}, environ={}) == 100_000_000
+    both = max_include_size({"HTTPRUN_MAX_INCLUDE": "1MB"}, environ={"HTTPRUN_MAX_INCLUDE": "2MB"})
+    assert both == 2_000_000
+
+
+# ---- Request files and targets -----------------------------------------------------------------
+
+
+@needs_fifo
+def test_an_explicit_fifo_target_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pipe = fifo(tmp_path / "pipe.http")
+    code, _, err = finishes(lambda: run_cli([str(pipe)], capsys))
+    assert code == 2
+    assert f"'{pipe}' is a named pipe (FIFO), not a request file" in err
+
+
+@needs_fifo
+@pytest.mark.parametrize("command", [[], ["check"], ["list"]])
+def test_a_fifo_in_a_directory_target_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    (tmp_path / "a.http").write_text("GET http://127.0.0.1:9/a\n")
+    pipe = fifo(tmp_path / "b.http")
+    code, out, err = finishes(lambda: run_cli([*command, str(tmp_path)], capsys))
+    assert code == 2
+    assert f"'{pipe}' in directory '{tmp_path}' is a named pipe (FIFO)" in err
+    assert "passed" not in out  # refused before anything ran
+
+
+def test_a_folder_named_like_a_request_file_is_looked_into(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "odd.http").mkdir()
+    (tmp_path / "odd.http" / "inner.http").write_text("GET http://127.0.0.1:9/a\n")
+    code, out, _ = run_cli(["list", str(tmp_path)], capsys)
+    assert code == 0
+    assert out.startswith(f"{tmp_path / 'odd.http' / 'inner.http'}:1\t")
+
+
+def test_a_request_file_over_the_cap_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(parser, "MAX_TEXT_FILE", 1000)
+    path = tmp_path / "huge.http"
+    path.write_text("GET http://127.0.0.1:9/\n\n" + "x" * 1000)
+    with pytest.raises(ParseError) as caught:
+        parser.parse_file(path)
+    assert caught.value.message == (
+        f"cannot read request file '{path}': it is larger than 1,000 bytes"
+    )
+
+
+@pytest.mark.parametrize("target", ["", " ", "\t"])
+def test_an_empty_target_is_a_usage_error_and_runs_nothing(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    target: str,
+) -> None:
+    """``httprun "$FILE"`` with FILE unset must not run every file in the folder."""
+    (tmp_path / "delete.http").write_text("DELETE http://127.0.0.1:9/everything\n")
+    monkeypatch.chdir(tmp_path)
+    for command in ([], ["check"], ["list"]):
+        code, out, err = run_cli([*command, target], capsys)
+        assert code == 2, command
+        assert f"error: empty target {target!r}" in err
+        assert "write '.'" in err
+        assert out == ""
+
+
+# ---- Env files ---------------------------------------------------------------------------------
+
+
+@needs_fifo
+@pytest.mark.parametrize("command", [[], ["check"]])
+def test_an_env_fifo_and_an_env_folder_are_usage_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    request = tmp_path / "a.http"
+    request.write_text("GET http://127.0.0.1:9/a\n")
+    pipe = fifo(tmp_path / "dev.env")
+    code, _, err = finishes(lambda: run_cli([*command, str(request), "--env", str(pipe)], capsys))
+    assert code == 2
+    assert f"--env '{pipe}' is a named pipe (FIFO), not an env file" in err
+    code, _, err = run_cli([*command, str(request), "--env", str(tmp_path)], capsys)
+    assert code == 2
+    assert f"--env '{tmp_path}' is a folder, not an env file" in err
+
+
+@needs_fifo
+def test_load_env_files_refuses_a_fifo_without_blocking(tmp_path: Path) -> None:
+    pipe = fifo(tmp_path / "x.env")
+    with pytest.raises(EnvError) as caught:
+        finishes(lambda: load_env_files([pipe], environ={}))
+    assert "it is a named pipe (FIFO), not a regular file" in caught.value.message
+
+
+# ---- Included bodies ---------------------------------------------------------------------------
+
+
+def run_one(folder: Path, text: str, env: str = "") -> ResolveError:
+    """Run a one-request file in ``folder`` (a project: it has envs/); the error it ends with."""
+    (folder / "envs").mkdir(exist_ok=True)
+    env_files: tuple[str, ...] = ()
+    if env:
+        (folder / "envs" / "t.env").write_text(env)
+        env_files = (str(folder / "envs" / "t.env"),)
+    path = folder / "req.http"
+    path.write_text(text)
+    options = RunOptions(env_files=env_files, allow_outside_files=True)
+    result = finishes(
+        lambda: run_files([str(path)], options, transport=httpx.MockTransport(never_sent))
+    )
+    error = result.files[0].requests[0].error
+    assert isinstance(error, ResolveError), error
+    return error
+
+
+@needs_fifo
+def test_an_included_fifo_is_a_positioned_error_not_a_hang(tmp_path: Path) -> None:
+    fifo(tmp_path / "pipe")
+    error = run_one(tmp_path, "POST http://127.0.0.1:9/x\n\n< ./pipe\n")
+    assert error.message == "cannot read './pipe': it is a named pipe (FIFO), not a regular file"
+    assert error.span is not None and (error.span.line, error.span.column) == (3, 1)
+    assert error.exit_code == 3
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero")
+@pytest.mark.parametrize("marker", ["<", "<@"])
+def test_an_included_device_is_refused(tmp_path: Path, marker: str) -> None:
+    error = run_one(tmp_path, f"POST http://127.0.0.1:9/x\n\n{marker} /dev/zero\n")
+    assert error.message == "cannot read '/dev/zero': it is a device, not a regular file"
+
+
+def test_an_include_over_the_cap_names_the_setting(tmp_path: Path) -> None:
+    (tmp_path / "big.json").write_text("x" * 2001)
+    error = run_one(
+        tmp_path, "POST http://127.0.0.1:9/x\n\n< ./big.json\n", env="HTTPRUN_MAX_INCLUDE=2KB\n"
+    )
+    assert error.message == "cannot include './big.json': it is larger than 2,000 bytes"
+    assert "HTTPRUN_MAX_INCLUDE" in error.hint
+    assert error.span is not None and error.span.line == 3
+
+
+# ---- CR-only line endings (old Mac files) ------------------------------------------------------
+
+TWO_REQUESTS = (
+    "@base = http://127.0.0.1:9\n"
+    "### first\n# @name first\nGET <<base>>/a\nAccept: text/plain\n\n?? status == 200\n"
+    "### second\nPOST <<base>>/b\n\nline one\nline two\n"
+)
+
+
+@pytest.mark.parametrize("ending", ["\r\n", "\r"])
+def test_a_file_with_other_line_endings_parses_like_lf(tmp_path: Path, ending: str) -> None:
+    path = tmp_path / "other.http"
+    path.write_bytes(TWO_REQUESTS.replace("\n", ending).encode())
+    parsed = parser.parse_file(path)
+    assert len(parsed.requests) == 2
+    assert parsed == parser.parse_text(TWO_REQUESTS, str(path))
+
+
+def test_a_cr_only_file_is_listed_and_checked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It used to be one line: "no requests to run", exit 0."""
+    path = tmp_path / "mac.http"
+    path.write_bytes(TWO_REQUESTS.replace("\n", "\r").encode())
+    code, out, _ = run_cli(["list", str(path)], capsys)
+    assert code == 0
+    assert out.splitlines() == [
+        f"{path}:4\tfirst\tGET <<base>>/a",
+        f"{path}:9\tsecond\tPOST <<base>>/b",
+    ]
+    code, out, _ = run_cli(["check", str(path)], capsys)
+    assert (code, out) == (0, "")
+
+
+def test_errors_in_a_cr_only_file_point_at_the_right_line_and_column(tmp_path: Path) -> None:
+    path = tmp_path / "mac.http"
+    path.write_bytes(b"### a\rGET http://127.0.0.1:9/\r\r?? status = 200\r")
+    with pytest.raises(ParseError) as caught:
+        parser.parse_file(path)
+    assert caught.value.span is not None
+    assert (caught.value.span.line, caught.value.span.column) == (4, 11)
+
+
+def test_invalid_utf8_in_a_cr_only_file_is_placed_on_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "mac.http"
+    path.write_bytes(b"### a\rGET http://127.0.0.1:9/\r\rab\xffc\r")
+    with pytest.raises(ParseError) as caught:
+        parser.parse_file(path)
+    assert caught.value.span is not None
+    assert (caught.value.span.line, caught.value.span.column) == (4, 3)
+
+
+def test_a_cr_only_env_file_is_read_line_by_line(tmp_path: Path) -> None:
+    env = tmp_path / "mac.env"
+    env.write_bytes(b"A=1\rB='two words'\r# comment\rC=${A}3\r")
+    assert load_env_files([env], environ={}).values == {"A": "1", "B": "two words", "C": "13"}
+    env.write_bytes(b"A=1\r\rB\rC=3\r")
+    with pytest.raises(EnvError) as caught:
+        load_env_files([env], environ={})
+    assert caught.value.span is not None and caught.value.span.line == 3
+
+
+# ---- Linear time on big files: each file's text is split into lines once -----------------------
+
+
+def count_line_splits(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    import runner.source
+
+    calls: list[str] = []
+    real = runner.source.split_lines
+
+    def counting(text: str) -> list[str]:
+        calls.append(text[:20])
+        return real(text)
+
+    monkeypatch.setattr(runner.source, "split_lines", counting)
+    return calls
+
+
+def test_check_splits_a_big_file_once_whatever_its_diagnostics(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every request warns twice ({{...}} and an unknown field): 4,000 lookups, one split (it
+    used to be one split per lookup: 8,000 requests took 31 s)."""
+    path = tmp_path / "big.http"
+    path.write_text(
+        "".join(
+            f"### r{i}\nGET http://127.0.0.1:9/{{{{id}}}}\n\n?? nope == 1\n" for i in range(2000)
+        )
+    )
+    calls = count_line_splits(monkeypatch)
+    code, out, _ = run_cli(["check", str(path)], capsys)
+    assert code == 0
+    assert out.count("warning:") == 4000
+    assert len(calls) <= 1
+
+
+def test_rendering_many_errors_of_one_file_splits_it_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from runner.errors import Diagnostic, render_diagnostic
+    from runner.source import Span, remember_source
+
+    remember_source("many.http", "".join(f"GET http://x/{i}\n" for i in range(3000)))
+    calls = count_line_splits(monkeypatch)
+    for line in range(1, 3001):
+        rendered = render_diagnostic(Diagnostic("error", "bad", Span.point("many.http", line, 5)))
+        assert f"GET http://x/{line - 1}" in rendered
+    assert len(calls) == 1
+
+
+def test_a_dry_run_looks_up_what_the_requests_provide_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A dry run shows a request that reads a capture as written; finding out that a capture
+    provides the name scanned every request for every request (quadratic)."""
+    from runner.nodes import Block
+
+    path = tmp_path / "chain.http"
+    path.write_text(
+        "".join(
+            f"### r{i}\nGET http://127.0.0.1:9/<<id{i}>>\n\n>> id{i + 1} = body.id\n"
+            for i in range(1, 301)
+        )
+    )
+    looked_up = []
+    real_name = Block.name
+
+    def counting_name(block: Block) -> str | None:
+        looked_up.append(1)
+        return real_name.fget(block)  # type: ignore[attr-defined,no-any-return]
+
+    monkeypatch.setattr(Block, "name", property(counting_name))
+    result = run_files(
+        [str(path)], RunOptions(dry_run=True), transport=httpx.MockTransport(never_sent)
+    )
+    assert len(result.requests) == 300
+    assert len(looked_up) < 10 * 300
