@@ -217,13 +217,15 @@ class RunSession:
         transport: httpx.BaseTransport | None = None,
         masker: Masker | None = None,
     ) -> None:
-        from .env import load_env_files
+        from .env import load_env_files, unknown_settings
         from .reading import max_include_size
 
         self.options = options
         self.listener = listener or SilentListener()
         self.masker = masker if masker is not None else Masker()
         self.environment: Environment = load_env_files(list(options.env_files))
+        for warning in unknown_settings(self.environment):
+            self.listener.notice(warning.one_line())
         self.max_include = max_include_size(self.environment.settings)
         self._transport = transport
         self._connection: Connection | None = None

@@ -74,7 +74,7 @@ def _source_lines(path: str) -> list[str] | None:
 def split_lines(text: str) -> list[str]:
     """The lines of ``text`` without their endings. Lines break at ``\n`` only (str.splitlines
     would also break at ``\f``, ``\x85`` ...): request and env files have their line endings
-    normalised when read, and ``<@`` files are sent as written, a lone ``\r`` included."""
+    normalised when read, and ``<@`` files are sent as written, a lone ``\\r`` included."""
     return text.replace("\r\n", "\n").split("\n")
 
 

@@ -4,6 +4,7 @@ endings, empty targets. Nothing here may hang, crash or run more than was asked.
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -15,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from runner import parser
-from runner.env import load_env_files
+from runner.env import KNOWN_SETTINGS, load_env_files, unknown_settings
 from runner.errors import EnvError, ParseError, ResolveError
 from runner.launch import main
 from runner.reading import UnreadableFile, max_include_size, read_regular_file
@@ -416,3 +417,91 @@ def test_a_dry_run_looks_up_what_the_requests_provide_once(
     )
     assert len(result.requests) == 300
     assert len(looked_up) < 10 * 300
+
+
+# ---- Unknown HTTPRUN_* settings and bad --var names --------------------------------------------
+
+
+def test_an_unknown_setting_in_an_env_file_is_warned_about_where_it_is(tmp_path: Path) -> None:
+    env = tmp_path / "dev.env"
+    env.write_text("mallid=demo\nHTTPRUN_SANDBX=cafe24\nHTTPRUN_SANDBOX_USR=me\n")
+    warnings = unknown_settings(load_env_files([env], environ={}), environ={})
+    assert [w.one_line() for w in warnings] == [
+        f"{env}:2:1: warning: unknown setting 'HTTPRUN_SANDBX' in this env file;"
+        " did you mean 'HTTPRUN_SANDBOX'?",
+        f"{env}:3:1: warning: unknown setting 'HTTPRUN_SANDBOX_USR' in this env file;"
+        " did you mean 'HTTPRUN_SANDBOX_USER'?",
+    ]
+    assert "HTTPRUN_MAX_INCLUDE" in warnings[0].hint
+
+
+def test_every_setting_httprun_reads_is_known(tmp_path: Path) -> None:
+    from dataclasses import fields
+
+    from runner.sandbox.settings import SandboxSettings, key_for
+
+    keys = [*KNOWN_SETTINGS, *(key_for(f.name) for f in fields(SandboxSettings))]
+    env = tmp_path / "all.env"
+    env.write_text("".join(f"{key}=\n" for key in keys))
+    assert (
+        unknown_settings(load_env_files([env], environ={}), environ=dict.fromkeys(keys, "")) == []
+    )
+
+
+def test_an_unknown_setting_in_the_process_environment_is_warned_about() -> None:
+    empty = load_env_files([], environ={})
+    environ = {"HTTPRUN_TOKEN_STOR": "/tmp/x", "HOME": "/root", "HTTPRUN_TOKEN_STORE": "/tmp/y"}
+    [warning] = unknown_settings(empty, environ=environ)
+    assert warning.one_line() == (
+        "warning: unknown setting 'HTTPRUN_TOKEN_STOR' in the process environment;"
+        " did you mean 'HTTPRUN_TOKEN_STORE'?"
+    )
+
+
+def test_check_and_run_show_the_unknown_setting_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for key in [k for k in os.environ if k.startswith("HTTPRUN_")]:
+        monkeypatch.delenv(key)
+    env = tmp_path / "dev.env"
+    env.write_text("HTTPRUN_SANBOX=cafe24\n")
+    request = tmp_path / "a.http"
+    request.write_text("GET http://127.0.0.1:9/a\n")
+    expected = f"{env}:1:1: warning: unknown setting 'HTTPRUN_SANBOX' in this env file;"
+    code, out, _ = run_cli(["check", str(request), "--env", str(env)], capsys)
+    assert code == 0
+    assert out.startswith(expected)
+    code, _, err = run_cli([str(request), "--env", str(env), "--dry-run"], capsys)
+    assert code == 0
+    assert expected in err
+
+
+@pytest.mark.parametrize("name", ["a b", "1x", "a.b", "mall-id", "x\x1b[2J"])
+def test_a_var_name_that_is_not_a_variable_name_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    request = tmp_path / "a.http"
+    request.write_text("GET http://127.0.0.1:9/a\n")
+    for command in ([], ["check"]):
+        code, out, err = run_cli([*command, str(request), "--var", f"{name}=1"], capsys)
+        assert code == 2
+        assert f"error: --var name {name!r} is not a variable name" in err
+        assert "letters, digits and '_'" in err
+        assert "\x1b[2J" not in err and out == ""
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(max_size=12))
+def test_var_names_are_exactly_the_identifiers(name: str) -> None:
+    from runner.cli_options import parse_vars
+    from runner.errors import UsageError
+
+    word = f"{name}=value"
+    stripped = name.strip()
+    if "=" in name:
+        return  # the name ends at the first '='
+    if stripped and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", stripped):
+        assert parse_vars([word]) == {stripped: "value"}
+    else:
+        with pytest.raises(UsageError):
+            parse_vars([word])
