@@ -27,6 +27,8 @@ VarOpt = Annotated[
         show_default=False,
     ),
 ]
+_ENV_HINT = "give the path of a dotenv file, e.g. --env envs/dev.env"
+
 TracebackOpt = Annotated[
     bool, typer.Option("--traceback", help="Show Python's traceback for internal errors (bugs).")
 ]
@@ -64,14 +66,16 @@ def check_env_files(paths: list[str] | None) -> None:
     from .reading import path_kind
 
     for path in paths or []:
+        if not path.strip():  # an unset shell variable; Path("") would be the current folder
+            raise UsageError(f"empty --env path {path!r}", hint=_ENV_HINT)
         kind = path_kind(path)
         if kind == "missing":
             raise UsageError(
                 f"no such env file: '{path}'",
-                hint="give the path of a dotenv file, e.g. --env envs/dev.env",
+                hint=_ENV_HINT,
             )
         if kind is not None:
             raise UsageError(
                 f"--env '{path}' is {kind}, not an env file",
-                hint="give the path of a dotenv file, e.g. --env envs/dev.env",
+                hint=_ENV_HINT,
             )

@@ -505,3 +505,14 @@ def test_var_names_are_exactly_the_identifiers(name: str) -> None:
     else:
         with pytest.raises(UsageError):
             parse_vars([word])
+
+
+@pytest.mark.parametrize("command", [[], ["check"]])
+def test_an_empty_env_path_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    request = tmp_path / "a.http"
+    request.write_text("GET http://127.0.0.1:9/a\n")
+    code, _, err = run_cli([*command, str(request), "--env", ""], capsys)
+    assert code == 2
+    assert "error: empty --env path ''" in err
