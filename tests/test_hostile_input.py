@@ -516,3 +516,20 @@ def test_an_empty_env_path_is_a_usage_error(
     code, _, err = run_cli([*command, str(request), "--env", ""], capsys)
     assert code == 2
     assert "error: empty --env path ''" in err
+
+
+def test_check_splits_a_big_body_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The {{...}} scan of a body looked up each of its lines; each lookup split the whole file
+    (a 1 MB body took 14 s)."""
+    path = tmp_path / "body.http"
+    lines = "".join(f'{{"k": "{i}"}},\n' for i in range(20000))
+    path.write_text(
+        f"POST http://127.0.0.1:9/\nContent-Type: application/json\n\n[{lines}{{{{x}}}}]\n"
+    )
+    calls = count_line_splits(monkeypatch)
+    code, out, _ = run_cli(["check", str(path)], capsys)
+    assert (code, out.count("warning:")) == (0, 1)
+    assert f"{path}:20004:1: warning: '{{{{x}}}}' is plain text" in out
+    assert len(calls) <= 1
