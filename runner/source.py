@@ -11,11 +11,13 @@ of diagnostics must not be split again for each of them.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 
-_SOURCES: dict[str, str] = {}
-_LINES: dict[str, list[str]] = {}  # the text of _SOURCES[path], split once (on first use)
+_SOURCES: dict[str, str] = {}  # texts remembered and not looked up yet
+_LINES: dict[str, list[str]] = {}  # texts looked up, split into lines once (on first use)
 
+_SPLITTING = threading.Lock()
 _LINE_ENDING = re.compile(r"\r\n?")
 
 
@@ -45,8 +47,9 @@ def normalize_newlines(text: str) -> str:
 
 def remember_source(path: str, text: str) -> None:
     """Keep ``text`` as the content of ``path`` for error rendering."""
-    _SOURCES[path] = text
-    _LINES.pop(path, None)
+    with _SPLITTING:
+        _SOURCES[path] = text
+        _LINES.pop(path, None)
 
 
 def source_line(path: str, line: int) -> str | None:
@@ -61,14 +64,18 @@ def _source_lines(path: str) -> list[str] | None:
     lines = _LINES.get(path)
     if lines is not None:
         return lines
-    text = _SOURCES.get(path)
-    if text is None:
-        text = _read_source(path)
+    with _SPLITTING:  # files run in parallel (-j) render errors from several threads
+        lines = _LINES.get(path)
+        if lines is not None:
+            return lines
+        # The lines replace the text: a big file is kept once, not twice.
+        text = _SOURCES.pop(path, None)
         if text is None:
-            return None
-        _SOURCES[path] = text
-    lines = _LINES[path] = split_lines(text)
-    return lines
+            text = _read_source(path)
+            if text is None:
+                return None
+        lines = _LINES[path] = split_lines(text)
+        return lines
 
 
 def split_lines(text: str) -> list[str]:
