@@ -533,3 +533,34 @@ def test_check_splits_a_big_body_once(
     assert (code, out.count("warning:")) == (0, 1)
     assert f"{path}:20004:1: warning: '{{{{x}}}}' is plain text" in out
     assert len(calls) <= 1
+
+
+env_line = st.one_of(
+    st.sampled_from(["", "# note", "A=1", "B='two words'", 'C="x y"', "D=${A}-2", "export E=5"]),
+    st.builds(
+        "{}={}".format,
+        st.sampled_from(["k", "K_2", "_x"]),
+        st.text(alphabet="ab #'\"=", max_size=6),
+    ),
+)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(env_line, max_size=12), st.sampled_from(["\r\n", "\r"]))
+def test_env_files_read_the_same_whatever_the_line_endings(
+    tmp_path_factory: pytest.TempPathFactory, lines: list[str], ending: str
+) -> None:
+    folder = tmp_path_factory.getbasetemp()
+    lf, other = folder / "lf.env", folder / "other.env"
+    lf.write_bytes("\n".join(lines).encode())
+    other.write_bytes(ending.join(lines).encode())
+    assert env_outcome(other) == env_outcome(lf)
+
+
+def env_outcome(path: Path) -> object:
+    """The values an env file defines, or its error's message and position."""
+    try:
+        return load_env_files([path], environ={}).values
+    except EnvError as error:
+        span = error.span
+        return error.message, (span.line, span.column) if span is not None else None
