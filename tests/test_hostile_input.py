@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -19,8 +20,9 @@ from runner import parser
 from runner.env import KNOWN_SETTINGS, load_env_files, unknown_settings
 from runner.errors import EnvError, ParseError, ResolveError
 from runner.launch import main
+from runner.options import RunOptions
 from runner.reading import UnreadableFile, max_include_size, read_regular_file
-from runner.run import RunOptions, run_files
+from runner.run import run_files
 
 T = TypeVar("T")
 needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
@@ -564,3 +566,45 @@ def env_outcome(path: Path) -> object:
     except EnvError as error:
         span = error.span
         return error.message, (span.line, span.column) if span is not None else None
+
+
+# ---- Rendering long lines: no Python loop per character for ASCII ------------------------------
+
+
+def general_printable(line: str) -> str:
+    return "".join(" " if unicodedata.category(c)[0] == "C" else c for c in line)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=40) | st.text(alphabet=st.characters(max_codepoint=127), max_size=40))
+def test_the_fast_paths_for_ascii_agree_with_the_general_rule(text: str) -> None:
+    from runner.errors import _char_width, _printable, display_width
+
+    assert _printable(text) == general_printable(text)
+    assert display_width(text) == sum(_char_width(ch) for ch in text)
+
+
+def test_rendering_an_error_on_a_long_ascii_line_walks_no_character_in_python(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """4,000 errors on 2,000-character lines took 9 s: two Python calls per character each."""
+    import runner.errors
+    from runner.errors import Diagnostic, render_diagnostic
+    from runner.source import Span, remember_source
+
+    line = "GET http://x/" + "a" * 2000 + "\t<<nope>>"
+    remember_source("long.http", line + "\n")
+    walked: list[str] = []
+
+    def counting_width(ch: str) -> int:
+        walked.append(ch)
+        return 1
+
+    monkeypatch.setattr(runner.errors, "_char_width", counting_width)
+    rendered = render_diagnostic(
+        Diagnostic("error", "undefined", Span("long.http", 1, 2015, 1, 2023), "no variable")
+    )
+    assert walked == []
+    source, carets = rendered.splitlines()[3:5]
+    assert source.endswith("a <<nope>>")  # the tab shown as a space
+    assert carets.index("^") == source.index("<<nope>>") and carets.count("^") == 8
