@@ -164,7 +164,7 @@ def parse_file(path: str | os.PathLike[str]) -> HttpFile:
     except UnicodeDecodeError as error:
         # Register what the file holds now before raising: the renderer would otherwise show
         # the line as it was when the file last parsed (``--watch`` re-parses changed files).
-        remember_source(name, data.decode("utf-8-sig", errors="replace"))
+        remember_source(name, normalize_newlines(data.decode("utf-8-sig", errors="replace")))
         raise _not_utf8(name, data, error) from None
     return parse_text(text, name)
 

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from runner import parser
 from runner.env import KNOWN_SETTINGS, load_env_files, unknown_settings
-from runner.errors import EnvError, ParseError, ResolveError
+from runner.errors import EnvError, ParseError, ResolveError, render_error
 from runner.launch import main
 from runner.options import RunOptions
 from runner.reading import UnreadableFile, max_include_size, read_regular_file
@@ -333,6 +333,7 @@ def test_invalid_utf8_in_a_cr_only_file_is_placed_on_its_line(tmp_path: Path) ->
         parser.parse_file(path)
     assert caught.value.span is not None
     assert (caught.value.span.line, caught.value.span.column) == (4, 3)
+    assert "4 | ab\ufffdc" in render_error(caught.value)  # the line shown is that line
 
 
 def test_a_cr_only_env_file_is_read_line_by_line(tmp_path: Path) -> None:
