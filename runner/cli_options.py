@@ -63,7 +63,7 @@ def _shown(name: str) -> str:
 def check_env_files(paths: list[str] | None) -> None:
     """A named env file that does not exist, or is not a regular file (a folder; a FIFO, which
     would block the run), is a mistake on the command line (exit 2)."""
-    from .reading import path_kind
+    from .reading import path_kind, shown_path
 
     for path in paths or []:
         if not path.strip():  # an unset shell variable; Path("") would be the current folder
@@ -71,11 +71,11 @@ def check_env_files(paths: list[str] | None) -> None:
         kind = path_kind(path)
         if kind == "missing":
             raise UsageError(
-                f"no such env file: '{path}'",
+                f"no such env file: '{shown_path(path)}'",
                 hint=_ENV_HINT,
             )
         if kind is not None:
             raise UsageError(
-                f"--env '{path}' is {kind}, not an env file",
+                f"--env '{shown_path(path)}' is {kind}, not an env file",
                 hint=_ENV_HINT,
             )

@@ -20,7 +20,7 @@ from dotenv.parser import Binding, parse_stream
 from dotenv.variables import parse_variables
 
 from .errors import Diagnostic, EnvError
-from .reading import MAX_TEXT_FILE, UnreadableFile, read_regular_file
+from .reading import MAX_TEXT_FILE, UnreadableFile, read_regular_file, shown_path
 from .source import Span, normalize_newlines, remember_source
 
 SETTINGS_PREFIX = "HTTPRUN_"
@@ -168,10 +168,10 @@ def _read_text(path: Path) -> str:
     except UnreadableFile as error:
         if error.missing:
             raise EnvError(
-                f"env file not found: {path}", hint="check the env file's path"
+                f"env file not found: {shown_path(path)}", hint="check the env file's path"
             ) from None
         raise EnvError(
-            f"cannot read env file {path}: {error.reason}",
+            f"cannot read env file {shown_path(path)}: {error.reason}",
             hint=error.hint or "check the env file's path",
         ) from None
     try:

@@ -76,7 +76,7 @@ from .nodes import (
     Text,
     Variable,
 )
-from .reading import MAX_TEXT_FILE, UnreadableFile, read_regular_file
+from .reading import MAX_TEXT_FILE, UnreadableFile, read_regular_file, shown_path
 from .source import Span, normalize_newlines, remember_source
 from .template import parse_template
 
@@ -153,9 +153,8 @@ def parse_file(path: str | os.PathLike[str]) -> HttpFile:
     try:
         data = read_regular_file(path, limit=MAX_TEXT_FILE)
     except UnreadableFile as error:
-        shown = "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in name)
         raise ParseError(
-            f"cannot read request file '{shown}': {error.reason}",
+            f"cannot read request file '{shown_path(name)}': {error.reason}",
             hint=error.hint
             or "check the path; request files are given relative to the current directory",
         ) from None

@@ -120,6 +120,14 @@ def path_kind(path: str | os.PathLike[str]) -> str | None:
         return "missing"
 
 
+def shown_path(path: str | os.PathLike[str]) -> str:
+    """``path`` for a message: control characters escaped (``\\x1b``), so a file name from a
+    directory listing cannot send escape sequences to the terminal."""
+    return "".join(
+        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in str(path)
+    )
+
+
 def format_size(size: int) -> str:
     if size >= MB and size % MB == 0:
         return f"{size // MB} MB"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import UsageError
-from .reading import path_kind
+from .reading import path_kind, shown_path
 
 _LINE_SUFFIX = re.compile(r"^(?P<path>.+):(?P<line>[0-9]+)$")
 _TARGET_HINT = "give a .http file, a directory of them, or FILE:LINE"
@@ -46,9 +46,11 @@ def expand_targets(specs: list[str]) -> list[Target]:
         elif kind == "a folder":
             targets.extend(_directory_files(path))
         elif kind == "missing":
-            raise UsageError(f"no such file or directory: '{path}'", hint=_TARGET_HINT)
+            raise UsageError(f"no such file or directory: '{shown_path(path)}'", hint=_TARGET_HINT)
         else:
-            raise UsageError(f"'{path}' is {kind}, not a request file", hint=_TARGET_HINT)
+            raise UsageError(
+                f"'{shown_path(path)}' is {kind}, not a request file", hint=_TARGET_HINT
+            )
     return targets
 
 
@@ -63,10 +65,11 @@ def _directory_files(path: str) -> list[Target]:
         if kind is not None:
             what = "a broken symbolic link" if kind == "missing" else kind
             raise UsageError(
-                f"'{candidate}' in directory '{path}' is {what}, not a request file",
+                f"'{shown_path(candidate)}' in directory '{shown_path(path)}' is {what},"
+                " not a request file",
                 hint="remove it, or name the request files to run",
             )
         found.append(Target(str(candidate)))
     if not found:
-        raise UsageError(f"no .http files in directory '{path}'")
+        raise UsageError(f"no .http files in directory '{shown_path(path)}'")
     return found

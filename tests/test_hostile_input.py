@@ -609,3 +609,17 @@ def test_rendering_an_error_on_a_long_ascii_line_walks_no_character_in_python(
     source, carets = rendered.splitlines()[3:5]
     assert source.endswith("a <<nope>>")  # the tab shown as a space
     assert carets.index("^") == source.index("<<nope>>") and carets.count("^") == 8
+
+
+@needs_fifo
+def test_file_names_in_target_errors_cannot_send_escape_sequences(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A hostile checkout can hold any file name; the messages escape control characters."""
+    fifo(tmp_path / "\x1b[2Jevil.http")
+    code, _, err = run_cli([str(tmp_path)], capsys)
+    assert code == 2
+    assert "\\x1b[2Jevil.http' in directory" in err and "\x1b" not in err
+    code, _, err = run_cli([str(tmp_path / "no\x1b]0;title\x07.http")], capsys)
+    assert code == 2
+    assert "no\\x1b]0;title\\x07.http" in err and "\x1b" not in err and "\x07" not in err
