@@ -7,6 +7,9 @@ from typing import Annotated
 import typer
 
 from .errors import UsageError
+from .pins import parse_vars
+
+__all__ = ["EnvOpt", "TracebackOpt", "VarOpt", "check_env_files", "parse_vars"]
 
 EnvOpt = Annotated[
     list[str] | None,
@@ -32,32 +35,6 @@ _ENV_HINT = "give the path of a dotenv file, e.g. --env envs/dev.env"
 TracebackOpt = Annotated[
     bool, typer.Option("--traceback", help="Show Python's traceback for internal errors (bugs).")
 ]
-
-
-def parse_vars(pairs: list[str] | None) -> dict[str, str]:
-    """``--var NAME=VALUE`` words as a dict (a bad word is a usage error). NAME follows the
-    rule of ``@name = value`` variables (FORMAT.md): a name ``<<NAME>>`` can read."""
-    from .directives import IDENTIFIER
-
-    values: dict[str, str] = {}
-    for pair in pairs or []:
-        name, sep, value = pair.partition("=")
-        if not sep or not name.strip():
-            raise UsageError(f"--var takes NAME=VALUE, got '{pair}'", hint="e.g. --var mallid=demo")
-        name = name.strip()
-        if IDENTIFIER.fullmatch(name) is None:
-            raise UsageError(
-                f"--var name {_shown(name)} is not a variable name",
-                hint="a name is letters, digits and '_', not starting with a digit: "
-                "e.g. --var mall_id=demo",
-            )
-        values[name] = value
-    return values
-
-
-def _shown(name: str) -> str:
-    # repr() escapes control characters, so the message cannot carry them to the terminal.
-    return repr(name if len(name) <= 60 else name[:57] + "...")
 
 
 def check_env_files(paths: list[str] | None) -> None:

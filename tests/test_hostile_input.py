@@ -623,3 +623,13 @@ def test_file_names_in_target_errors_cannot_send_escape_sequences(
     code, _, err = run_cli([str(tmp_path / "no\x1b]0;title\x07.http")], capsys)
     assert code == 2
     assert "no\\x1b]0;title\\x07.http" in err and "\x1b" not in err and "\x07" not in err
+
+
+def test_the_pytest_plugin_reads_http_var_by_the_same_rule() -> None:
+    from runner.pytest_plugin.options import _parse_pins
+
+    assert _parse_pins(["mall_id=demo", " x = y"]) == {"mall_id": "demo", "x": " y"}
+    with pytest.raises(pytest.UsageError, match="--http-var name 'a b' is not a variable name"):
+        _parse_pins(["a b=1"])
+    with pytest.raises(pytest.UsageError, match="--http-var takes NAME=VALUE"):
+        _parse_pins(["no-equals-sign"])
