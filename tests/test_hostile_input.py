@@ -451,6 +451,19 @@ def test_every_setting_httprun_reads_is_known(tmp_path: Path) -> None:
     )
 
 
+def test_every_setting_key_the_code_names_is_known() -> None:
+    """A module that reads a new HTTPRUN_ setting must add it to env.KNOWN_SETTINGS, or every
+    run that sets it would warn that it is unknown."""
+    package = Path(__file__).resolve().parent.parent / "runner"
+    named = {
+        match.group(1)
+        for source in package.rglob("*.py")
+        for match in re.finditer(r"[\"'](HTTPRUN_[A-Z0-9_]*[A-Z0-9])[\"']", source.read_text())
+    }
+    assert "HTTPRUN_TOKEN_STORE" in named  # the scan finds what it is meant to find
+    assert named - set(KNOWN_SETTINGS) == set()
+
+
 def test_an_unknown_setting_in_the_process_environment_is_warned_about() -> None:
     empty = load_env_files([], environ={})
     environ = {"HTTPRUN_TOKEN_STOR": "/tmp/x", "HOME": "/root", "HTTPRUN_TOKEN_STORE": "/tmp/y"}
