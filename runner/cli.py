@@ -379,7 +379,7 @@ def check_command(
     targets: TargetsArg, env: EnvOpt = None, var: VarOpt = None, traceback: TracebackOpt = False
 ) -> None:
     """Parse and statically check files (nothing is sent): `file:line:col: severity: message`."""
-    from .env import load_env_files
+    from .env import load_env_files, unknown_settings
     from .parser import parse_file
     from .static import check_file
     from .targets import expand_targets
@@ -391,6 +391,8 @@ def check_command(
         expanded = expand_targets(targets)
     except HttprunError as error:
         _fail(error)
+    for warning in unknown_settings(environment):
+        typer.echo(warning.one_line())
     worst = 0
     for target in expanded:
         try:

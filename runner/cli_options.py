@@ -7,6 +7,9 @@ from typing import Annotated
 import typer
 
 from .errors import UsageError
+from .pins import parse_vars
+
+__all__ = ["EnvOpt", "TracebackOpt", "VarOpt", "check_env_files", "parse_vars"]
 
 EnvOpt = Annotated[
     list[str] | None,
@@ -27,29 +30,29 @@ VarOpt = Annotated[
         show_default=False,
     ),
 ]
+_ENV_HINT = "give the path of a dotenv file, e.g. --env envs/dev.env"
+
 TracebackOpt = Annotated[
     bool, typer.Option("--traceback", help="Show Python's traceback for internal errors (bugs).")
 ]
 
 
-def parse_vars(pairs: list[str] | None) -> dict[str, str]:
-    """``--var NAME=VALUE`` words as a dict (a bad word is a usage error)."""
-    values: dict[str, str] = {}
-    for pair in pairs or []:
-        name, sep, value = pair.partition("=")
-        if not sep or not name.strip():
-            raise UsageError(f"--var takes NAME=VALUE, got '{pair}'", hint="e.g. --var mallid=demo")
-        values[name.strip()] = value
-    return values
-
-
 def check_env_files(paths: list[str] | None) -> None:
-    """A named env file that does not exist is a mistake on the command line (exit 2)."""
-    from pathlib import Path
+    """A named env file that does not exist, or is not a regular file (a folder; a FIFO, which
+    would block the run), is a mistake on the command line (exit 2)."""
+    from .reading import path_kind, shown_path
 
     for path in paths or []:
-        if not Path(path).is_file():
+        if not path.strip():  # an unset shell variable; Path("") would be the current folder
+            raise UsageError(f"empty --env path {path!r}", hint=_ENV_HINT)
+        kind = path_kind(path)
+        if kind == "missing":
             raise UsageError(
-                f"no such env file: '{path}'",
-                hint="give the path of a dotenv file, e.g. --env envs/dev.env",
+                f"no such env file: '{shown_path(path)}'",
+                hint=_ENV_HINT,
+            )
+        if kind is not None:
+            raise UsageError(
+                f"--env '{shown_path(path)}' is {kind}, not an env file",
+                hint=_ENV_HINT,
             )

@@ -13,16 +13,21 @@ import os
 import re
 from collections import ChainMap
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from dotenv.parser import Binding, parse_stream
 from dotenv.variables import parse_variables
 
-from .errors import EnvError
-from .source import Span, remember_source
+from .errors import Diagnostic, EnvError
+from .reading import MAX_TEXT_FILE, UnreadableFile, read_regular_file, shown_path
+from .source import Span, normalize_newlines, remember_source
 
 SETTINGS_PREFIX = "HTTPRUN_"
+# Every setting httprun reads outside the sandbox's own HTTPRUN_SANDBOX_* keys: a key not here
+# is warned about (a module that reads a new setting adds it here).
+KNOWN_SETTINGS = ("HTTPRUN_SANDBOX", "HTTPRUN_TOKEN_STORE", "HTTPRUN_MAX_INCLUDE")
+_SANDBOX_PREFIX = "HTTPRUN_SANDBOX_"
 _LOCAL_SUFFIX = ".local.env"
 # python-dotenv counts lines with this same pattern (dotenv.parser._newline).
 _NEWLINE = re.compile(r"\r\n|\n|\r")
@@ -35,6 +40,8 @@ class Environment:
     values: dict[str, str]
     settings: dict[str, str]  # keys starting with HTTPRUN_, as written
     sources: tuple[str, ...]  # the files actually loaded, in load order (for "looked in ...")
+    # Where each setting was set (for warnings); not part of what the files say.
+    setting_spans: dict[str, Span] = field(default_factory=dict, compare=False)
 
 
 def load_env_files(
@@ -50,12 +57,13 @@ def load_env_files(
     given = [Path(path) for path in paths]
     explicit = {_identity(path) for path in given}
     loaded: dict[str, str] = {}
+    spans: dict[str, Span] = {}
     # Keys loaded so far win over the process environment.
     lookup = ChainMap(loaded, dict(os.environ if environ is None else environ))
     sources: list[str] = []
 
     def load(path: Path) -> None:
-        _load_one(path, loaded, lookup)
+        _load_one(path, loaded, lookup, spans)
         sources.append(str(path))
 
     for path in given:
@@ -65,7 +73,51 @@ def load_env_files(
             load(companion)
     values = {k: v for k, v in loaded.items() if not k.startswith(SETTINGS_PREFIX)}
     settings = {k: v for k, v in loaded.items() if k.startswith(SETTINGS_PREFIX)}
-    return Environment(values, settings, tuple(sources))
+    setting_spans = {k: span for k, span in spans.items() if k.startswith(SETTINGS_PREFIX)}
+    return Environment(values, settings, tuple(sources), setting_spans)
+
+
+def unknown_settings(
+    environment: Environment, environ: Mapping[str, str] | None = None
+) -> list[Diagnostic]:
+    """A warning for each ``HTTPRUN_*`` key, in the env files (positioned there) or the process
+    environment, that httprun does not know: a typo must not silently leave a default in place.
+    """
+    environ = os.environ if environ is None else environ
+    found: list[Diagnostic] = []
+    for key, span in environment.setting_spans.items():
+        if not _known_setting(key):
+            found.append(_unknown_setting(key, span, "in this env file"))
+    for key in sorted(environ):
+        if key.startswith(SETTINGS_PREFIX) and not _known_setting(key):
+            found.append(_unknown_setting(key, None, "in the process environment"))
+    return found
+
+
+def _known_setting(key: str) -> bool:
+    if key in KNOWN_SETTINGS:
+        return True
+    return key.startswith(_SANDBOX_PREFIX) and key in _sandbox_keys()
+
+
+def _sandbox_keys() -> list[str]:
+    from .sandbox.settings import PREFIX, SandboxSettings
+
+    return [PREFIX + f.name.upper() for f in fields(SandboxSettings)]
+
+
+def _unknown_setting(key: str, span: Span | None, where: str) -> Diagnostic:
+    from .directives import did_you_mean
+
+    known = [*KNOWN_SETTINGS, *(_sandbox_keys() if key.startswith(_SANDBOX_PREFIX) else [])]
+    shown = key if len(key) <= 80 else key[:77] + "..."
+    return Diagnostic(
+        "warning",
+        f"unknown setting '{shown}' {where}" + did_you_mean(key, known),
+        span,
+        hint=f"keys starting with {SETTINGS_PREFIX} are httprun settings, not variables: "
+        + ", ".join([*KNOWN_SETTINGS, _SANDBOX_PREFIX + "*"]),
+    )
 
 
 def _local_companion(path: Path) -> Path | None:
@@ -81,7 +133,9 @@ def _identity(path: Path) -> Path:
     return path.resolve()
 
 
-def _load_one(path: Path, loaded: dict[str, str], lookup: Mapping[str, str]) -> None:
+def _load_one(
+    path: Path, loaded: dict[str, str], lookup: Mapping[str, str], spans: dict[str, Span]
+) -> None:
     display = str(path)
     text = _read_text(path)
     remember_source(display, text)
@@ -103,23 +157,27 @@ def _load_one(path: Path, loaded: dict[str, str], lookup: Mapping[str, str]) -> 
         loaded[binding.key] = "".join(
             atom.resolve(lookup) for atom in parse_variables(binding.value)
         )
+        spans[binding.key] = Span(display, line, 1, line, len(binding.key) + 1)
 
 
 def _read_text(path: Path) -> str:
+    """The file's text with its line endings normalised (``\\r`` alone ends a line, as
+    python-dotenv reads it), so lines and columns match what the renderer shows."""
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise EnvError(f"env file not found: {path}", hint="check the env file's path") from None
-    except IsADirectoryError:
+        data = read_regular_file(path, limit=MAX_TEXT_FILE)
+    except UnreadableFile as error:
+        if error.missing:
+            raise EnvError(
+                f"env file not found: {shown_path(path)}", hint="check the env file's path"
+            ) from None
         raise EnvError(
-            f"env file is a directory: {path}", hint="give --env a dotenv file, not a folder"
+            f"cannot read env file {shown_path(path)}: {error.reason}",
+            hint=error.hint or "check the env file's path",
         ) from None
-    except OSError as error:
-        raise EnvError(f"cannot read env file {path}: {error.strerror}") from None
     try:
-        return data.decode("utf-8")
+        return normalize_newlines(data.decode("utf-8"))
     except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
+        line = len(_NEWLINE.findall(data[: error.start].decode("utf-8"))) + 1
         raise EnvError(
             "env file is not UTF-8 text",
             Span.point(str(path), line),

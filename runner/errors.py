@@ -215,6 +215,8 @@ def render_diagnostic(
 def display_width(text: str) -> int:
     """How many terminal cells ``text`` takes: 2 for East Asian wide and full-width
     characters (CJK, most emoji), 0 for combining marks, 1 for the rest."""
+    if text.isascii():  # one cell per character; most lines, and cheap for long ones
+        return len(text)
     return sum(_char_width(ch) for ch in text)
 
 
@@ -227,7 +229,13 @@ def _char_width(ch: str) -> int:
 def _printable(line: str) -> str:
     """The line with tabs and control characters as spaces, so carets stay under their column
     and nothing is sent to the terminal as a control sequence."""
+    if line.isascii():  # the common case, in C: a long line costs no Python loop per character
+        return line.translate(_ASCII_CONTROLS)
     return "".join(" " if unicodedata.category(c)[0] == "C" else c for c in line)
+
+
+# ASCII's control characters (category C): 0-31 and DEL.
+_ASCII_CONTROLS = {code: " " for code in (*range(32), 127)}
 
 
 def render_error(

@@ -36,7 +36,8 @@ REST Client would expect them):
   ``"`` that is not valid JSON → error; anything else → TEMPLATE (compared as a string).
 - Variable and capture names are identifiers (``[A-Za-z_][A-Za-z0-9_]*``), so that
   ``<<name>>`` can read them. ``@name =`` with nothing after it is the empty string.
-- A UTF-8 byte order mark at the start is dropped; ``\\r\\n`` and ``\\n`` give the same tree.
+- A UTF-8 byte order mark at the start is dropped; ``\\r\\n``, a lone ``\\r`` (old Mac files) and
+  ``\\n`` end a line alike and give the same tree.
 """
 
 from __future__ import annotations
@@ -75,7 +76,8 @@ from .nodes import (
     Text,
     Variable,
 )
-from .source import Span, remember_source
+from .reading import MAX_TEXT_FILE, UnreadableFile, read_regular_file, shown_path
+from .source import Span, normalize_newlines, remember_source
 from .template import parse_template
 
 __all__ = ["parse_file", "parse_text"]
@@ -149,20 +151,19 @@ def parse_file(path: str | os.PathLike[str]) -> HttpFile:
     """
     name = str(path)
     try:
-        data = Path(path).read_bytes()
-    except (OSError, ValueError) as error:  # ValueError: a NUL byte in the path
-        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
-        shown = "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in name)
+        data = read_regular_file(path, limit=MAX_TEXT_FILE)
+    except UnreadableFile as error:
         raise ParseError(
-            f"cannot read request file '{shown}': {reason}",
-            hint="check the path; request files are given relative to the current directory",
+            f"cannot read request file '{shown_path(name)}': {error.reason}",
+            hint=error.hint
+            or "check the path; request files are given relative to the current directory",
         ) from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         # Register what the file holds now before raising: the renderer would otherwise show
         # the line as it was when the file last parsed (``--watch`` re-parses changed files).
-        remember_source(name, data.decode("utf-8-sig", errors="replace"))
+        remember_source(name, normalize_newlines(data.decode("utf-8-sig", errors="replace")))
         raise _not_utf8(name, data, error) from None
     return parse_text(text, name)
 
@@ -171,9 +172,9 @@ def parse_text(text: str, path: str = "<text>") -> HttpFile:
     """Parse the text of a request file; ``path`` is used in spans and error messages."""
     if text.startswith("\ufeff"):
         text = text[1:]
+    text = normalize_newlines(text)
     if text and not text.endswith("\n"):
-        text += "\n"  # every line of the grammar ends with one (a final "\r" becomes "\r\n")
-    text = text.replace("\r\n", "\n")
+        text += "\n"  # every line of the grammar ends with one
     remember_source(path, text)
     with _collector_paused():
         try:
@@ -208,13 +209,17 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+_LINE_BREAK_BYTES = re.compile(rb"\r\n|\r|\n")
+
+
 def _not_utf8(name: str, data: bytes, error: UnicodeDecodeError) -> ParseError:
     start = error.start
     bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
     start += bom  # the decoder counted from after the byte order mark
     # ... and the mark is no column of the first line (parse_text drops it too).
-    line_start = max(data.rfind(b"\n", 0, start) + 1, bom)
-    line = data.count(b"\n", 0, start) + 1
+    breaks = [m.end() for m in _LINE_BREAK_BYTES.finditer(data, 0, start)]
+    line_start = max(breaks[-1] if breaks else 0, bom)
+    line = len(breaks) + 1
     column = len(data[line_start:start].decode("utf-8", errors="replace")) + 1
     return ParseError(
         f"request file '{name}' is not valid UTF-8",

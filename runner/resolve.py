@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from email.message import Message
 from pathlib import Path
@@ -19,6 +19,7 @@ from .directives import effective_directives, parse_duration
 from .errors import HttprunError, ResolveError
 from .interpolate import render_template
 from .nodes import Block, Body, BodyInclude, BodyText, Directive, Header, Request, Template, Text
+from .reading import INCLUDE_SETTING, MAX_INCLUDE_DEFAULT, UnreadableFile, read_regular_file
 from .results import ResolvedRequest
 from .scope import Scope
 from .source import Span, remember_source
@@ -33,6 +34,7 @@ class ResolveOptions:
     project_root: Path  # included files may not leave this folder ...
     allow_outside_files: bool = False  # ... unless --allow-outside-files
     default_timeout: float | None = None  # seconds, when no @timeout applies
+    max_include: int = MAX_INCLUDE_DEFAULT  # bytes one '<' / '<@' file may hold
 
 
 def find_project_root(http_file_path: Path) -> Path:
@@ -290,18 +292,29 @@ def _read_path(
             hint="move the file into the project, or pass --allow-outside-files",
         )
     try:
-        return str(joined), resolved.read_bytes()
-    except FileNotFoundError:
-        raise failure(f"no such file: '{shown}'", f"looked for {resolved}") from None
-    except IsADirectoryError:
-        raise failure(f"'{shown}' is a directory", "give the path of a file") from None
-    except PermissionError:
-        raise failure(
+        return str(joined), read_regular_file(resolved, limit=options.max_include)
+    except UnreadableFile as error:
+        raise _unreadable(error, shown, resolved, failure) from None
+
+
+def _unreadable(
+    error: UnreadableFile, shown: str, resolved: Path, failure: Callable[[str, str], ResolveError]
+) -> ResolveError:
+    if error.missing:
+        return failure(f"no such file: '{shown}'", f"looked for {resolved}")
+    if error.kind == "a folder":
+        return failure(f"'{shown}' is a directory", "give the path of a file")
+    if error.too_large:
+        return failure(
+            f"cannot include '{shown}': {error.reason}",
+            f"set {INCLUDE_SETTING} (e.g. {INCLUDE_SETTING}=500MB) in the env file to allow more",
+        )
+    if error.reason == "Permission denied":
+        return failure(
             f"cannot read '{shown}': permission denied",
             "check the file's permissions (and those of the folders above it)",
-        ) from None
-    except (OSError, ValueError) as error:
-        raise failure(f"cannot read '{shown}': {_reason(error)}") from None
+        )
+    return failure(f"cannot read '{shown}': {error.reason}", error.hint)
 
 
 def _displayed_path(path: str) -> str:

@@ -252,12 +252,16 @@ class RunSession:
         transport: httpx.BaseTransport | None = None,
         masker: Masker | None = None,
     ) -> None:
-        from .env import load_env_files
+        from .env import load_env_files, unknown_settings
+        from .reading import max_include_size
 
         self.options = options
         self.listener = listener or SilentListener()
         self.masker = masker if masker is not None else Masker()
         self.environment: Environment = load_env_files(list(options.env_files))
+        for warning in unknown_settings(self.environment):
+            self.listener.notice(warning.one_line())
+        self.max_include = max_include_size(self.environment.settings)
         self._transport = transport
         self._connection: Connection | None = None
         self._connection_lock = threading.Lock()
@@ -378,9 +382,11 @@ class FileRun:
             project_root=find_project_root(self.file_path.resolve()),
             allow_outside_files=session.options.allow_outside_files,
             default_timeout=session.options.timeout,
+            max_include=session.max_include,
         )
         self._defaults: list[Directive] = []
         self._next_block = 0  # blocks before this one have had their variables defined
+        self._response_names: set[str] | None = None  # what the requests name and capture
 
     @property
     def next_block(self) -> int:
@@ -548,10 +554,14 @@ class FileRun:
 
         if not isinstance(error, UndefinedVariable):
             return False
-        return any(
-            error.name == block.name or any(c.name == error.name for c in block.captures)
-            for block in self.http_file.requests
-        )
+        if self._response_names is None:  # once per file: a scan per error is quadratic
+            self._response_names = {
+                name
+                for block in self.http_file.requests
+                for name in (block.name, *(c.name for c in block.captures))
+                if name
+            }
+        return error.name in self._response_names
 
     def _learn_credentials(self, headers: Iterable[tuple[str, str]]) -> None:
         # An Authorization or Cookie value can come back in a response body (echo servers,

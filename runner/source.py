@@ -3,13 +3,22 @@
 Every node parsed from a file carries a :class:`Span`. The error renderer needs the line a span
 points at; the parser registers each file's text here so rendering never re-reads the disk and
 still works for text that never was a file (tests, ``parse_text``).
+
+A file's text is split into lines once, on the first lookup, and kept: a file with thousands
+of diagnostics must not be split again for each of them.
 """
 
 from __future__ import annotations
 
+import re
+import threading
 from dataclasses import dataclass
 
-_SOURCES: dict[str, str] = {}
+_SOURCES: dict[str, str] = {}  # texts remembered and not looked up yet
+_LINES: dict[str, list[str]] = {}  # texts looked up, split into lines once (on first use)
+
+_SPLITTING = threading.Lock()
+_LINE_ENDING = re.compile(r"\r\n?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,23 +39,57 @@ class Span:
         return cls(path, line, column, line, column + width)
 
 
+def normalize_newlines(text: str) -> str:
+    """``\\r\\n`` and a lone ``\\r`` (old Mac files) as ``\\n``, as editors read them. Columns do
+    not change: a line ending is never part of a line."""
+    return _LINE_ENDING.sub("\n", text) if "\r" in text else text
+
+
 def remember_source(path: str, text: str) -> None:
     """Keep ``text`` as the content of ``path`` for error rendering."""
-    _SOURCES[path] = text
+    with _SPLITTING:
+        _SOURCES[path] = text
+        _LINES.pop(path, None)
 
 
 def source_line(path: str, line: int) -> str | None:
     """The text of line ``line`` (1-based) of ``path`` without its line ending, if known."""
-    text = _SOURCES.get(path)
-    if text is None:
-        try:
-            with open(path, encoding="utf-8", errors="replace") as handle:
-                text = handle.read()
-        except (OSError, ValueError):  # ValueError: a NUL byte in the path
-            return None
-        _SOURCES[path] = text
-    # Request files break lines at \n only (str.splitlines would also break at \f, \x85, ...).
-    lines = text.split("\n")
-    if 1 <= line <= len(lines):
-        return lines[line - 1].removesuffix("\r")
+    lines = _source_lines(path)
+    if lines is not None and 1 <= line <= len(lines):
+        return lines[line - 1]
     return None
+
+
+def _source_lines(path: str) -> list[str] | None:
+    lines = _LINES.get(path)
+    if lines is not None:
+        return lines
+    with _SPLITTING:  # files run in parallel (-j) render errors from several threads
+        lines = _LINES.get(path)
+        if lines is not None:
+            return lines
+        # The lines replace the text: a big file is kept once, not twice.
+        text = _SOURCES.pop(path, None)
+        if text is None:
+            text = _read_source(path)
+            if text is None:
+                return None
+        lines = _LINES[path] = split_lines(text)
+        return lines
+
+
+def split_lines(text: str) -> list[str]:
+    """The lines of ``text`` without their endings. Lines break at ``\n`` only (str.splitlines
+    would also break at ``\f``, ``\x85`` ...): request and env files have their line endings
+    normalised when read, and ``<@`` files are sent as written, a lone ``\\r`` included."""
+    return text.replace("\r\n", "\n").split("\n")
+
+
+def _read_source(path: str) -> str | None:
+    from .reading import MAX_TEXT_FILE, UnreadableFile, read_regular_file
+
+    try:
+        data = read_regular_file(path, limit=MAX_TEXT_FILE)
+    except UnreadableFile:
+        return None
+    return data.decode("utf-8", errors="replace")

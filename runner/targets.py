@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import UsageError
+from .reading import path_kind, shown_path
 
 _LINE_SUFFIX = re.compile(r"^(?P<path>.+):(?P<line>[0-9]+)$")
+_TARGET_HINT = "give a .http file, a directory of them, or FILE:LINE"
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,25 +25,51 @@ def expand_targets(specs: list[str]) -> list[Target]:
     """Turn the command line's TARGET words into files, in the order given.
 
     A directory stands for its ``*.http`` files (recursively, sorted); ``FILE:LINE`` for the
-    request that contains that line. A path that does not exist is a usage error.
+    request that contains that line. A path that does not exist, an empty word (an unset
+    editor variable must not mean "everything here"), and anything but a regular file or a
+    directory (a FIFO would block the run) are usage errors.
     """
     targets: list[Target] = []
     for spec in specs:
+        if not spec.strip():
+            raise UsageError(
+                f"empty target {spec!r}",
+                hint=f"{_TARGET_HINT}; to run every file here, write '.'",
+            )
         path, line = spec, None
         match = _LINE_SUFFIX.match(spec)
-        if match is not None and not Path(spec).exists():
+        if match is not None and path_kind(spec) == "missing":
             path, line = match["path"], int(match["line"])
-        candidate = Path(path)
-        if candidate.is_dir():
-            found = sorted(candidate.rglob("*.http"))
-            if not found:
-                raise UsageError(f"no .http files in directory '{path}'")
-            targets.extend(Target(str(p)) for p in found)
-        elif candidate.is_file():
+        kind = path_kind(path)
+        if kind is None:
             targets.append(Target(path, line))
+        elif kind == "a folder":
+            targets.extend(_directory_files(path))
+        elif kind == "missing":
+            raise UsageError(f"no such file or directory: '{shown_path(path)}'", hint=_TARGET_HINT)
         else:
             raise UsageError(
-                f"no such file or directory: '{path}'",
-                hint="give a .http file, a directory of them, or FILE:LINE",
+                f"'{shown_path(path)}' is {kind}, not a request file", hint=_TARGET_HINT
             )
     return targets
+
+
+def _directory_files(path: str) -> list[Target]:
+    """The ``*.http`` files under ``path``; any other kind of file with that name is an error
+    rather than a silent skip (a FIFO would block the run, and a skipped file looks run)."""
+    found: list[Target] = []
+    for candidate in sorted(Path(path).rglob("*.http")):
+        kind = path_kind(candidate)
+        if kind == "a folder":
+            continue  # its own *.http files are found by rglob too
+        if kind is not None:
+            what = "a broken symbolic link" if kind == "missing" else kind
+            raise UsageError(
+                f"'{shown_path(candidate)}' in directory '{shown_path(path)}' is {what},"
+                " not a request file",
+                hint="remove it, or name the request files to run",
+            )
+        found.append(Target(str(candidate)))
+    if not found:
+        raise UsageError(f"no .http files in directory '{shown_path(path)}'")
+    return found

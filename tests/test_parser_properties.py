@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from runner import parser
 from runner.errors import ParseError
 from runner.nodes import Template, Text
-from runner.source import Span
+from runner.source import Span, normalize_newlines
 from runner.template import parse_template
 
 PATH = "prop.http"
@@ -93,7 +93,7 @@ def assert_inside(span: Span | None, text: str) -> None:
     """``span`` is on a line of ``text`` (as the parser reads it) and within that line."""
     assert span is not None
     assert span.path == PATH
-    normal = text.removeprefix("\ufeff").replace("\r\n", "\n")
+    normal = normalize_newlines(text.removeprefix("\ufeff"))
     lines = normal.split("\n")
     assert 1 <= span.line <= span.end_line <= len(lines), (span, lines)
     assert 1 <= span.column <= len(lines[span.line - 1]) + 1, (span, lines)
@@ -131,17 +131,18 @@ def test_http_like_text_parses_or_fails_inside_the_text(text: str) -> None:
 
 
 @EXAMPLES
-@given(httpish_text)
-def test_line_endings_do_not_change_the_tree(text: str) -> None:
+@given(httpish_text, st.sampled_from(["\r\n", "\r"]))
+def test_line_endings_do_not_change_the_tree(text: str, ending: str) -> None:
+    """\n, \r\n and a lone \r (old Mac files) end lines alike: same tree, same errors."""
     lf = text.replace("\r", "")
     try:
         expected = parser.parse_text(lf, PATH)
     except ParseError as error:
         with pytest.raises(ParseError) as caught:
-            parser.parse_text(lf.replace("\n", "\r\n"), PATH)
+            parser.parse_text(lf.replace("\n", ending), PATH)
         assert (caught.value.message, caught.value.span) == (error.message, error.span)
         return
-    assert parser.parse_text(lf.replace("\n", "\r\n"), PATH) == expected
+    assert parser.parse_text(lf.replace("\n", ending), PATH) == expected
 
 
 @EXAMPLES

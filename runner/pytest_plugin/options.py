@@ -222,13 +222,13 @@ def _state(config: pytest.Config) -> _PluginState:
 
 
 def _parse_pins(pairs: Sequence[str]) -> dict[str, str]:
-    values: dict[str, str] = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        if not sep or not name.strip():
-            raise pytest.UsageError(f"--http-var takes NAME=VALUE, got '{pair}' (e.g. mallid=demo)")
-        values[name.strip()] = value
-    return values
+    from ..errors import UsageError
+    from ..pins import parse_vars  # the command line's rule for names, in one place
+
+    try:
+        return parse_vars(pairs, option="--http-var")
+    except UsageError as error:
+        raise pytest.UsageError(f"{error.message} ({error.hint})") from None
 
 
 def _timeout(config: pytest.Config) -> float | None:
