@@ -12,7 +12,6 @@ Everything here is built once per run and shared by all its files.
 from __future__ import annotations
 
 import contextlib
-import os
 import socket
 import ssl
 import sys
@@ -35,9 +34,8 @@ from .executor import (
     MAX_BODY_SETTING,
     Client,
     build_client,
-    format_size,
-    parse_size,
 )
+from .sizes import size_setting
 
 if TYPE_CHECKING:
     from .auth.httpx_auth import BearerAuth
@@ -371,21 +369,8 @@ def _sandbox_consent(sandbox: Sandbox, client: httpx.Client) -> Callable[[str], 
 
 
 def max_body_setting(settings: Mapping[str, str], environ: Mapping[str, str] | None = None) -> int:
-    """The response body cap: ``HTTPRUN_MAX_BODY`` from the process environment, else from the
-    env files (as ``HTTPRUN_TOKEN_STORE``: python-dotenv never overrides the environment)."""
-    environ = os.environ if environ is None else environ
-    for source in (environ, settings):
-        value = source.get(MAX_BODY_SETTING, "").strip()
-        if value:
-            size = parse_size(value)
-            if size is None:
-                raise EnvError(
-                    f"{MAX_BODY_SETTING}={value!r} is not a size",
-                    hint=f"write a number of bytes, or one with KB, MB or GB, e.g. "
-                    f"{MAX_BODY_SETTING}=500MB (the default is {format_size(DEFAULT_MAX_BODY)})",
-                )
-            return size
-    return DEFAULT_MAX_BODY
+    """The response body cap: ``HTTPRUN_MAX_BODY``, else 100 MB."""
+    return size_setting(MAX_BODY_SETTING, DEFAULT_MAX_BODY, settings, environ)
 
 
 def _start_sandbox(environment: Environment) -> Sandbox | None:

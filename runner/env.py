@@ -26,7 +26,12 @@ from .source import Span, normalize_newlines, remember_source
 SETTINGS_PREFIX = "HTTPRUN_"
 # Every setting httprun reads outside the sandbox's own HTTPRUN_SANDBOX_* keys: a key not here
 # is warned about (a module that reads a new setting adds it here).
-KNOWN_SETTINGS = ("HTTPRUN_SANDBOX", "HTTPRUN_TOKEN_STORE", "HTTPRUN_MAX_INCLUDE")
+KNOWN_SETTINGS = (
+    "HTTPRUN_SANDBOX",
+    "HTTPRUN_TOKEN_STORE",
+    "HTTPRUN_MAX_INCLUDE",
+    "HTTPRUN_MAX_BODY",
+)
 _SANDBOX_PREFIX = "HTTPRUN_SANDBOX_"
 _LOCAL_SUFFIX = ".local.env"
 # python-dotenv counts lines with this same pattern (dotenv.parser._newline).

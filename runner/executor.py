@@ -37,6 +37,7 @@ from .jsonvalues import decode_json
 from .masking import SENSITIVE_HEADERS, Masker
 from .ratelimit import WAITED_EXTENSION
 from .results import Exchange, ResolvedRequest
+from .sizes import MB, format_size
 
 # Sequential runs reuse one keep-alive connection per host; the headroom is for callers that
 # send concurrently. Idle connections are dropped after 5 s (httpx's default), no later than
@@ -52,7 +53,7 @@ _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
 # A response body past this many bytes (once decoded) fails the request: a small gzip "bomb"
 # must not take the machine's memory. HTTPRUN_MAX_BODY changes it (connect.py reads it).
-DEFAULT_MAX_BODY = 100 * 1024 * 1024
+DEFAULT_MAX_BODY = 100 * MB
 
 
 class Client(httpx.Client):
@@ -304,26 +305,6 @@ def _check_redirect(
 
 
 MAX_BODY_SETTING = "HTTPRUN_MAX_BODY"
-_SIZE_UNITS = {"": 1, "b": 1, "kb": 1024, "k": 1024, "mb": 1024**2, "m": 1024**2}
-_SIZE_UNITS |= {"gb": 1024**3, "g": 1024**3, "kib": 1024, "mib": 1024**2, "gib": 1024**3}
-_SIZE = re.compile(r"\s*(\d+)\s*([a-z]*)\s*", re.IGNORECASE)
-
-
-def parse_size(text: str) -> int | None:
-    """``"100MB"``, ``"512k"``, ``"1048576"`` as bytes (K, M, G are 1024-based); None when
-    ``text`` is no size or not positive."""
-    match = _SIZE.fullmatch(text)
-    if match is None or match[2].lower() not in _SIZE_UNITS:
-        return None
-    size = int(match[1]) * _SIZE_UNITS[match[2].lower()]
-    return size if size > 0 else None
-
-
-def format_size(size: int) -> str:
-    for unit, factor in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
-        if size >= factor and size % factor == 0:
-            return f"{size // factor} {unit}"
-    return f"{size} bytes"
 
 
 def _build_outgoing(client: httpx.Client, request: ResolvedRequest) -> httpx.Request:

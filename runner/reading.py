@@ -10,14 +10,12 @@ up to a size cap.
 from __future__ import annotations
 
 import os
-import re
 import stat
 from collections.abc import Mapping
 from pathlib import Path
 
-from .errors import EnvError
+from .sizes import MB, format_size, size_setting
 
-MB = 1_000_000
 # Request and env files are text people write: far below this, whatever the bodies inside.
 MAX_TEXT_FILE = 64 * MB
 # What one '<' / '<@' body may hold unless HTTPRUN_MAX_INCLUDE says otherwise.
@@ -25,8 +23,6 @@ MAX_INCLUDE_DEFAULT = 100 * MB
 INCLUDE_SETTING = "HTTPRUN_MAX_INCLUDE"
 
 _CHUNK = 1 << 20
-_SIZE = re.compile(r"(?P<number>[0-9]+)\s*(?P<unit>|B|KB|MB|GB)", re.IGNORECASE)
-_UNITS = {"": 1, "b": 1, "kb": 1000, "mb": MB, "gb": 1000 * MB}
 
 # Opened without O_NONBLOCK, a FIFO would block in open() until a writer appears.
 _OPEN_FLAGS = (
@@ -128,31 +124,9 @@ def shown_path(path: str | os.PathLike[str]) -> str:
     )
 
 
-def format_size(size: int) -> str:
-    if size >= MB and size % MB == 0:
-        return f"{size // MB} MB"
-    return f"{size:,} bytes"
-
-
 def max_include_size(settings: Mapping[str, str], environ: Mapping[str, str] | None = None) -> int:
-    """The cap on one included body: ``HTTPRUN_MAX_INCLUDE`` from the process environment,
-    else from the env files (as for HTTPRUN_TOKEN_STORE), else 100 MB."""
-    environ = os.environ if environ is None else environ
-    for source in (environ, settings):
-        written = source.get(INCLUDE_SETTING, "").strip()
-        if written:
-            return _parse_size(written)
-    return MAX_INCLUDE_DEFAULT
-
-
-def _parse_size(written: str) -> int:
-    match = _SIZE.fullmatch(written)
-    if match is None or int(match["number"]) == 0:
-        raise EnvError(
-            f"{INCLUDE_SETTING} must be a size in bytes, got {written[:40]!r}",
-            hint=f"e.g. {INCLUDE_SETTING}=200MB (units: B, KB, MB, GB)",
-        )
-    return int(match["number"]) * _UNITS[match["unit"].lower()]
+    """The cap on one included body: ``HTTPRUN_MAX_INCLUDE``, else 100 MB."""
+    return size_setting(INCLUDE_SETTING, MAX_INCLUDE_DEFAULT, settings, environ)
 
 
 def _os_reason(error: Exception) -> str:

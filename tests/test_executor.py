@@ -29,12 +29,13 @@ from runner.errors import (
     ResolveError,
     TransportError,
 )
-from runner.executor import DEFAULT_MAX_BODY, build_client, parse_size, send_request
+from runner.executor import DEFAULT_MAX_BODY, build_client, send_request
 from runner.masking import Masker
 from runner.options import RunOptions
 from runner.ratelimit import WAITED_EXTENSION
 from runner.results import Exchange, ResolvedRequest
 from runner.run import run_files
+from runner.sizes import parse_size
 from runner.source import Span
 
 SPAN = Span.point("requests/demo.http", 4, 1, 3)
