@@ -119,7 +119,7 @@ class Connection:
             self._token_dir = tempfile.TemporaryDirectory(prefix="httprun-sandbox-")
             store = TokenStore(Path(self._token_dir.name) / "tokens.json")
         else:
-            store = TokenStore.from_settings(self._environment.settings)
+            store = TokenStore.from_settings(self._environment.settings, notice=self._notify)
         options = self._options
         interactive = stdin_is_terminal() if options.interactive is None else options.interactive
         return TokenManager(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 import webbrowser
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +21,7 @@ from typer.testing import CliRunner
 from runner.auth.cli import auth_app
 from runner.auth.profiles import profile_from_variables
 from runner.auth.store import TokenStore
+from runner.auth.tokens import Token
 
 
 @pytest.fixture
@@ -157,3 +160,38 @@ def test_an_unknown_profile_is_a_usage_error(tmp_path: Path, command: str) -> No
     code, _, err = invoke(command, "--env", str(env), "--profile", "oauth")
     assert code == 2
     assert "did you mean 'oauth2'?" in err
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX modes")
+def test_status_makes_an_open_store_private_and_says_so(
+    tmp_path: Path, provider: tuple[str, RotatingProvider]
+) -> None:
+    env, values = write_env(tmp_path, provider[0])
+    store = Path(values["HTTPRUN_TOKEN_STORE"])
+    TokenStore(store).put(profile_from_variables("oauth2", values.get, None), Token("a-token"))
+    os.chmod(store, 0o644)
+    code, out, err = invoke("status", "--env", str(env), "-p", "oauth2")
+    assert code == 0, err
+    assert err == (
+        f"note: the token store file {store} is open to other users (mode 0644): made it 0600\n"
+    )
+    assert "access token:  valid" in out
+    assert stat.S_IMODE(os.stat(store).st_mode) == 0o600
+
+
+def test_a_garbage_store_is_an_explained_error(
+    tmp_path: Path, provider: tuple[str, RotatingProvider]
+) -> None:
+    env, values = write_env(tmp_path, provider[0])
+    store = Path(values["HTTPRUN_TOKEN_STORE"])
+    store.parent.mkdir(mode=0o700)
+    store.write_text("[" * 100_000)
+    store.chmod(0o600)
+    code, out, err = invoke("status", "--env", str(env), "-p", "oauth2")
+    assert code == 4
+    assert out == ""
+    assert err.startswith(
+        f"error: the token store {store} cannot be read: JSON nested deeper than 200 levels\n"
+    )
+    assert "help: delete the file to start over" in err
+    assert "Traceback" not in err

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from test_auth_support import cafe24_profile, mode_of
+from test_auth_support import cafe24_profile, cafe24_variables, mode_of
 
 from runner.auth.store import STORE_SETTING, TokenStore, token_store_path
 from runner.auth.tokens import Token
@@ -112,3 +112,214 @@ def test_store_path_from_environment_then_settings_then_default(tmp_path: Path) 
 def test_store_path_expands_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))
     assert token_store_path({}, {STORE_SETTING: "~/t.json"}) == tmp_path / "t.json"
+
+
+# -- permissions: fixed before the store is read, or refused -------------------------------
+
+posix_only = pytest.mark.skipif(os.name != "posix", reason="POSIX modes and owners")
+
+
+@posix_only
+@pytest.mark.parametrize("mode", [0o644, 0o640, 0o604, 0o666])
+def test_a_file_open_to_others_is_made_private_before_it_is_read(tmp_path: Path, mode: int) -> None:
+    path = tmp_path / "tokens.json"
+    TokenStore(path).put(cafe24_profile(), TOKEN)
+    os.chmod(path, mode)
+    notices: list[str] = []
+    assert TokenStore(path, notice=notices.append).get(cafe24_profile()) == TOKEN
+    assert mode_of(path) == 0o600
+    assert notices == [
+        f"the token store file {path} is open to other users (mode {mode:04o}): made it 0600"
+    ]
+
+
+@posix_only
+def test_a_folder_open_to_others_is_made_private_before_the_store_is_read(tmp_path: Path) -> None:
+    folder = tmp_path / "cache"
+    TokenStore(folder / "tokens.json").put(cafe24_profile(), TOKEN)
+    os.chmod(folder, 0o755)
+    notices: list[str] = []
+    store = TokenStore(folder / "tokens.json", notice=notices.append)
+    assert store.get(cafe24_profile()) == TOKEN
+    assert mode_of(folder) == 0o700
+    assert notices == [
+        f"the token store folder {folder} is open to other users (mode 0755): made it 0700"
+    ]
+    store.get(cafe24_profile())
+    assert len(notices) == 1  # fixed once, quiet afterwards
+
+
+@posix_only
+def test_an_existing_folder_is_made_private_before_the_first_write(tmp_path: Path) -> None:
+    folder = tmp_path / "shared"
+    folder.mkdir(mode=0o777)
+    os.chmod(folder, 0o777)
+    notices: list[str] = []
+    with TokenStore(folder / "tokens.json", notice=notices.append).lock():
+        pass
+    assert mode_of(folder) == 0o700
+    assert len(notices) == 1 and "mode 0777" in notices[0]
+
+
+@posix_only
+def test_a_store_open_to_others_that_is_not_ours_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "tokens.json"
+    TokenStore(path).put(cafe24_profile(), TOKEN)
+    os.chmod(path, 0o644)
+    owner = os.stat(path).st_uid
+    monkeypatch.setattr(os, "geteuid", lambda: owner + 1)  # we are someone else now
+    with pytest.raises(AuthError) as caught:
+        TokenStore(path).get(cafe24_profile())
+    assert str(caught.value) == (
+        f"the token store file {path} is open to other users (mode 0644), and it is not yours "
+        f"to fix (owner uid {owner})"
+    )
+    assert caught.value.hint == (
+        f"run `chmod 600 {path}` as its owner, or point HTTPRUN_TOKEN_STORE elsewhere"
+    )
+    assert caught.value.exit_code == 4
+    assert mode_of(path) == 0o644
+
+
+@posix_only
+def test_a_store_whose_mode_cannot_be_changed_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "tokens.json"
+    TokenStore(path).put(cafe24_profile(), TOKEN)
+    os.chmod(path, 0o660)
+
+    def read_only_file_system(descriptor: int, mode: int) -> None:
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr(os, "fchmod", read_only_file_system)
+    with pytest.raises(AuthError, match=r"mode 0660\), and chmod failed: Read-only file system"):
+        TokenStore(path).get(cafe24_profile())
+
+
+# -- a store path that is a symlink: written through to its target -------------------------
+
+
+@posix_only
+def test_a_symlinked_store_is_written_through_to_its_target(tmp_path: Path) -> None:
+    target = tmp_path / "cache" / "tokens.json"
+    link = tmp_path / "work" / "tokens.json"
+    link.parent.mkdir()
+    link.symlink_to(target)  # dangling: the CI cache is empty on the first run
+    store = TokenStore(link)
+    store.put(cafe24_profile(), TOKEN)
+    store.put(cafe24_profile(), Token("rotated-access", "rotated-refresh"))
+    assert link.is_symlink() and link.resolve() == target
+    assert mode_of(target) == 0o600 and mode_of(target.parent) == 0o700
+    assert TokenStore(target).get(cafe24_profile()) == Token("rotated-access", "rotated-refresh")
+    assert TokenStore(link).get(cafe24_profile()) == Token("rotated-access", "rotated-refresh")
+    # The lock and the temporary files live beside the target, never beside the link.
+    assert sorted(p.name for p in link.parent.iterdir()) == ["tokens.json"]
+    with store.lock():
+        assert store.lock_path == target.with_name("tokens.json.lock")
+
+
+@posix_only
+def test_a_symlink_loop_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "a.json").symlink_to(tmp_path / "b.json")
+    (tmp_path / "b.json").symlink_to(tmp_path / "a.json")
+    store = TokenStore(tmp_path / "a.json")
+    loop = "cannot read the token store .*a.json: Too many levels of symbolic links"
+    with pytest.raises(AuthError, match=loop):
+        store.get(cafe24_profile())
+    with pytest.raises(AuthError, match=loop):  # every write reads first: the link stays
+        store.put(cafe24_profile(), TOKEN)
+    assert (tmp_path / "a.json").is_symlink()
+
+
+# -- files that are not a store ------------------------------------------------------------
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs")
+def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path: Path) -> None:
+    path = tmp_path / "tokens.json"
+    os.mkfifo(path, 0o600)
+    with pytest.raises(AuthError, match="cannot be read: it is not a regular file"):
+        TokenStore(path).get(cafe24_profile())
+
+
+@pytest.mark.parametrize(
+    ("content", "why"),
+    [
+        (b"[" * 100_000 + b"]" * 100_000, "JSON nested deeper than 200 levels"),
+        (b"[" * 100_000, "JSON nested deeper than 200 levels"),
+        (b'{"entries": ' + b"[" * 200 + b"]" * 200 + b"}", "JSON nested deeper than 200 levels"),
+        (b'{"version": 1,\n "entries": {"a": 1,}}', r"not JSON \(.* at line 2, column 21\)"),
+        (b"\xff\xfe{}", r"not UTF-8 text \(byte 1\)"),
+        (b'{"version": ' + b"9" * 5000 + b"}", "not JSON"),
+        (
+            b'{"version": "' + b"v" * 500 + b'", "entries": {}}',
+            r"unknown format version \(not 1\)$",
+        ),
+        (b"", r"not JSON \(Expecting value at line 1, column 1\)"),
+    ],
+)
+def test_garbage_is_an_explained_auth_error(tmp_path: Path, content: bytes, why: str) -> None:
+    path = tmp_path / "tokens.json"
+    path.write_bytes(content)
+    with pytest.raises(AuthError, match=why) as caught:
+        TokenStore(path).get(cafe24_profile())
+    assert caught.value.hint == "delete the file to start over (you will have to log in again)"
+
+
+@pytest.mark.parametrize(
+    ("token", "why"),
+    [
+        ([], "the entry of cafe24 \\(demo\\) is malformed$"),
+        ({"expires_at": 1e300}, "'expires_at' is not a time httprun can represent"),
+        ({"expires_at": "0001-01-01T00:00:00+09:00"}, "'expires_at' is not a time httprun"),
+        ({"access_token": ["a"]}, "'access_token' is not a string"),
+        ({"scopes": {"a": 1}}, "'scopes' is neither a list nor a string"),
+    ],
+)
+def test_a_malformed_entry_names_its_profile_and_field(
+    tmp_path: Path, token: object, why: str
+) -> None:
+    path = tmp_path / "tokens.json"
+    profile = cafe24_profile()
+    entries = {profile.store_key: {"token": token}}
+    path.write_text(json.dumps({"version": 1, "entries": entries}))
+    with pytest.raises(AuthError, match=why):
+        TokenStore(path).get(profile)
+
+
+@posix_only
+def test_a_run_notes_the_permission_it_fixed(tmp_path: Path) -> None:
+    import httpx
+
+    from runner import RunOptions, run_files
+    from runner.run import SilentListener
+
+    store = tmp_path / "tokens.json"
+    TokenStore(store).put(cafe24_profile(), Token("stored-access"))
+    os.chmod(store, 0o604)
+    env = tmp_path / "dev.env"
+    variables = {**cafe24_variables(), "HTTPRUN_TOKEN_STORE": str(store)}
+    env.write_text("".join(f"{key}={value}\n" for key, value in variables.items()))
+    http_file = tmp_path / "products.http"
+    http_file.write_text("# @auth cafe24\nGET https://demo.cafe24api.com/api/v2/admin/products\n")
+    sent: list[str] = []
+
+    def respond(request: httpx.Request) -> httpx.Response:
+        sent.append(request.headers["authorization"])
+        return httpx.Response(200, json={"products": []})
+
+    notes: list[str] = []
+    result = run_files(
+        [str(http_file)],
+        RunOptions(env_files=(str(env),), interactive=False),
+        listener=SilentListener(notes.append),
+        transport=httpx.MockTransport(respond),
+    )
+    assert result.exit_code == 0
+    assert sent == ["Bearer stored-access"]
+    assert notes == [
+        f"the token store file {store} is open to other users (mode 0604): made it 0600"
+    ]

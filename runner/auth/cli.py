@@ -140,7 +140,9 @@ def _run(
         profile = profile_from_variables(
             profile_name, variables.get, None, require_secret=require_secret
         )
-        store = TokenStore.from_settings(environment.settings)
+        store = TokenStore.from_settings(
+            environment.settings, notice=lambda text: typer.echo(f"note: {text}", err=True)
+        )
         terminal = stdin_is_terminal()
         # A run's client (its User-Agent, the environment's proxies), without pacing.
         with build_client(transport=NetworkTransport(insecure=False), timeout=30.0) as client:

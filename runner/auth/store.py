@@ -2,8 +2,13 @@
 
 Where: ``platformdirs.user_data_dir("httprun")/tokens.json`` (``~/.local/share/httprun`` on
 Linux), or the file that ``HTTPRUN_TOKEN_STORE`` names (see :func:`token_store_path`).
-The file is mode 0600; a folder httprun creates for it is mode 0700 (an existing folder the user
-chose is left as it is: the file's own mode still keeps others out).
+The file is mode 0600 in a folder of mode 0700. Before the store is read or written, a file or
+folder open to other users is made private again (the ``notice`` callback says so), or, when it is
+not ours to change, refused with an :class:`AuthError`: a folder others may write to lets them
+swap the file, a file others may read gives them the tokens.
+
+``HTTPRUN_TOKEN_STORE`` may name a symlink (CI caches restore one): the store is the link's
+target, written atomically beside it, so the link survives every write.
 
 Layout::
 
@@ -12,11 +17,11 @@ Layout::
          "profile": "cafe24", "token_url": "...", "client_id": "...", "mall_id": "demo",
          "updated_at": "2024-05-01T03:00:00Z", "token": {...Token.to_json()...}}}}
 
-Every write goes to a temporary file in the same folder, is flushed to disk, and replaces the
+Every write goes to a temporary file in the target's folder, is flushed to disk, and replaces the
 store with ``os.replace``: a crash leaves the old store or the new one, never half of one.
 That matters because cafe24 rotates refresh tokens: a lost write is a lost login.
 
-:meth:`TokenStore.lock` is an inter-process lock (a ``.lock`` file beside the store) that callers
+:meth:`TokenStore.lock` is an inter-process lock (a ``.lock`` file beside the target) that callers
 hold around read-check-refresh-write, so two httprun processes never refresh with the same
 refresh token.
 """
@@ -26,8 +31,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import stat
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +51,11 @@ _FILE_MODE = 0o600
 _FOLDER_MODE = 0o700
 # A refresh holds the lock for one HTTP exchange; waiting longer means something is stuck.
 DEFAULT_LOCK_TIMEOUT = 120.0
+# A store is about 1 KB per entry: far more is not a store, and must not be read into memory.
+_MAX_BYTES = 16 * 1024 * 1024
+# Opening a FIFO for reading would wait for a writer forever; non-blocking, it opens at once and
+# the regular-file check refuses it. Windows has neither, but needs O_BINARY.
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
 
 
 def token_store_path(
@@ -67,21 +78,40 @@ def token_store_path(
 
 
 class TokenStore:
-    """Token entries keyed by :attr:`Profile.store_key`, kept in one JSON file."""
+    """Token entries keyed by :attr:`Profile.store_key`, kept in one JSON file.
 
-    def __init__(self, path: Path | str, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> None:
+    ``path`` is what the user named (messages show it); :attr:`target` is the file written, the
+    same path with symlinks resolved. ``notice`` is told, in one line, about every permission
+    this store had to fix.
+    """
+
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+        notice: Callable[[str], None] | None = None,
+    ) -> None:
         self.path = Path(path)
-        self.lock_path = self.path.with_name(self.path.name + ".lock")
+        # Resolved once: the lock below must be one object for the store's whole life (a second
+        # lock on the same file in this process would wait for the first forever).
+        self.target = Path(os.path.realpath(self.path))
+        self.lock_path = self.target.with_name(self.target.name + ".lock")
         self._lock_timeout = lock_timeout
+        self._notice = notice
         # thread_local (the default): each thread takes the OS lock itself, so threads of one
         # process exclude each other as well as other processes do.
         self._lock = filelock.FileLock(self.lock_path, mode=_FILE_MODE)
 
     @classmethod
     def from_settings(
-        cls, settings: Mapping[str, str] | None = None, environ: Mapping[str, str] | None = None
+        cls,
+        settings: Mapping[str, str] | None = None,
+        environ: Mapping[str, str] | None = None,
+        *,
+        notice: Callable[[str], None] | None = None,
     ) -> TokenStore:
-        return cls(token_store_path(settings, environ))
+        return cls(token_store_path(settings, environ), notice=notice)
 
     def __repr__(self) -> str:
         return f"TokenStore({str(self.path)!r})"
@@ -114,8 +144,10 @@ class TokenStore:
             return None
         try:
             return Token.from_json(entry["token"])
-        except (TokenFormatError, KeyError, TypeError, AttributeError):
-            raise self._corrupt("an entry is malformed") from None
+        except TokenFormatError as error:
+            raise self._corrupt(f"the entry of {profile.label} is malformed: {error}") from None
+        except (KeyError, TypeError, AttributeError):
+            raise self._corrupt(f"the entry of {profile.label} is malformed") from None
 
     def put(self, profile: Profile, token: Token) -> None:
         entries = self._read()
@@ -137,28 +169,52 @@ class TokenStore:
         self._write(entries)
         return True
 
+    # -- reading ---------------------------------------------------------------------------
+
     def _read(self) -> dict[str, Any]:
+        """The entries; every read (get, put, delete) comes through here."""
+        if self.target.parent.is_dir():
+            self._make_private(self.target.parent, os.stat(self.target.parent), _FOLDER_MODE)
         try:
-            text = self.path.read_text(encoding="utf-8")
+            descriptor = os.open(self.target, _OPEN_FLAGS)
         except FileNotFoundError:
             return {}
-        except UnicodeDecodeError:
-            raise self._corrupt("not UTF-8 text") from None
         except OSError as error:
-            raise AuthError(
-                f"cannot read the token store {self.path}: {error.strerror or error}",
-                hint=f"check its permissions, or point {STORE_SETTING} elsewhere",
-            ) from None
+            raise self._unreadable(error) from None
+        with os.fdopen(descriptor, "rb") as stream:
+            try:
+                info = os.fstat(descriptor)
+                if not stat.S_ISREG(info.st_mode):
+                    raise self._corrupt("it is not a regular file")
+                self._make_private(self.target, info, _FILE_MODE, descriptor)
+                raw = stream.read(_MAX_BYTES + 1)
+            except OSError as error:
+                raise self._unreadable(error) from None
+        return self._parse(raw)
+
+    def _parse(self, raw: bytes) -> dict[str, Any]:
+        if len(raw) > _MAX_BYTES:
+            raise self._corrupt(f"it is larger than {_MAX_BYTES // (1024 * 1024)} MB")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise self._corrupt(f"not UTF-8 text (byte {error.start + 1})") from None
         try:
             data = decode_json(text)
         except json.JSONDecodeError as error:
-            raise self._corrupt(f"not JSON ({error.msg} at line {error.lineno})") from None
+            where = f"line {error.lineno}, column {error.colno}"
+            raise self._corrupt(f"not JSON ({error.msg} at {where})") from None
         except TooDeep:  # nested brackets: no store we write looks like this
             raise self._corrupt(f"JSON nested deeper than {MAX_DEPTH} levels") from None
+        except ValueError as error:  # e.g. a number of more than 4300 digits
+            raise self._corrupt(f"not JSON ({error})") from None
         if not isinstance(data, dict) or not isinstance(data.get("entries"), dict):
             raise self._corrupt("it has no 'entries' object")
-        if data.get("version") != _FORMAT_VERSION:
-            raise self._corrupt(f"unknown format version {data.get('version')!r}")
+        version = data.get("version")
+        if version != _FORMAT_VERSION:
+            # Only a small number is shown: the file's text is not ours to print (a token?).
+            known = type(version) is int and 0 <= version < 1000
+            raise self._corrupt(f"unknown format version {version if known else '(not 1)'}")
         entries: dict[str, Any] = data["entries"]
         return entries
 
@@ -168,9 +224,50 @@ class TokenStore:
             hint="delete the file to start over (you will have to log in again)",
         )
 
+    def _unreadable(self, error: OSError) -> AuthError:
+        return AuthError(
+            f"cannot read the token store {self.path}: {error.strerror or error}",
+            hint=f"check its permissions, or point {STORE_SETTING} elsewhere",
+        )
+
+    # -- permissions -----------------------------------------------------------------------
+
+    def _make_private(
+        self, path: Path, info: os.stat_result, mode: int, descriptor: int | None = None
+    ) -> None:
+        """Take group and other permissions away from the store or its folder, or refuse.
+
+        Owner-only is the point of the store: a file others can read hands them the tokens, a
+        folder others can write lets them replace the file (or plant a symlink in its place).
+        """
+        if os.name != "posix":
+            return  # Windows keeps a user's files private through their ACLs, not mode bits
+        loose = stat.S_IMODE(info.st_mode)
+        if loose & 0o077 == 0:
+            return
+        what = "folder" if stat.S_ISDIR(info.st_mode) else "file"
+        problem = f"the token store {what} {path} is open to other users (mode {loose:04o})"
+        how = f"run `chmod {mode:o} {path}` as its owner, or point {STORE_SETTING} elsewhere"
+        if info.st_uid != os.geteuid():
+            raise AuthError(
+                f"{problem}, and it is not yours to fix (owner uid {info.st_uid})", hint=how
+            )
+        try:
+            if descriptor is not None:
+                os.fchmod(descriptor, mode)
+            else:
+                os.chmod(path, mode)
+        except OSError as error:
+            raise AuthError(f"{problem}, and chmod failed: {error.strerror}", hint=how) from None
+        if self._notice is not None:
+            self._notice(f"{problem}: made it {mode:04o}")
+
+    # -- writing ---------------------------------------------------------------------------
+
     def _ensure_folder(self) -> None:
-        folder = self.path.parent
+        folder = self.target.parent
         if folder.is_dir():
+            self._make_private(folder, os.stat(folder), _FOLDER_MODE)
             return
         try:
             folder.mkdir(mode=_FOLDER_MODE, parents=True, exist_ok=True)
@@ -186,11 +283,11 @@ class TokenStore:
         payload = json.dumps(
             {"version": _FORMAT_VERSION, "entries": entries}, indent=2, sort_keys=True
         )
-        folder = self.path.parent
+        folder = self.target.parent
         try:
             # mkstemp creates the file 0600 from the start: no moment where others can read it.
             handle, temporary = tempfile.mkstemp(
-                prefix=f".{self.path.name}.", suffix=".tmp", dir=folder
+                prefix=f".{self.target.name}.", suffix=".tmp", dir=folder
             )
             try:
                 with os.fdopen(handle, "w", encoding="utf-8") as stream:
@@ -198,7 +295,8 @@ class TokenStore:
                     stream.flush()
                     os.fsync(stream.fileno())
                 os.chmod(temporary, _FILE_MODE)
-                os.replace(temporary, self.path)
+                # Onto the symlink's target, not the link: the link (a CI cache's) stays.
+                os.replace(temporary, self.target)
             except BaseException:
                 with contextlib.suppress(OSError):
                     os.unlink(temporary)

@@ -137,7 +137,10 @@ def parse_time(value: Any, naive_zone: tzinfo, field: str) -> datetime | None:
     if isinstance(value, bool):
         raise TokenFormatError(f"'{field}' is not a time")
     if isinstance(value, int | float):
-        return datetime.fromtimestamp(value, UTC)
+        try:
+            return datetime.fromtimestamp(value, UTC)
+        except (OverflowError, OSError, ValueError):  # NaN, or past the year 9999
+            raise TokenFormatError(f"'{field}' is not a time httprun can represent") from None
     if not isinstance(value, str):
         raise TokenFormatError(f"'{field}' is not a time")
     text = value.strip()
@@ -149,7 +152,10 @@ def parse_time(value: Any, naive_zone: tzinfo, field: str) -> datetime | None:
         raise TokenFormatError(f"'{field}' is not an ISO 8601 time") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=naive_zone)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # 0001-01-01 with a positive offset is before the year 1 in UTC
+        raise TokenFormatError(f"'{field}' is not a time httprun can represent") from None
 
 
 def parse_scopes(value: Any) -> tuple[str, ...]:
@@ -196,7 +202,10 @@ def _expiry(
     for field in in_fields:
         seconds = _seconds(data.get(field), field)
         if seconds is not None:
-            return now + timedelta(seconds=seconds)
+            try:
+                return now + timedelta(seconds=seconds)
+            except (OverflowError, ValueError):  # inf, NaN, or past the year 9999
+                raise TokenFormatError(f"'{field}' is not a usable number of seconds") from None
     return parse_time(data.get(at_field), naive_zone, at_field)
 
 
