@@ -466,7 +466,7 @@ def sandbox_command(
 
 
 def _mount_auth() -> None:
-    from .auth.cli import auth_app
+    from .auth_cli import auth_app
 
     app.add_typer(auth_app, name="auth")
 

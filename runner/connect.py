@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import socket
 import ssl
-import sys
 import tempfile
 import threading
 import time
@@ -111,26 +110,24 @@ class Connection:
             self._token_dir.cleanup()
 
     def _make_token_manager(self) -> TokenManager:
-        from .auth.manager import TokenManager
+        from .auth.factory import make_token_manager
         from .auth.store import TokenStore
 
+        store, consent = None, None
         if self.sandbox is not None:
             # Sandbox tokens die with the sandbox: keep them out of the user's store.
             self._token_dir = tempfile.TemporaryDirectory(prefix="httprun-sandbox-")
             store = TokenStore(Path(self._token_dir.name) / "tokens.json")
-        else:
-            store = TokenStore.from_settings(self._environment.settings, notice=self._notify)
-        options = self._options
-        interactive = stdin_is_terminal() if options.interactive is None else options.interactive
-        return TokenManager(
-            store=store,
-            client=self.client,
-            interactive=interactive,
-            open_browser=options.open_browser,
-            notify=_announce_login(self._notify, self.sandbox is not None),
-            prompt=_prompt if interactive else None,
-            consent=_sandbox_consent(self.sandbox, self.client) if self.sandbox else None,
+            consent = _sandbox_consent(self.sandbox, self.client)
+        return make_token_manager(
+            self.client,
+            settings=self._environment.settings,
+            notify=self._notify,
             masker=self._masker,
+            interactive=self._options.interactive,
+            open_browser=self._options.open_browser,
+            store=store,
+            consent=consent,
         )
 
 
@@ -348,12 +345,6 @@ def _bounded(timeout: float | None, expired: type[Exception]) -> float | None:
     return exchange.bound(timeout)
 
 
-def _announce_login(notify: Callable[[str], None], sandbox: bool) -> Callable[[str], None]:
-    if sandbox:
-        return lambda url: notify(f"logging in on the sandbox's consent page: {url}")
-    return lambda url: notify(f"log in to authorize httprun (the browser opens it): {url}")
-
-
 def _sandbox_consent(sandbox: Sandbox, client: httpx.Client) -> Callable[[str], str]:
     """Approve the sandbox's consent page as its user would: no person needed."""
     from .sandbox import approve_consent
@@ -387,16 +378,3 @@ def _start_sandbox(environment: Environment) -> Sandbox | None:
     sandbox = Sandbox(SandboxSettings.from_mapping(environment.settings))
     sandbox.start()
     return sandbox
-
-
-def stdin_is_terminal() -> bool:
-    try:
-        return sys.stdin is not None and sys.stdin.isatty()
-    except ValueError:  # a closed stdin
-        return False
-
-
-def _prompt(message: str) -> str:
-    sys.stderr.write(message)
-    sys.stderr.flush()
-    return sys.stdin.readline().strip()

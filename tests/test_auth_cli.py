@@ -18,10 +18,10 @@ from test_auth_support import (
 )
 from typer.testing import CliRunner
 
-from runner.auth.cli import auth_app
 from runner.auth.profiles import profile_from_variables
 from runner.auth.store import TokenStore
 from runner.auth.tokens import Token
+from runner.auth_cli import auth_app
 
 
 @pytest.fixture
@@ -65,8 +65,16 @@ def test_login_status_refresh_logout(
     code, out, err = invoke("login", *env_args)
     assert code == 0, err
     assert out.startswith("logged in to oauth2 (127.0.0.1): scopes read write; access token until")
-    assert "Open this URL to log in to oauth2 (127.0.0.1):" in err
-    assert "https://login.example.com/authorize?response_type=code&client_id=cli-client" in err
+    announced = err.splitlines()
+    assert announced[0].startswith(
+        "note: log in to authorize httprun (the browser opens it): "
+        "https://login.example.com/authorize?response_type=code&client_id=cli-client"
+    )
+    # How long the login waits, and how to give up (issue 7 §5).
+    assert announced[1:] == [
+        f"note: waiting up to 5 min for the browser to come back to {values['redirect_uri']}; "
+        "Ctrl-C cancels"
+    ]
     profile = profile_from_variables("oauth2", values.get, None)
     stored = TokenStore(values["HTTPRUN_TOKEN_STORE"]).get(profile)
     assert stored is not None and stored.access_token in state.access_tokens

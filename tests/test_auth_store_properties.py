@@ -14,9 +14,9 @@ from test_auth_support import cafe24_profile, cafe24_variables
 from typer.testing import CliRunner
 
 from runner import RunOptions, run_files
-from runner.auth.cli import auth_app
 from runner.auth.store import TokenStore
 from runner.auth.tokens import Token
+from runner.auth_cli import auth_app
 from runner.errors import AuthError
 
 PROFILE = cafe24_profile()

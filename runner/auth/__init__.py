@@ -9,8 +9,11 @@
     listener    the one-shot loopback listener for the browser's redirect (certs: its TLS)
     authorize   the authorization-code flow
     manager     TokenManager: stored -> refresh -> log in -> fail, one per run
+    factory     make_token_manager: the one builder of managers (runs, `httprun auth`)
     httpx_auth  BearerAuth: the token on the profile's API host only; 401 -> refresh once
-    commands    what `httprun auth login|refresh|status|logout` do; cli: the typer sub-app
+    commands    what `httprun auth login|refresh|status|logout` do (runner.auth_cli: the CLI)
+
+Nothing here imports the run's wiring (run, connect, the command line): they import this.
 
 Names resolve lazily so that importing ``runner.auth`` costs nothing until auth is used.
 """

@@ -1,9 +1,12 @@
 """``httprun auth login|refresh|status|logout``: the typer sub-app (``app.add_typer(auth_app)``).
 
-Each command loads the env files and ``--var`` pins as a run does, builds the profile, and calls
-the matching function of ``commands``. The login URL and prompts go to stderr, results to
-stdout. The bundled sandbox (``HTTPRUN_SANDBOX`` in an env file) is refused: runs log in to it by
-themselves, and its throw-away tokens do not belong in the per-user store.
+Each command loads the env files and ``--var`` pins as a run does, builds the profile and the
+token manager (``auth.factory``, as a run does), and calls the matching function of
+``auth.commands``. The login URL, notes and prompts go to stderr, results to stdout. The
+bundled sandbox (``HTTPRUN_SANDBOX`` in an env file) is refused: runs log in to
+it by themselves, and its throw-away tokens do not belong in the per-user store.
+
+This module is the command line's, beside ``cli``: ``auth/`` does not import the run's wiring.
 """
 
 from __future__ import annotations
@@ -15,12 +18,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ..cli_options import EnvOpt, TracebackOpt, VarOpt, check_env_files, parse_vars
-from ..errors import HttprunError, UsageError
+from .cli_options import EnvOpt, TracebackOpt, VarOpt, check_env_files, parse_vars
+from .errors import HttprunError, UsageError
 
 if TYPE_CHECKING:
-    from .manager import TokenManager
-    from .profiles import Profile
+    from .auth.manager import TokenManager
+    from .auth.profiles import Profile
 
 auth_app = typer.Typer(
     name="auth",
@@ -50,7 +53,7 @@ def login_command(
     traceback: TracebackOpt = False,
 ) -> None:
     """Log in with the browser (authorization code) and store the token."""
-    from . import commands
+    from .auth import commands
 
     _run(env, var, profile, commands.login, open_browser=not no_browser, login_timeout=timeout)
 
@@ -63,7 +66,7 @@ def refresh_command(
     traceback: TracebackOpt = False,
 ) -> None:
     """Refresh the stored token now (cafe24 hands out a new refresh token too)."""
-    from . import commands
+    from .auth import commands
 
     # Never a browser here: a refresh that cannot be done says so and points at `auth login`.
     _run(env, var, profile, commands.refresh, interactive=False)
@@ -78,7 +81,7 @@ def status_command(
     traceback: TracebackOpt = False,
 ) -> None:
     """Show the stored token's mall, scopes and expiry times (never the token)."""
-    from . import commands
+    from .auth import commands
 
     def show(profile: Profile, manager: TokenManager) -> str:
         facts = commands.status(profile, manager)
@@ -98,7 +101,7 @@ def logout_command(
     traceback: TracebackOpt = False,
 ) -> None:
     """Revoke the stored token at the provider and delete it."""
-    from . import commands
+    from .auth import commands
 
     _run(env, var, profile, commands.logout, interactive=False)
 
@@ -114,16 +117,19 @@ def _run(
     login_timeout: float = 300.0,
     require_secret: bool = True,
 ) -> None:
-    from ..connect import SANDBOX_SETTING, NetworkTransport, stdin_is_terminal
-    from ..env import load_env_files
-    from ..errors import render_error
-    from ..executor import build_client
-    from ..masking import Masker
-    from .manager import TokenManager
-    from .profiles import profile_from_variables
-    from .store import TokenStore
+    from .auth.factory import make_token_manager
+    from .auth.profiles import profile_from_variables
+    from .connect import SANDBOX_SETTING, NetworkTransport
+    from .env import load_env_files
+    from .errors import render_error
+    from .executor import build_client
+    from .masking import Masker
 
     masker = Masker()
+
+    def note(text: str) -> None:
+        typer.echo(f"note: {masker.mask(text)}", err=True)
+
     try:
         _check_profile_name(profile_name)
         check_env_files(env_files)
@@ -140,26 +146,21 @@ def _run(
         profile = profile_from_variables(
             profile_name, variables.get, None, require_secret=require_secret
         )
-        store = TokenStore.from_settings(
-            environment.settings, notice=lambda text: typer.echo(f"note: {text}", err=True)
-        )
-        terminal = stdin_is_terminal()
         # A run's client (its User-Agent, the environment's proxies), without pacing.
         with build_client(transport=NetworkTransport(insecure=False), timeout=30.0) as client:
-            manager = TokenManager(
-                store=store,
-                client=client,
-                interactive=terminal if interactive is None else interactive,
-                open_browser=open_browser,
-                notify=lambda url: _announce(profile, url),
-                prompt=_prompt if terminal else None,
+            manager = make_token_manager(
+                client,
+                settings=environment.settings,
+                notify=note,
                 masker=masker,
+                interactive=interactive,
+                open_browser=open_browser,
                 login_timeout=login_timeout,
                 login_command=_login_command(env_files or [], profile_name),
             )
             output = action(profile, manager)
     except HttprunError as error:
-        from ..reporters.console import wants_colour
+        from .reporters.console import wants_colour
 
         # Masked with what was learnt (client_secret, tokens), should a provider echo one.
         rendered = render_error(error, mask=masker.mask, color=wants_colour(sys.stderr))
@@ -170,8 +171,8 @@ def _run(
 
 def _check_profile_name(name: str) -> None:
     """An unknown ``--profile`` is a bad command line (exit 2), not a failed login."""
-    from ..directives import did_you_mean
-    from .profiles import PROFILE_NAMES
+    from .auth.profiles import PROFILE_NAMES
+    from .directives import did_you_mean
 
     if name not in PROFILE_NAMES:
         raise UsageError(
@@ -180,24 +181,6 @@ def _check_profile_name(name: str) -> None:
             f"{did_you_mean(name, PROFILE_NAMES)}",
             hint="pass --profile cafe24 (the default) or --profile oauth2",
         )
-
-
-def _announce(profile: Profile, url: str) -> None:
-    from .listener import loopback_target
-
-    typer.echo(f"Open this URL to log in to {profile.label}:\n  {url}", err=True)
-    redirect = profile.redirect_uri or ""
-    if redirect.startswith("https://") and loopback_target(redirect) is not None:
-        typer.echo(
-            f"The browser will warn about the certificate of {redirect}: httprun made it just "
-            "now for this login. Accept the warning to let the login finish.",
-            err=True,
-        )
-
-
-def _prompt(question: str) -> str:
-    answer: str = typer.prompt(question, err=True)
-    return answer
 
 
 def _login_command(env_files: list[str], profile_name: str) -> str:
