@@ -2,8 +2,8 @@
 
 Each command loads the env files and ``--var`` pins as a run does, builds the profile and the
 token manager (``auth.factory``, as a run does), and calls the matching function of
-``auth.commands``. The login URL, notes and prompts go to stderr, results to stdout. The
-bundled sandbox (``HTTPRUN_SANDBOX`` in an env file) is refused: runs log in to
+``auth.commands``. The login URL, notes and prompts go to stderr, results to stdout; Ctrl-C
+exits 130. The bundled sandbox (``HTTPRUN_SANDBOX`` in an env file) is refused: runs log in to
 it by themselves, and its throw-away tokens do not belong in the per-user store.
 
 This module is the command line's, beside ``cli``: ``auth/`` does not import the run's wiring.
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from .cli_options import EnvOpt, TracebackOpt, VarOpt, check_env_files, parse_vars
-from .errors import HttprunError, UsageError
+from .errors import EXIT_INTERRUPTED, HttprunError, UsageError
 
 if TYPE_CHECKING:
     from .auth.manager import TokenManager
@@ -166,6 +166,9 @@ def _run(
         rendered = render_error(error, mask=masker.mask, color=wants_colour(sys.stderr))
         typer.echo(rendered, err=True)
         raise typer.Exit(error.exit_code) from None
+    except KeyboardInterrupt:
+        typer.echo("\ncancelled (Ctrl-C)", err=True)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     typer.echo(masker.mask(output))
 
 

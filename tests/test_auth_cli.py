@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import queue
+import signal
 import stat
+import subprocess
+import sys
+import threading
+import time
 import webbrowser
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +29,9 @@ from runner.auth.profiles import profile_from_variables
 from runner.auth.store import TokenStore
 from runner.auth.tokens import Token
 from runner.auth_cli import auth_app
+
+ROOT = Path(__file__).resolve().parent.parent
+LOGIN = [sys.executable, "-m", "runner", "auth", "login"]
 
 
 @pytest.fixture
@@ -203,3 +213,57 @@ def test_a_garbage_store_is_an_explained_error(
     )
     assert "help: delete the file to start over" in err
     assert "Traceback" not in err
+
+
+def test_ctrl_c_during_login_exits_130_without_a_traceback(tmp_path: Path) -> None:
+    """A real process waiting on its loopback listener, interrupted as a person would."""
+    env, _ = write_env(tmp_path, "http://127.0.0.1:9")  # the token endpoint is never reached
+    process = subprocess.Popen(
+        [*LOGIN, "--env", str(env), "-p", "oauth2", "--no-browser", "--timeout", "60"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"},
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    assert process.stderr is not None
+    stderr = process.stderr
+    reader = threading.Thread(target=lambda: [lines.put(line) for line in stderr], daemon=True)
+    reader.start()
+    try:
+        seen: list[str] = []
+        deadline = time.monotonic() + 30
+        while not any("Ctrl-C cancels" in line for line in seen):
+            assert time.monotonic() < deadline, f"no wait notice; stderr so far: {seen}"
+            with contextlib.suppress(queue.Empty):
+                seen.append(lines.get(timeout=0.1))
+        assert seen[-1].startswith("note: waiting up to 60 s for the browser to come back to")
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=20)
+        reader.join(timeout=20)  # stderr is at its end once the process is gone
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    rest = []
+    while not lines.empty():
+        rest.append(lines.get())
+    assert process.returncode == 130
+    assert process.stdout is not None and process.stdout.read() == ""
+    assert "".join(rest).strip() == "cancelled (Ctrl-C)"
+
+
+@pytest.mark.parametrize("command", ["login", "refresh", "status", "logout"])
+def test_ctrl_c_in_any_auth_command_exits_130(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    from runner.auth import commands
+
+    def interrupted(*args: object) -> str:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(commands, command, interrupted)
+    env, _ = write_env(tmp_path, "http://127.0.0.1:9")
+    code, out, err = invoke(command, "--env", str(env), "-p", "oauth2")
+    assert (code, out, err) == (130, "", "\ncancelled (Ctrl-C)\n")
