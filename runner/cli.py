@@ -446,16 +446,14 @@ def sandbox_command(
 ) -> None:
     """Serve the bundled cafe24 sandbox until Ctrl-C (HTTPRUN_SANDBOX_* settings from --env)."""
     from .env import load_env_files
-    from .sandbox import SandboxSettings, serve
+    from .sandbox import SandboxSettings, banner_lines, serve
 
     try:
         check_env_files(env)
         settings = SandboxSettings.from_mapping(load_env_files(env or []).settings)
 
-        def ready(url: str) -> None:
-            typer.echo(f"cafe24 sandbox on {url} (mall '{settings.mall}'); Ctrl-C stops it")
-            uris = ",".join(settings.redirect_uris)
-            typer.echo(f"  client_id={settings.client_id}  redirect_uris={uris}")
+        def ready(bound_host: str, bound_port: int) -> None:
+            typer.echo("\n".join(banner_lines(bound_host, bound_port, settings)))
 
         serve(host, port, settings, on_ready=ready)
     except HttprunError as error:

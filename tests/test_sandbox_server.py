@@ -238,9 +238,10 @@ def test_serve_runs_in_the_foreground_on_the_standard_library_alone(tmp_path: Pa
             """
             import sys
             from runner.sandbox import SandboxSettings, serve
+            from runner.sandbox.banner import local_url
 
-            def ready(url):
-                sys.stdout.write(url + "\\n")
+            def ready(host, port):
+                sys.stdout.write(local_url(host, port) + "\\n")
                 sys.stdout.flush()
 
             try:

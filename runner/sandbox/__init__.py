@@ -3,6 +3,7 @@ quickstart, on the standard library alone.
 
 - :class:`Sandbox` runs it on a background thread; :func:`serve` in the foreground.
 - :class:`SandboxSettings` says what it pretends is registered (``HTTPRUN_SANDBOX_*`` keys).
+- :func:`banner_lines` is what ``httprun sandbox`` prints once it listens.
 - :class:`SandboxTransport` routes ``https://{mall}.cafe24api.com`` traffic of an httpx client
   to it; :func:`approve_consent` fills in its consent page like a person would.
 
@@ -13,10 +14,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .banner import banner_lines
 from .server import Sandbox, serve
 from .settings import SandboxSettings
 
-__all__ = ["Sandbox", "SandboxSettings", "SandboxTransport", "approve_consent", "serve"]
+__all__ = [
+    "Sandbox",
+    "SandboxSettings",
+    "SandboxTransport",
+    "approve_consent",
+    "banner_lines",
+    "serve",
+]
 
 _LAZY = {"SandboxTransport": ".transport", "approve_consent": ".approve"}
 

@@ -18,6 +18,7 @@ from types import TracebackType
 from typing import Any
 
 from ..errors import UsageError
+from .banner import local_url
 from .messages import ApiError, Response
 from .routing import handle
 from .settings import SandboxSettings
@@ -163,14 +164,9 @@ def _bind(host: str, port: int, state: SandboxState) -> _Server:
         ) from None
 
 
-def _url_for(server: _Server) -> str:
-    host, port = str(server.server_address[0]), server.server_address[1]
-    if host in ("0.0.0.0", ""):
-        host = "127.0.0.1"
-    elif host == "::":
-        host = "::1"
-    shown = f"[{host}]" if ":" in host else host
-    return f"http://{shown}:{port}"
+def _bound(server: _Server) -> tuple[str, int]:
+    """The address as bound (0.0.0.0 stays 0.0.0.0; a port of 0 became a real one)."""
+    return str(server.server_address[0]), int(server.server_address[1])
 
 
 class Sandbox:
@@ -217,7 +213,7 @@ class Sandbox:
         )
         thread.start()
         self._server, self._thread = server, thread
-        self._base_url = _url_for(server)
+        self._base_url = local_url(*_bound(server))
         return self._base_url
 
     def stop(self) -> None:
@@ -250,17 +246,18 @@ def serve(
     port: int,
     settings: SandboxSettings,
     *,
-    on_ready: Callable[[str], None] | None = None,
+    on_ready: Callable[[str, int], None] | None = None,
     clock: Clock = time.time,
 ) -> None:
-    """Serve in the foreground until interrupted; ``on_ready`` gets the base URL once listening.
+    """Serve in the foreground until interrupted; once listening, ``on_ready`` gets the address
+    as bound and the port (see :func:`~runner.sandbox.banner.banner_lines`).
 
     Returns only by raising (``KeyboardInterrupt`` on Ctrl-C), after closing the socket.
     """
     server = _bind(host, port, SandboxState.create(settings, clock))
     try:
         if on_ready is not None:
-            on_ready(_url_for(server))
+            on_ready(*_bound(server))
         server.serve_forever(poll_interval=0.2)
     finally:
         server.close_connections()
