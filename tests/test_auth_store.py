@@ -162,6 +162,40 @@ def test_an_existing_folder_is_made_private_before_the_first_write(tmp_path: Pat
 
 
 @posix_only
+def test_a_shared_folder_others_may_only_list_is_left_alone(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "README.md").write_text("a project: other people read it")
+    os.chmod(project, 0o755)
+    notices: list[str] = []
+    store = TokenStore(project / "tokens.json", notice=notices.append)
+    store.put(cafe24_profile(), TOKEN)
+    assert store.get(cafe24_profile()) == TOKEN
+    assert mode_of(project) == 0o755 and mode_of(project / "tokens.json") == 0o600
+    assert notices == []
+
+
+@posix_only
+@pytest.mark.parametrize("mode", [0o777, 0o1777, 0o770])
+def test_a_shared_folder_others_may_write_to_is_refused_not_changed(
+    tmp_path: Path, mode: int
+) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "someone-else.txt").write_text("")
+    os.chmod(shared, mode)
+    with pytest.raises(AuthError) as caught:
+        TokenStore(shared / "tokens.json").get(cafe24_profile())
+    assert str(caught.value) == (
+        f"the token store folder {shared} is open to other users (mode {mode:04o}): they can "
+        "replace the store, and httprun will not change the mode of a folder that holds other "
+        "files"
+    )
+    assert "in a folder of its own" in caught.value.hint
+    assert mode_of(shared) == mode
+
+
+@posix_only
 def test_a_store_open_to_others_that_is_not_ours_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

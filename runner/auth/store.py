@@ -2,10 +2,11 @@
 
 Where: ``platformdirs.user_data_dir("httprun")/tokens.json`` (``~/.local/share/httprun`` on
 Linux), or the file that ``HTTPRUN_TOKEN_STORE`` names (see :func:`token_store_path`).
-The file is mode 0600 in a folder of mode 0700. Before the store is read or written, a file or
-folder open to other users is made private again (the ``notice`` callback says so), or, when it is
-not ours to change, refused with an :class:`AuthError`: a folder others may write to lets them
-swap the file, a file others may read gives them the tokens.
+The file is mode 0600 in a folder of mode 0700. Before the store is read or written, a file open
+to other users, or a folder of its own that is, is made private again (the ``notice`` callback
+says so); one not ours to change is refused with an :class:`AuthError`. A folder shared with
+other files (a home, a project, /tmp) keeps its mode: refused when others may write to it (they
+could swap the file), left alone when they may only list it (the file's 0600 keeps them out).
 
 ``HTTPRUN_TOKEN_STORE`` may name a symlink (CI caches restore one): the store is the link's
 target, written atomically beside it, so the link survives every write.
@@ -174,7 +175,7 @@ class TokenStore:
     def _read(self) -> dict[str, Any]:
         """The entries; every read (get, put, delete) comes through here."""
         if self.target.parent.is_dir():
-            self._make_private(self.target.parent, os.stat(self.target.parent), _FOLDER_MODE)
+            self._check_folder()
         try:
             descriptor = os.open(self.target, _OPEN_FLAGS)
         except FileNotFoundError:
@@ -186,7 +187,7 @@ class TokenStore:
                 info = os.fstat(descriptor)
                 if not stat.S_ISREG(info.st_mode):
                     raise self._corrupt("it is not a regular file")
-                self._make_private(self.target, info, _FILE_MODE, descriptor)
+                self._check_file(info, descriptor)
                 raw = stream.read(_MAX_BYTES + 1)
             except OSError as error:
                 raise self._unreadable(error) from None
@@ -231,22 +232,59 @@ class TokenStore:
         )
 
     # -- permissions -----------------------------------------------------------------------
+    # Owner-only is the point of the store: a file others can read hands them the tokens, a
+    # folder others can write lets them replace the file (or plant a symlink in its place).
+    # Windows keeps a user's files private through ACLs, not mode bits: nothing to check there.
 
-    def _make_private(
-        self, path: Path, info: os.stat_result, mode: int, descriptor: int | None = None
-    ) -> None:
-        """Take group and other permissions away from the store or its folder, or refuse.
-
-        Owner-only is the point of the store: a file others can read hands them the tokens, a
-        folder others can write lets them replace the file (or plant a symlink in its place).
-        """
-        if os.name != "posix":
-            return  # Windows keeps a user's files private through their ACLs, not mode bits
-        loose = stat.S_IMODE(info.st_mode)
-        if loose & 0o077 == 0:
+    def _check_folder(self) -> None:
+        """Make the store's folder 0700, when it is the store's own; refuse a shared folder
+        others can write to. A shared folder others can only list (a home, a project: 0755) is
+        left alone, as its other users need it so, and the file's own 0600 keeps them out."""
+        folder = self.target.parent
+        info = os.stat(folder)
+        mode = stat.S_IMODE(info.st_mode)
+        if os.name != "posix" or mode & 0o077 == 0:
             return
-        what = "folder" if stat.S_ISDIR(info.st_mode) else "file"
-        problem = f"the token store {what} {path} is open to other users (mode {loose:04o})"
+        problem = f"the token store folder {folder} is open to other users (mode {mode:04o})"
+        if not self._holds_only_the_store(folder):
+            if mode & 0o022 == 0:
+                return
+            raise AuthError(
+                f"{problem}: they can replace the store, and httprun will not change the mode "
+                "of a folder that holds other files",
+                hint=f"point {STORE_SETTING} at a file in a folder of its own, "
+                "e.g. ~/.httprun/tokens.json",
+            )
+        self._tighten(folder, info, problem, _FOLDER_MODE)
+
+    def _check_file(self, info: os.stat_result, descriptor: int) -> None:
+        mode = stat.S_IMODE(info.st_mode)
+        if os.name != "posix" or mode & 0o077 == 0:
+            return
+        problem = f"the token store file {self.target} is open to other users (mode {mode:04o})"
+        self._tighten(self.target, info, problem, _FILE_MODE, descriptor)
+
+    def _holds_only_the_store(self, folder: Path) -> bool:
+        """True when ``folder`` holds nothing but this store's file, lock and temporary files."""
+        name = self.target.name
+        ours = {name, self.lock_path.name}
+        try:
+            with os.scandir(folder) as entries:  # stops at the first other file: cheap in $HOME
+                return all(
+                    entry.name in ours or entry.name.startswith(f".{name}.") for entry in entries
+                )
+        except OSError:  # a folder we may not list is not one we manage
+            return False
+
+    def _tighten(
+        self,
+        path: Path,
+        info: os.stat_result,
+        problem: str,
+        mode: int,
+        descriptor: int | None = None,
+    ) -> None:
+        """chmod ``path`` to ``mode`` and say so, or refuse when it is not ours to change."""
         how = f"run `chmod {mode:o} {path}` as its owner, or point {STORE_SETTING} elsewhere"
         if info.st_uid != os.geteuid():
             raise AuthError(
@@ -267,7 +305,7 @@ class TokenStore:
     def _ensure_folder(self) -> None:
         folder = self.target.parent
         if folder.is_dir():
-            self._make_private(folder, os.stat(folder), _FOLDER_MODE)
+            self._check_folder()
             return
         try:
             folder.mkdir(mode=_FOLDER_MODE, parents=True, exist_ok=True)
