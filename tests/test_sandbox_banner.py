@@ -16,6 +16,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from runner.sandbox import Sandbox, SandboxSettings, banner_lines
 from runner.sandbox.banner import consent_page_url
@@ -135,3 +137,25 @@ def test_the_sandbox_command_prints_the_banner_and_stops_on_ctrl_c() -> None:
     assert process.returncode == 130
     assert process.stderr is not None and process.stderr.read() == "sandbox stopped\n"
     assert lines.empty()  # nothing after the banner
+
+
+USER_SET = st.text(
+    alphabet=st.characters(min_codepoint=33, max_codepoint=0x2FFF, exclude_characters=":"),
+    min_size=4,
+    max_size=40,
+).filter(lambda text: text == text.strip())  # what the settings accept
+
+
+@settings(max_examples=30, deadline=None)
+@given(password=USER_SET, secret=USER_SET, host=st.sampled_from(["127.0.0.1", "0.0.0.0", "::"]))
+def test_a_password_or_secret_the_user_set_never_reaches_the_banner(
+    password: str, secret: str, host: str
+) -> None:
+    defaults = "\n".join(banner_lines(host, 8024, SandboxSettings()))
+    assume(password != "sandbox" and secret != "sandbox-client-secret")
+    assume(password not in defaults and secret not in defaults)  # else found for other reasons
+    settings_ = SandboxSettings(password=password, client_secret=secret)
+    text = "\n".join(banner_lines(host, 8024, settings_))
+    assert password not in text and secret not in text
+    assert "(set by HTTPRUN_SANDBOX_PASSWORD, not shown)" in text
+    assert "(set by HTTPRUN_SANDBOX_CLIENT_SECRET, not shown)" in text
