@@ -109,6 +109,18 @@ def test_store_path_from_environment_then_settings_then_default(tmp_path: Path) 
     assert TokenStore.from_settings(settings, {}).path == from_settings
 
 
+def test_a_store_path_with_a_nul_character_is_an_auth_error() -> None:
+    with pytest.raises(AuthError, match="HTTPRUN_TOKEN_STORE holds a NUL character"):
+        token_store_path({}, {STORE_SETTING: "/tmp/a\0b"})
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX errno text")
+def test_a_store_path_too_long_for_the_file_system_is_an_auth_error(tmp_path: Path) -> None:
+    store = TokenStore(tmp_path / ("a" * 5000))
+    with pytest.raises(AuthError, match=r"cannot read the token store .*: File name too long"):
+        store.get(cafe24_profile())
+
+
 def test_store_path_expands_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))
     assert token_store_path({}, {STORE_SETTING: "~/t.json"}) == tmp_path / "t.json"

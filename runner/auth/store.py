@@ -71,6 +71,11 @@ def token_store_path(
     environ = os.environ if environ is None else environ
     for source in (environ, settings or {}):
         value = source.get(STORE_SETTING, "").strip()
+        if "\0" in value:  # no file system takes one; os calls would raise ValueError
+            raise AuthError(
+                f"{STORE_SETTING} holds a NUL character, so it names no file",
+                hint=f"set {STORE_SETTING} to a path such as ~/.httprun/tokens.json",
+            )
         if value:
             return Path(value).expanduser().absolute()
     import platformdirs
