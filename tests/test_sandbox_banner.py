@@ -19,6 +19,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from runner.errors import UsageError
 from runner.sandbox import Sandbox, SandboxSettings, banner_lines
 from runner.sandbox.banner import consent_page_url
 
@@ -159,3 +160,10 @@ def test_a_password_or_secret_the_user_set_never_reaches_the_banner(
     assert password not in text and secret not in text
     assert "(set by HTTPRUN_SANDBOX_PASSWORD, not shown)" in text
     assert "(set by HTTPRUN_SANDBOX_CLIENT_SECRET, not shown)" in text
+
+
+@pytest.mark.parametrize("host", ["", "  "])
+def test_an_empty_host_is_refused_rather_than_read_as_every_interface(host: str) -> None:
+    with pytest.raises(UsageError, match="--host is empty") as caught, Sandbox() as sandbox:
+        sandbox.start(host=host)
+    assert caught.value.exit_code == 2

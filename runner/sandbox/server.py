@@ -149,6 +149,12 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def _bind(host: str, port: int, state: SandboxState) -> _Server:
+    if not host.strip():
+        # The socket layer reads "" as every interface: an empty shell variable must not open
+        # the sandbox, its known password and client secret to the network.
+        raise UsageError(
+            "--host is empty", hint="leave it out for 127.0.0.1, or say --host 0.0.0.0"
+        )
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     try:
         return _Server((host, port), state, family)
