@@ -12,6 +12,7 @@ This module is the command line's, beside ``cli``: ``auth/`` does not import the
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
@@ -48,7 +49,10 @@ def login_command(
         bool, typer.Option("--no-browser", help="Print the login URL; do not open a browser.")
     ] = False,
     timeout: Annotated[
-        float, typer.Option("--timeout", help="Seconds to wait for the login.", min=1)
+        float,
+        typer.Option(
+            "--timeout", help="Seconds to wait for the login (1 to 86400).", min=1, max=86_400
+        ),
     ] = 300.0,
     traceback: TracebackOpt = False,
 ) -> None:
@@ -126,6 +130,8 @@ def _run(
     from .masking import Masker
 
     masker = Masker()
+    if math.isnan(login_timeout):  # click's range check lets NaN through
+        raise typer.BadParameter("is not a number of seconds", param_hint="'--timeout'")
 
     def note(text: str) -> None:
         typer.echo(f"note: {masker.mask(text)}", err=True)

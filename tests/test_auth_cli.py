@@ -267,3 +267,12 @@ def test_ctrl_c_in_any_auth_command_exits_130(
     env, _ = write_env(tmp_path, "http://127.0.0.1:9")
     code, out, err = invoke(command, "--env", str(env), "-p", "oauth2")
     assert (code, out, err) == (130, "", "\ncancelled (Ctrl-C)\n")
+
+
+@pytest.mark.parametrize("value", ["inf", "nan", "1e308", "0"])
+def test_a_login_timeout_out_of_range_is_a_usage_error(tmp_path: Path, value: str) -> None:
+    env, _ = write_env(tmp_path, "http://127.0.0.1:9")
+    result = CliRunner().invoke(auth_app, ["login", "--env", str(env), "--timeout", value])
+    assert result.exit_code == 2
+    assert "Invalid value for '--timeout'" in result.stderr
+    assert result.exception is None or isinstance(result.exception, SystemExit)

@@ -3,6 +3,7 @@ listener takes the redirect, the fake provider exchanges the code."""
 
 from __future__ import annotations
 
+import math
 import socket
 import threading
 import time
@@ -155,6 +156,22 @@ def test_the_listener_ignores_other_paths_until_the_callback(tmp_path: Path) -> 
         thread.join(timeout=20)
     assert result == f"http://localhost:{port}/cb?code=c&state=s"
     assert answers == [404, 200]
+
+
+@pytest.mark.parametrize("wait", [math.inf, 1e308])
+def test_the_listener_waits_without_limit_when_told_so(wait: float) -> None:
+    """select() takes no infinite or year-long timeout: the wait polls in slices."""
+    port = free_port()
+    target = loopback_target(f"http://127.0.0.1:{port}/cb")
+    assert target is not None
+    with LoopbackListener(target, lambda url: url) as listener:
+        thread = threading.Thread(
+            target=lambda: httpx.get(f"http://127.0.0.1:{port}/cb?code=c&state=s")
+        )
+        thread.start()
+        result = listener.wait(time.monotonic() + wait)
+        thread.join(timeout=20)
+    assert result == f"http://127.0.0.1:{port}/cb?code=c&state=s"
 
 
 def test_a_busy_port_is_a_clear_error() -> None:

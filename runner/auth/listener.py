@@ -27,6 +27,8 @@ from ..source import Span
 
 # A connection that sends nothing (a browser's speculative pre-connect) must not stall the wait.
 _CONNECTION_TIMEOUT = 10.0
+# The wait polls in slices: select() takes no infinite or year-long timeout.
+_WAIT_SLICE = 1.0
 
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>httprun</title>
@@ -177,7 +179,7 @@ class LoopbackListener:
                     hint="finish the consent in the browser sooner, and check that redirect_uri "
                     "is exactly a Redirect URL registered for the app",
                 )
-            server.timeout = remaining
+            server.timeout = min(remaining, _WAIT_SLICE)
             server.handle_request()
         if self._error is not None:
             raise self._error
