@@ -438,3 +438,27 @@ def test_the_sandbox_reached_directly_is_the_default_mall() -> None:
         assert direct.status_code == 200
         assert direct.json() == {"count": 12}
         assert env.api("GET", "/products/count", token, mall="demo").status_code == 401
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"[" * 100_000,  # deeper than Python's recursion limit
+        b'{"shop_no": ' + b"9" * 5000 + b', "request": {}}',  # an int too long to convert
+        b"\xff{}",
+    ],
+)
+def test_a_hostile_json_body_is_a_400_not_an_internal_error(
+    env: Env, token: str, content: bytes
+) -> None:
+    response = env.api(
+        "POST", "/products", token, content=content, headers={"Content-Type": "application/json"}
+    )
+    assert api_error(response, 400) == "The request body is not valid JSON."
+
+
+def test_a_long_shop_no_is_clipped_in_the_error(env: Env, token: str) -> None:
+    response = env.api("POST", "/products", token, json={"shop_no": "x" * 10_000, "request": {}})
+    assert api_error(response, 422) == (
+        f"shop_no '{'x' * 36}... does not exist; this mall has shop 1."
+    )

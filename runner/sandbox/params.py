@@ -68,13 +68,14 @@ def read_envelope(request: Request) -> dict[str, Any]:
     """The ``request`` object of cafe24's ``{"shop_no": 1, "request": {...}}`` body."""
     try:
         document = json.loads(request.body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (ValueError, RecursionError):  # not UTF-8 or JSON, a 5000-digit number, [[[[...
         raise ApiError(400, "The request body is not valid JSON.") from None
     if not isinstance(document, dict) or not isinstance(document.get("request"), dict):
         raise ApiError(400, 'The body must wrap the fields as {"shop_no": 1, "request": {...}}.')
     shop_no = document.get("shop_no", 1)
     if shop_no not in (1, "1"):
-        raise ApiError(422, f"shop_no {shop_no!r} does not exist; this mall has shop 1.")
+        shown = repr(shop_no) if len(repr(shop_no)) <= 40 else repr(shop_no)[:37] + "..."
+        raise ApiError(422, f"shop_no {shown} does not exist; this mall has shop 1.")
     fields: dict[str, Any] = document["request"]
     return fields
 
