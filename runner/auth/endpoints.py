@@ -125,7 +125,8 @@ def _post(
 
 def _refusal(profile: Profile, response: httpx.Response, what: str, scrub: Masker) -> AuthError:
     code, description = _oauth_error(response)
-    detail = scrub.mask(f"{code}: {description}" if description else code)
+    # Masked, then clipped: a clip first could cut a secret and leave part of it unmasked.
+    detail = _clip(scrub.mask(f"{code}: {description}" if description else code))
     # cafe24 answers a wrong client_secret with invalid_grant, so the code alone cannot tell a
     # dead grant from wrong client credentials: the words do.
     blames_client = _NAMES_CLIENT.search(f"{code} {description}") is not None
@@ -143,18 +144,27 @@ def _oauth_error(response: httpx.Response) -> tuple[str, str]:
     """(error code, description) from the flat OAuth shape or cafe24's nested API shape."""
     try:
         body = response.json()
-    except ValueError:
-        text = " ".join(response.text.split())[:_MAX_QUOTED]
-        return f"http_{response.status_code}", text
+    except (ValueError, RecursionError):  # not JSON, or nested past the recursion limit
+        return f"http_{response.status_code}", " ".join(response.text.split())
     if isinstance(body, dict):
         error = body.get("error")
         if isinstance(error, dict):
-            message = error.get("message")
-            return str(error.get("code", response.status_code)), str(message or "")
+            code = _scalar(error.get("code")) or str(response.status_code)
+            return code, _scalar(error.get("message"))
         if isinstance(error, str):
-            description = body.get("error_description") or body.get("message") or ""
-            return error, str(description)
+            description = _scalar(body.get("error_description")) or _scalar(body.get("message"))
+            return error, description
     return f"http_{response.status_code}", ""
+
+
+def _scalar(value: Any) -> str:
+    """A string or number of the provider's error as text; anything else (a nested list, which
+    str() would recurse into) as nothing."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return ""
 
 
 def _read_token(
@@ -162,7 +172,7 @@ def _read_token(
 ) -> Token:
     try:
         data = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested past the recursion limit
         data = None
     try:
         return parse_token_response(
@@ -179,3 +189,8 @@ def _read_token(
             profile.span,
             hint="check token_url: it should be the provider's OAuth2 token endpoint",
         ) from None
+
+
+def _clip(text: str) -> str:
+    """At most _MAX_QUOTED characters of a provider's words (call it on masked text only)."""
+    return text if len(text) <= _MAX_QUOTED else text[: _MAX_QUOTED - 3] + "..."

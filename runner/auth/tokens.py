@@ -101,8 +101,8 @@ class Token:
     def from_json(cls, data: Mapping[str, Any]) -> Token:
         """Read what :meth:`to_json` wrote. Raises :class:`TokenFormatError`."""
         return cls(
-            access_token=_optional_text(data, "access_token"),
-            refresh_token=_optional_text(data, "refresh_token"),
+            access_token=_token_text(data, "access_token"),
+            refresh_token=_token_text(data, "refresh_token"),
             expires_at=parse_time(data.get("expires_at"), UTC, "expires_at"),
             refresh_expires_at=parse_time(
                 data.get("refresh_expires_at"), UTC, "refresh_expires_at"
@@ -180,6 +180,16 @@ def _seconds(value: Any, field: str) -> float | None:
         raise TokenFormatError(f"'{field}' is not a number of seconds") from None
 
 
+def _token_text(data: Mapping[str, Any], field: str) -> str | None:
+    """An access or refresh token: it goes into a header and a form as it is, so only visible
+    ASCII (RFC 6750's b64token and RFC 6749's VSCHAR, less the space) is accepted. A token with
+    a line break would inject a header; one with other characters cannot be sent at all."""
+    value = _optional_text(data, field)
+    if value is not None and not all("!" <= char <= "~" for char in value):
+        raise TokenFormatError(f"'{field}' holds characters an HTTP header cannot carry")
+    return value
+
+
 def _optional_text(data: Mapping[str, Any], field: str) -> str | None:
     value = data.get(field)
     if value is None or value == "":
@@ -225,10 +235,10 @@ def parse_token_response(
     """
     if not isinstance(data, Mapping):
         raise TokenFormatError("the answer is not a JSON object")
-    access_token = _optional_text(data, "access_token")
+    access_token = _token_text(data, "access_token")
     if access_token is None:
         raise TokenFormatError("the answer has no 'access_token'")
-    refresh_token = _optional_text(data, "refresh_token")
+    refresh_token = _token_text(data, "refresh_token")
     expires_at = _expiry(
         data, in_fields=("expires_in",), at_field="expires_at", now=now, naive_zone=naive_zone
     )
