@@ -6,6 +6,8 @@ import re
 from datetime import UTC
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_auth_support import CLIENT_SECRET, cafe24_variables
 
 from runner.auth.profiles import profile_from_variables
@@ -137,6 +139,37 @@ def test_seed_variables() -> None:
             {"token_url": "https://x/t", "client_id": "c", "client_secret": "s", "api_host": "/"},
             "api_host '/' is not a host name",
         ),
+        (
+            "oauth2",
+            {"token_url": "http://[::1/t", "client_id": "c", "client_secret": "s"},
+            "token_url 'http://[::1/t' is not an http(s) URL httprun can use",
+        ),
+        (
+            "cafe24",
+            cafe24_variables(redirect_uri="http://[::1/cb"),
+            "redirect_uri 'http://[::1/cb' is not a URL httprun can use",
+        ),
+        (
+            "cafe24",
+            cafe24_variables(redirect_uri="http://[zz]/cb"),
+            "redirect_uri 'http://[zz]/cb' is not a URL",
+        ),
+        (
+            "cafe24",
+            cafe24_variables(redirect_uri="http://127.0.0.1:99999/cb"),
+            "redirect_uri 'http://127.0.0.1:99999/cb' is not a URL",
+        ),
+        (
+            "cafe24",
+            cafe24_variables(redirect_uri="http://127.0.0.1:0/cb"),
+            "redirect_uri 'http://127.0.0.1:0/cb' is not a URL",
+        ),
+        (
+            "oauth2",
+            {"token_url": "https://x/t", "auth_url": "https://x:x/a", "client_id": "c"}
+            | {"client_secret": "s"},
+            "auth_url 'https://x:x/a' is not an http(s) URL",
+        ),
     ],
 )
 def test_bad_values(name: str, variables: dict[str, str], message: str) -> None:
@@ -164,3 +197,34 @@ def test_the_client_secret_may_be_left_out_where_it_is_not_needed() -> None:
     assert profile.store_key == with_secret.store_key  # the same store entry
     with pytest.raises(AuthError, match="needs the variable client_id"):
         profile_from_variables("cafe24", {"mallid": "demo"}.get, require_secret=False)
+
+
+def test_an_app_scheme_redirect_uri_is_kept_for_pasting() -> None:
+    profile = profile_from_variables(
+        "cafe24", cafe24_variables(redirect_uri="myapp://oauth/callback").get, SPAN
+    )
+    assert profile.redirect_uri == "myapp://oauth/callback"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    url=st.one_of(
+        st.text(max_size=40),
+        st.builds(
+            lambda scheme, host, rest: f"{scheme}://{host}{rest}",
+            st.sampled_from(["http", "https", "ftp", "myapp"]),
+            st.text(alphabet="[]:0123456789abcdef.%@/zx-", max_size=20),
+            st.text(max_size=10),
+        ),
+    ),
+    variable=st.sampled_from(["token_url", "auth_url", "revoke_url", "redirect_uri", "api_host"]),
+)
+def test_any_url_variable_gives_a_profile_or_a_positioned_auth_error(
+    url: str, variable: str
+) -> None:
+    variables = {"token_url": "https://x/t", "client_id": "c", "client_secret": "s"}
+    variables[variable] = url
+    try:
+        profile_from_variables("oauth2", variables.get, SPAN)
+    except AuthError as error:
+        assert error.span == SPAN

@@ -197,7 +197,7 @@ def profile_from_variables(
             api_host=host,
             mall_id=mall_id,
             naive_zone=KST,  # shared/docs/CAFE24.md: offset-less times are Korean time
-            redirect_uri=text("redirect_uri"),
+            redirect_uri=_redirect_uri(text("redirect_uri"), span),
             scope=text("scope"),
             client_auth=client_auth,
             seed=seed,
@@ -222,7 +222,7 @@ def profile_from_variables(
         api_host=api_host,
         api_port=api_port,
         naive_zone=UTC,
-        redirect_uri=text("redirect_uri"),
+        redirect_uri=_redirect_uri(text("redirect_uri"), span),
         scope=text("scope"),
         client_auth=client_auth,
         seed=seed,
@@ -230,26 +230,40 @@ def profile_from_variables(
     )
 
 
-def _checked_url(variable: str, url: str, span: Span | None) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+def _checked_url(variable: str, url: str, span: Span | None, *, any_scheme: bool = False) -> str:
+    """``url`` when it is an absolute URL httprun can use: http(s) with a host (any scheme for
+    ``any_scheme``: a redirect_uri that is pasted back may be an app's own), and a port, when it
+    says one, that can be connected to."""
+    try:
+        parts = urlsplit(url)  # raises on a broken [IPv6] host
+        port = parts.port  # raises on a port that is no number or above 65535
+    except ValueError:
+        parts, port = urlsplit(""), None
+    usable = parts.scheme in ("http", "https") and bool(parts.hostname)
+    if any_scheme:
+        usable = bool(parts.scheme) and bool(parts.netloc or parts.path)
+    if not usable or port == 0:
         raise AuthError(
-            f"{variable} '{url}' is not an http(s) URL",
+            f"{variable} '{url}' is not {'a URL' if any_scheme else 'an http(s) URL'} "
+            "httprun can use",
             span,
             label=_VARIABLE_HELP.get(variable, "an absolute https:// URL"),
         )
     return url
 
 
+def _redirect_uri(value: str | None, span: Span | None) -> str | None:
+    return None if value is None else _checked_url("redirect_uri", value, span, any_scheme=True)
+
+
 def _api_host(value: str | None, token_url: str, span: Span | None) -> tuple[str, int | None]:
     if value is None:
         return (urlsplit(token_url).hostname or "").lower(), None
-    parts = urlsplit(value if "://" in value else f"//{value}")
     try:
-        port = parts.port
+        parts = urlsplit(value if "://" in value else f"//{value}")  # raises on a broken [IPv6]
+        port = parts.port  # raises on a port that is no number or above 65535
     except ValueError:
-        port = None
-        parts = urlsplit("")
+        parts, port = urlsplit(""), None
     if not parts.hostname or parts.path not in ("", "/"):
         raise AuthError(
             f"api_host '{value}' is not a host name",
