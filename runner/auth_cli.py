@@ -59,6 +59,8 @@ def login_command(
     """Log in with the browser (authorization code) and store the token."""
     from .auth import commands
 
+    if math.isnan(timeout):  # click's range check lets NaN through
+        raise typer.BadParameter("is not a number of seconds", param_hint="'--timeout'")
     _run(env, var, profile, commands.login, open_browser=not no_browser, login_timeout=timeout)
 
 
@@ -130,8 +132,6 @@ def _run(
     from .masking import Masker
 
     masker = Masker()
-    if math.isnan(login_timeout):  # click's range check lets NaN through
-        raise typer.BadParameter("is not a number of seconds", param_hint="'--timeout'")
 
     def note(text: str) -> None:
         typer.echo(f"note: {masker.mask(text)}", err=True)
