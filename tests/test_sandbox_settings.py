@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from runner.errors import EnvError
 from runner.sandbox import SandboxSettings
@@ -101,6 +103,9 @@ def test_an_empty_value_means_the_default() -> None:
         ),
         ("HTTPRUN_SANDBOX_SCOPES", " , ", "HTTPRUN_SANDBOX_SCOPES must name at least one scope"),
         ("HTTPRUN_SANDBOX_REDIRECT_URIS", "localhost/cb", "not an absolute http(s) URL"),
+        ("HTTPRUN_SANDBOX_REDIRECT_URIS", "http://[::1/cb", "not an absolute http(s) URL"),
+        ("HTTPRUN_SANDBOX_REDIRECT_URIS", "http://[zz]/cb", "not an absolute http(s) URL"),
+        ("HTTPRUN_SANDBOX_REDIRECT_URIS", "http://h:99999/cb", "not an absolute http(s) URL"),
         ("HTTPRUN_SANDBOX_REDIRECT_URIS", "https://a.example/cb#x", "may not have a #fragment"),
         ("HTTPRUN_SANDBOX_REDIRECT_URIS", ",", "must name at least one Redirect URL"),
         (
@@ -185,3 +190,15 @@ def test_the_largest_allowed_values_are_accepted() -> None:
     assert (settings.bucket_capacity, settings.bucket_rate) == (1_000_000, 1_000_000.0)
     # ... and the expiry times they lead to can still be written in a token response.
     assert token_time(time.time() + TEN_YEARS + TEN_YEARS).startswith("20")
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    uris=st.text(alphabet="[]:/?#@%,.0123456789abcdefhtpsz-", max_size=40),
+    key=st.sampled_from(["HTTPRUN_SANDBOX_REDIRECT_URIS", "HTTPRUN_SANDBOX_SCOPES"]),
+)
+def test_any_text_gives_settings_or_an_env_error(uris: str, key: str) -> None:
+    try:
+        SandboxSettings.from_mapping({key: uris})
+    except EnvError as error:
+        assert key in str(error)

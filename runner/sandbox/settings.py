@@ -169,8 +169,12 @@ def _convert(name: str, text: str) -> Any:
 
 
 def _check_redirect_uri(uri: str) -> None:
-    parts = urlsplit(uri)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(uri)  # raises on a broken [IPv6] host
+        port = parts.port  # raises on a port that is no number or above 65535
+    except ValueError:
+        parts, port = urlsplit(""), None
+    if parts.scheme not in ("http", "https") or not parts.hostname or port == 0:
         raise _fail("redirect_uris", f"holds {uri!r}, which is not an absolute http(s) URL")
     if parts.fragment:
         raise _fail("redirect_uris", f"holds {uri!r}; a Redirect URL may not have a #fragment")
