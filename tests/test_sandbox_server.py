@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import textwrap
@@ -289,3 +290,20 @@ def test_start_takes_milliseconds() -> None:
         sandbox.start()
         elapsed = time.perf_counter() - started
     assert elapsed < 0.5
+
+
+def test_a_client_that_resets_its_connection_prints_nothing(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    with Sandbox() as sandbox:
+        host, port = urlsplit(sandbox.start()).netloc.split(":")
+        for partial in (b"GET / HTTP/1.1\r\nHost: x", b"", b"\x16\x03\x01\x00\x05hello"):
+            connection = socket.create_connection((host, int(port)), timeout=5)
+            connection.sendall(partial)
+            # SO_LINGER 0: close() sends a reset, as a crashed or impatient client does.
+            connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            connection.close()
+        # The sandbox still answers, and its handler threads have met the resets.
+        assert httpx.get(f"http://{host}:{port}/api/v2/admin/products").status_code == 401
+    out, err = capfd.readouterr()
+    assert (out, err) == ("", "")
