@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import socket
+import struct
 import threading
 import time
 import webbrowser
@@ -172,6 +173,30 @@ def test_the_listener_waits_without_limit_when_told_so(wait: float) -> None:
         result = listener.wait(time.monotonic() + wait)
         thread.join(timeout=20)
     assert result == f"http://127.0.0.1:{port}/cb?code=c&state=s"
+
+
+def test_a_connection_reset_during_the_wait_prints_nothing(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    port = free_port()
+    target = loopback_target(f"http://127.0.0.1:{port}/cb")
+    assert target is not None
+    with LoopbackListener(target, lambda url: url) as listener:
+
+        def browse() -> None:
+            impatient = socket.create_connection(("127.0.0.1", port), timeout=5)
+            impatient.sendall(b"GET /cb?code=c HTTP/1.1\r\nHost: x")
+            # SO_LINGER 0: close() sends a reset mid-request, as a closed browser tab does.
+            impatient.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            impatient.close()
+            httpx.get(f"http://127.0.0.1:{port}/cb?code=c&state=s")
+
+        thread = threading.Thread(target=browse)
+        thread.start()
+        result = listener.wait(time.monotonic() + 20)
+        thread.join(timeout=20)
+    assert result == f"http://127.0.0.1:{port}/cb?code=c&state=s"
+    assert capfd.readouterr() == ("", "")
 
 
 def test_a_busy_port_is_a_clear_error() -> None:

@@ -15,6 +15,7 @@ import ipaddress
 import socket
 import socketserver
 import ssl
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -90,6 +91,14 @@ class _Server(http.server.HTTPServer):
         socketserver.TCPServer.server_bind(self)
         host, port = self.server_address[:2]
         self.server_name, self.server_port = str(host), int(port)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A browser that drops a connection (a speculative pre-connect, a refused certificate)
+        is not news: socketserver would print a traceback on the login's terminal. Anything
+        else is a bug and is shown. (The sandbox's server does the same.)"""
+        if isinstance(sys.exc_info()[1], OSError):
+            return
+        super().handle_error(request, client_address)
 
     def get_request(self) -> tuple[Any, Any]:
         connection, address = self.socket.accept()
