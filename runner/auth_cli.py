@@ -134,7 +134,7 @@ def _run(
     masker = Masker()
 
     def note(text: str) -> None:
-        typer.echo(f"note: {masker.mask(text)}", err=True)
+        typer.echo(_shown(f"note: {masker.mask(text)}"), err=True)
 
     try:
         _check_profile_name(profile_name)
@@ -168,14 +168,25 @@ def _run(
     except HttprunError as error:
         from .reporters.console import wants_colour
 
-        # Masked with what was learnt (client_secret, tokens), should a provider echo one.
-        rendered = render_error(error, mask=masker.mask, color=wants_colour(sys.stderr))
+        # Masked with what was learnt (client_secret, tokens), should a provider echo one; the
+        # colours are added around the shown text, so they survive _shown.
+        rendered = render_error(
+            error, mask=lambda text: _shown(masker.mask(text)), color=wants_colour(sys.stderr)
+        )
         typer.echo(rendered, err=True)
         raise typer.Exit(error.exit_code) from None
     except KeyboardInterrupt:
         typer.echo("\ncancelled (Ctrl-C)", err=True)
         raise typer.Exit(EXIT_INTERRUPTED) from None
-    typer.echo(masker.mask(output))
+    typer.echo(_shown(masker.mask(output)))
+
+
+def _shown(text: str) -> str:
+    """``text`` fit for a terminal: what a provider wrote (an error description, a user id)
+    may carry escape sequences that would recolour or retitle it. Applied after masking."""
+    from .reporters.exchange_text import printable
+
+    return "\n".join(printable(line) for line in text.split("\n"))
 
 
 def _check_profile_name(name: str) -> None:

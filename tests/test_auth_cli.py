@@ -276,3 +276,16 @@ def test_a_login_timeout_out_of_range_is_a_usage_error(tmp_path: Path, value: st
     assert result.exit_code == 2
     assert "Invalid value for '--timeout'" in result.stderr
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_what_a_provider_wrote_cannot_drive_the_terminal(
+    tmp_path: Path, provider: tuple[str, RotatingProvider]
+) -> None:
+    env, values = write_env(tmp_path, provider[0])
+    profile = profile_from_variables("oauth2", values.get, None)
+    hostile = "evil\x1b]0;retitled\x07\x1b[2J\u2028user"
+    TokenStore(values["HTTPRUN_TOKEN_STORE"]).put(profile, Token("a-token", user_id=hostile))
+    code, out, err = invoke("status", "--env", str(env), "-p", "oauth2")
+    assert code == 0, err
+    assert "\x1b" not in out and "\x07" not in out and "\u2028" not in out
+    assert "  user: evil\ufffd]0;retitled\ufffd\ufffd[2J\ufffduser" in out.splitlines()
