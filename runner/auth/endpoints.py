@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 
 from ..errors import AuthError
+from ..jsonvalues import decode_json
 from ..masking import Masker
 from .profiles import Profile
 from .tokens import Token, TokenFormatError, parse_token_response
@@ -143,8 +144,8 @@ def _refusal(profile: Profile, response: httpx.Response, what: str, scrub: Maske
 def _oauth_error(response: httpx.Response) -> tuple[str, str]:
     """(error code, description) from the flat OAuth shape or cafe24's nested API shape."""
     try:
-        body = response.json()
-    except (ValueError, RecursionError):  # not JSON, or nested past the recursion limit
+        body = decode_json(response.text)
+    except ValueError:  # not JSON, or nested too deep to walk (TooDeep)
         return f"http_{response.status_code}", " ".join(response.text.split())
     if isinstance(body, dict):
         error = body.get("error")
@@ -171,8 +172,8 @@ def _read_token(
     profile: Profile, response: httpx.Response, *, now: datetime, previous: Token | None
 ) -> Token:
     try:
-        data = response.json()
-    except (ValueError, RecursionError):  # not JSON, or nested past the recursion limit
+        data = decode_json(response.text)
+    except ValueError:  # not JSON, or nested too deep to walk (TooDeep)
         data = None
     try:
         return parse_token_response(

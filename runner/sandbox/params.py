@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
+from ..jsonvalues import decode_json
 from .data import Resource, money
 from .messages import ApiError, Request
 
@@ -67,8 +67,8 @@ def select_fields(resource: Resource, fields: list[str] | None) -> Resource:
 def read_envelope(request: Request) -> dict[str, Any]:
     """The ``request`` object of cafe24's ``{"shop_no": 1, "request": {...}}`` body."""
     try:
-        document = json.loads(request.body.decode("utf-8"))
-    except (ValueError, RecursionError):  # not UTF-8 or JSON, a 5000-digit number, [[[[...
+        document = decode_json(request.body.decode("utf-8"))
+    except ValueError:  # not UTF-8 or JSON, a 5000-digit number, [[[[... (TooDeep)
         raise ApiError(400, "The request body is not valid JSON.") from None
     if not isinstance(document, dict) or not isinstance(document.get("request"), dict):
         raise ApiError(400, 'The body must wrap the fields as {"shop_no": 1, "request": {...}}.')
