@@ -237,10 +237,10 @@ def test_a_store_whose_mode_cannot_be_changed_is_refused(
     TokenStore(path).put(cafe24_profile(), TOKEN)
     os.chmod(path, 0o660)
 
-    def read_only_file_system(descriptor: int, mode: int) -> None:
+    def read_only_file_system(path: object, mode: int) -> None:
         raise OSError(30, "Read-only file system")
 
-    monkeypatch.setattr(os, "fchmod", read_only_file_system)
+    monkeypatch.setattr(os, "chmod", read_only_file_system)
     with pytest.raises(AuthError, match=r"mode 0660\), and chmod failed: Read-only file system"):
         TokenStore(path).get(cafe24_profile())
 
@@ -287,7 +287,7 @@ def test_a_symlink_loop_is_refused(tmp_path: Path) -> None:
 def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path: Path) -> None:
     path = tmp_path / "tokens.json"
     os.mkfifo(path, 0o600)
-    with pytest.raises(AuthError, match="cannot be read: it is not a regular file"):
+    with pytest.raises(AuthError, match=r"cannot be read: it is a named pipe \(FIFO\), not a"):
         TokenStore(path).get(cafe24_profile())
 
 

@@ -42,6 +42,7 @@ import filelock
 
 from ..errors import AuthError
 from ..jsonvalues import MAX_DEPTH, TooDeep, decode_json
+from ..reading import MB, UnreadableFile, read_regular_file
 from .profiles import Profile
 from .tokens import Token, TokenFormatError, format_time, utc_now
 
@@ -53,10 +54,7 @@ _FOLDER_MODE = 0o700
 # A refresh holds the lock for one HTTP exchange; waiting longer means something is stuck.
 DEFAULT_LOCK_TIMEOUT = 120.0
 # A store is about 1 KB per entry: far more is not a store, and must not be read into memory.
-_MAX_BYTES = 16 * 1024 * 1024
-# Opening a FIFO for reading would wait for a writer forever; non-blocking, it opens at once and
-# the regular-file check refuses it. Windows has neither, but needs O_BINARY.
-_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+_MAX_BYTES = 16 * MB
 
 
 def token_store_path(
@@ -181,26 +179,22 @@ class TokenStore:
         """The entries; every read (get, put, delete) comes through here."""
         if self.target.parent.is_dir():
             self._check_folder()
+        self._check_file()
         try:
-            descriptor = os.open(self.target, _OPEN_FLAGS)
-        except FileNotFoundError:
-            return {}
-        except OSError as error:
-            raise self._unreadable(error) from None
-        with os.fdopen(descriptor, "rb") as stream:
-            try:
-                info = os.fstat(descriptor)
-                if not stat.S_ISREG(info.st_mode):
-                    raise self._corrupt("it is not a regular file")
-                self._check_file(info, descriptor)
-                raw = stream.read(_MAX_BYTES + 1)
-            except OSError as error:
-                raise self._unreadable(error) from None
+            # Like every file httprun reads: regular files only (a FIFO would hang), capped.
+            raw = read_regular_file(self.target, limit=_MAX_BYTES)
+        except UnreadableFile as unreadable:
+            if unreadable.missing:
+                return {}
+            if unreadable.kind is not None or unreadable.too_large:
+                raise self._corrupt(unreadable.reason) from None
+            raise AuthError(
+                f"cannot read the token store {self.path}: {unreadable.reason}",
+                hint=f"check its permissions, or point {STORE_SETTING} elsewhere",
+            ) from None
         return self._parse(raw)
 
     def _parse(self, raw: bytes) -> dict[str, Any]:
-        if len(raw) > _MAX_BYTES:
-            raise self._corrupt(f"it is larger than {_MAX_BYTES // (1024 * 1024)} MB")
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as error:
@@ -230,12 +224,6 @@ class TokenStore:
             hint="delete the file to start over (you will have to log in again)",
         )
 
-    def _unreadable(self, error: OSError) -> AuthError:
-        return AuthError(
-            f"cannot read the token store {self.path}: {error.strerror or error}",
-            hint=f"check its permissions, or point {STORE_SETTING} elsewhere",
-        )
-
     # -- permissions -----------------------------------------------------------------------
     # Owner-only is the point of the store: a file others can read hands them the tokens, a
     # folder others can write lets them replace the file (or plant a symlink in its place).
@@ -262,12 +250,16 @@ class TokenStore:
             )
         self._tighten(folder, info, problem, _FOLDER_MODE)
 
-    def _check_file(self, info: os.stat_result, descriptor: int) -> None:
+    def _check_file(self) -> None:
+        try:
+            info = os.stat(self.target)
+        except OSError:
+            return  # missing, or unreadable: the read says which
         mode = stat.S_IMODE(info.st_mode)
-        if os.name != "posix" or mode & 0o077 == 0:
+        if os.name != "posix" or not stat.S_ISREG(info.st_mode) or mode & 0o077 == 0:
             return
         problem = f"the token store file {self.target} is open to other users (mode {mode:04o})"
-        self._tighten(self.target, info, problem, _FILE_MODE, descriptor)
+        self._tighten(self.target, info, problem, _FILE_MODE)
 
     def _holds_only_the_store(self, folder: Path) -> bool:
         """True when ``folder`` holds nothing but this store's file, lock and temporary files."""
@@ -281,14 +273,7 @@ class TokenStore:
         except OSError:  # a folder we may not list is not one we manage
             return False
 
-    def _tighten(
-        self,
-        path: Path,
-        info: os.stat_result,
-        problem: str,
-        mode: int,
-        descriptor: int | None = None,
-    ) -> None:
+    def _tighten(self, path: Path, info: os.stat_result, problem: str, mode: int) -> None:
         """chmod ``path`` to ``mode`` and say so, or refuse when it is not ours to change."""
         how = f"run `chmod {mode:o} {path}` as its owner, or point {STORE_SETTING} elsewhere"
         if info.st_uid != os.geteuid():
@@ -296,10 +281,7 @@ class TokenStore:
                 f"{problem}, and it is not yours to fix (owner uid {info.st_uid})", hint=how
             )
         try:
-            if descriptor is not None:
-                os.fchmod(descriptor, mode)
-            else:
-                os.chmod(path, mode)
+            os.chmod(path, mode)
         except OSError as error:
             raise AuthError(f"{problem}, and chmod failed: {error.strerror}", hint=how) from None
         if self._notice is not None:
