@@ -42,7 +42,8 @@ import filelock
 
 from ..errors import AuthError
 from ..jsonvalues import MAX_DEPTH, TooDeep, decode_json
-from ..reading import MB, UnreadableFile, read_regular_file
+from ..reading import UnreadableFile, read_regular_file
+from ..sizes import MB
 from .profiles import Profile
 from .tokens import Token, TokenFormatError, format_time, utc_now
 
