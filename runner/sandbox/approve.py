@@ -4,7 +4,6 @@ open the page, fill in the login, press Approve, and read where the browser woul
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import urljoin
@@ -12,6 +11,7 @@ from urllib.parse import urljoin
 import httpx
 
 from ..errors import AuthError, TransportError
+from ..jsonvalues import decode_json
 from .consent import APPROVE
 
 
@@ -122,7 +122,7 @@ def _location(response: httpx.Response) -> str:
 def _describe(response: httpx.Response) -> str:
     """``400 invalid_request: ...`` for an OAuth error body, else the status alone."""
     try:
-        body = json.loads(response.text)
+        body = decode_json(response.text)
     except ValueError:
         body = None
     if isinstance(body, dict) and "error" in body:
