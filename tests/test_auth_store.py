@@ -287,8 +287,16 @@ def test_a_symlink_loop_is_refused(tmp_path: Path) -> None:
 def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path: Path) -> None:
     path = tmp_path / "tokens.json"
     os.mkfifo(path, 0o600)
-    with pytest.raises(AuthError, match=r"cannot be read: it is a named pipe \(FIFO\), not a"):
+    with pytest.raises(
+        AuthError, match=r"cannot be read: it is a named pipe \(FIFO\), not a"
+    ) as caught:
         TokenStore(path).get(cafe24_profile())
+    assert caught.value.hint == "point HTTPRUN_TOKEN_STORE at a file (httprun creates it)"
+
+
+def test_a_folder_is_refused_with_a_hint_to_name_a_file(tmp_path: Path) -> None:
+    with pytest.raises(AuthError, match="cannot be read: it is a folder, not a regular file"):
+        TokenStore(tmp_path).get(cafe24_profile())
 
 
 @pytest.mark.parametrize(

@@ -187,7 +187,12 @@ class TokenStore:
         except UnreadableFile as unreadable:
             if unreadable.missing:
                 return {}
-            if unreadable.kind is not None or unreadable.too_large:
+            if unreadable.kind is not None:  # a folder, a FIFO: nothing to delete and retry
+                raise AuthError(
+                    f"the token store {self.path} cannot be read: {unreadable.reason}",
+                    hint=f"point {STORE_SETTING} at a file (httprun creates it)",
+                ) from None
+            if unreadable.too_large:
                 raise self._corrupt(unreadable.reason) from None
             raise AuthError(
                 f"cannot read the token store {self.path}: {unreadable.reason}",
