@@ -463,6 +463,23 @@ def sandbox_command(
         raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
+def run_app() -> typer.Typer:
+    """An app holding the ``run`` command alone, for ``httprun [run] FILE...``.
+
+    typer reads the signature and type hints of every command of an app each time the app is
+    called: building only ``run`` spares a run the other seven. It is the very command
+    registered on ``app``, so called with ``prog_name="httprun run"`` its help, usage lines and
+    errors read as the full app's ``httprun run`` (a test compares them).
+    """
+    single = typer.Typer(
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=app.rich_markup_mode,
+    )
+    single.registered_commands = [info for info in app.registered_commands if info.name == "run"]
+    return single
+
+
 def _mount_auth() -> None:
     from .auth_cli import auth_app
 

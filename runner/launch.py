@@ -27,12 +27,18 @@ def main(argv: list[str] | None = None) -> None:
     show_traceback = "--traceback" in args
     _write_any_text(sys.stdout, sys.stderr)
     try:
-        from .cli import app, main_help  # inside the try: Ctrl-C while loading is an interrupt
+        # Imported inside the try: Ctrl-C while modules load is an interrupt too.
+        if args[0:1] == ["run"]:  # the common case builds the run command alone (faster)
+            from .cli import run_app
 
-        if args in ([], ["-h"], ["--help"]):
-            main_help()  # the main form, its options, then the sub-commands
-            raise SystemExit(0 if args else 2)  # bare `httprun` is a usage error, as in click
-        app(args, prog_name="httprun", standalone_mode=True)
+            run_app()(args[1:], prog_name="httprun run", standalone_mode=True)
+        else:
+            from .cli import app, main_help
+
+            if args in ([], ["-h"], ["--help"]):
+                main_help()  # the main form, its options, then the sub-commands
+                raise SystemExit(0 if args else 2)  # bare `httprun` is a usage error, as in click
+            app(args, prog_name="httprun", standalone_mode=True)
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         raise SystemExit(EXIT_INTERRUPTED) from None

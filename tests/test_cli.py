@@ -55,6 +55,33 @@ def test_python_dash_m_runner_works(tmp_path: Path) -> None:
     assert done.stdout.startswith("httprun ")
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "--help"],
+        ["run", "-h"],
+        ["run"],
+        ["run", "--bogus", "x.http"],
+        ["x.http", "--timeout", "abc"],
+        ["x.http", "--jobs", "0"],
+        ["x.http", "-v", "-q"],
+    ],
+)
+def test_the_run_command_built_alone_reads_as_in_the_full_app(
+    args: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `httprun [run] FILE` builds only the run command (start-up time): its help, usage
+    # lines and errors must be what the full app's `httprun run` prints.
+    from runner.cli import app
+
+    alone = run_cli(args, capsys)
+    with pytest.raises(SystemExit) as exited:
+        app(args if args[0] == "run" else ["run", *args], prog_name="httprun")
+    captured = capsys.readouterr()
+    assert alone == (exited.value.code, captured.out, captured.err)
+    assert alone[1] + alone[2]  # help or an error was printed, the same in both
+
+
 def test_a_missing_file_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run_cli(["nowhere.http"], capsys)
     assert code == 2
