@@ -14,10 +14,18 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+# The pipeline's steps, imported once here rather than inside the per-request methods (an
+# import statement costs a few microseconds each time it runs). The executor (httpx) stays
+# lazy: a dry run and a file that does not parse never load it. The checks are called through
+# their module, so that a test can replace checks.evaluate_block (to stand for a bug).
+from . import checks
+from .directives import effective_directives, parse_retry, require_valid
 from .errors import HttprunError, InternalError
+from .interpolate import evaluate_template
 from .masking import Masker
 from .nodes import Block, Directive
 from .options import RunOptions  # also imported from here by callers of run_files
+from .resolve import resolve_block
 from .results import FileResult, Outcome, RequestResult, RunResult
 from .targets import Target, expand_targets
 
@@ -421,10 +429,6 @@ class FileRun:
         )
 
     def _run(self, block: Block, defaults: tuple[Directive, ...]) -> RequestResult:
-        from .checks import failures_as_error
-        from .directives import effective_directives, parse_retry, require_valid
-        from .resolve import resolve_block
-
         request_node = block.request
         assert request_node is not None
         path = self.http_file.path
@@ -508,7 +512,7 @@ class FileRun:
             if self.session.interrupted.wait(retry.interval):
                 break
 
-        failed = failures_as_error(evaluation)
+        failed = checks.failures_as_error(evaluation)
         return RequestResult(
             path,
             block,
@@ -530,9 +534,7 @@ class FileRun:
         self, block: Block, request: ResolvedRequest, auth: httpx.Auth | None
     ) -> tuple[Exchange, Evaluation]:
         """Send once and evaluate every check and capture (raises TransportError, AuthError)."""
-        from .checks import evaluate_block
         from .executor import send_request
-        from .interpolate import evaluate_template
 
         exchange = send_request(self.session.connection.client, request, auth=auth)
         self._learn_credentials(exchange.sent_headers)
@@ -540,7 +542,7 @@ class FileRun:
         # The request's own @name and its captures are visible to its later checks too.
         if block.name:
             self.scope.assign(block.name, exchange.response)
-        evaluation = evaluate_block(
+        evaluation = checks.evaluate_block(
             block,
             exchange.response,
             lambda template: evaluate_template(template, self.scope),
