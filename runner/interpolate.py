@@ -12,6 +12,7 @@ which name was undefined, for the error. Expressions that read the scope as a wh
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import json
 import re
@@ -107,6 +108,13 @@ def evaluate(interp: Interp, scope: Scope) -> Any:
 def _query(expression: str, span: Span, scope: Scope) -> Any:
     if not expression:
         raise ResolveError("empty <<>>", span, hint=_SYNTAX_HINT)
+    if _IDENTIFIER.match(expression):
+        # <<name>>, the commonest form: JMESPath would give the value itself, so skip it. A
+        # missing or unusable name takes the long way, which says why.
+        with contextlib.suppress(UndefinedVariable):
+            value = scope.get(expression)
+            if value is not None:
+                return value
     try:
         compiled = compile_query(expression)
     except jmespath_errors.JMESPathError as error:

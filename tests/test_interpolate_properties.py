@@ -3,13 +3,15 @@ position inside the text; never a Python exception of its own."""
 
 from __future__ import annotations
 
+import jmespath
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from runner.env import Environment
 from runner.errors import HttprunError
-from runner.interpolate import render_template
-from runner.nodes import Variable
+from runner.interpolate import evaluate, render_template
+from runner.nodes import Interp, Variable
 from runner.scope import Scope
 from runner.source import Span
 from runner.template import parse_template
@@ -70,3 +72,30 @@ def test_rendering_arbitrary_templates_fails_only_with_positioned_errors(text: s
         assert error.span.line >= 1 and error.span.column >= 1
         return
     assert isinstance(rendered, str)
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner),
+    max_leaves=8,
+)
+NAMES = st.sampled_from(["true", "false", "null", "not_null", "_", "a1"]) | st.from_regex(
+    r"[A-Za-z_][A-Za-z0-9_]{0,6}", fullmatch=True
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(NAMES, JSON_VALUES)
+def test_a_bare_name_gives_what_jmespath_gives(name: str, value: object) -> None:
+    # <<name>> skips JMESPath (it is the commonest form, on the hot path): it must still give
+    # exactly what JMESPath gives, and fail where JMESPath finds nothing.
+    the_scope = Scope(Environment({}, {}, ("test.env",)))
+    the_scope.assign(name, value)
+    interp = parse_template(f"<<{name}>>", Span(PATH, 1, 1, 1, 2)).parts[0]
+    assert isinstance(interp, Interp)
+    expected = jmespath.search(name, {name: value})
+    if expected is None:
+        with pytest.raises(HttprunError):
+            evaluate(interp, the_scope)
+    else:
+        assert evaluate(interp, the_scope) is expected
