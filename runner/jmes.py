@@ -111,6 +111,7 @@ def _whole_root_node(node: Mapping[str, Any]) -> bool:
     return any(_whole_root_node(child) for child in children)
 
 
+@lru_cache(maxsize=4096)  # asked for every check of every response: walk each tree once
 def root_names(expression: str) -> frozenset[str]:
     """The top-level names ``expression`` reads (``products`` in ``length(products.body)``).
 
