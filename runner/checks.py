@@ -29,6 +29,7 @@ from .source import Span
 # Values longer than this are cut in messages: a whole response body helps nobody.
 _MAX_SHOWN = 200
 _STATUS_RULE_TEXT = "status < 400"
+_FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # a bare JMESPath identifier
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,6 +298,8 @@ def _status_rule(document: dict[str, Any], span: Span) -> CheckResult:
 
 
 def _search(query: str, document: dict[str, Any]) -> Any:
+    if _FIELD.fullmatch(query):  # `status`, `body`: JMESPath gives the field; skip its visitor
+        return document.get(query)
     try:
         compiled = compile_query(query)
     except JMESPathError as error:

@@ -9,9 +9,12 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import jmespath
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from runner.checks import Evaluation, evaluate_block, failures_as_error
+from runner.checks import Evaluation, _search, evaluate_block, failures_as_error
 from runner.errors import EXIT_CHECK_FAILED, CheckFailed, UndefinedVariable
 from runner.nodes import (
     Block,
@@ -785,3 +788,21 @@ def test_captures_are_heard_in_file_order_before_the_checks_after_them() -> None
     # The check on line 5 ran before the capture on line 6; the one on line 7 after it.
     assert seen_when_rendering == [[], ["first"]]
     assert evaluation.passed
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner),
+    max_leaves=8,
+)
+_FIELDS = st.sampled_from(["status", "body", "true", "null", "_"]) | st.from_regex(
+    r"[A-Za-z_][A-Za-z0-9_]{0,6}", fullmatch=True
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_FIELDS, st.dictionaries(_FIELDS, _JSON, max_size=4))
+def test_a_bare_field_query_reads_what_jmespath_reads(name: str, document: dict[str, Any]) -> None:
+    # `?? status == 200` skips JMESPath's interpreter for a bare name (the hot path): the
+    # value must be the one JMESPath gives, a missing field included.
+    assert _search(name, document) is jmespath.search(name, document)
