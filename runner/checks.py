@@ -22,6 +22,7 @@ from jmespath.exceptions import (
 from .errors import CheckFailed, Diagnostic, ResolveError
 from .jmes import compile_query, explain_error, json_type, json_type_with_article, root_names
 from .jsonvalues import decode_json
+from .masking import Masker, mask_and_clip
 from .nodes import Block, Capture, Check, CheckValue, CheckValueKind, Interp, InterpKind, Template
 from .results import CheckResult
 from .source import Span
@@ -50,6 +51,8 @@ def evaluate_block(
     document: dict[str, Any],
     render: Callable[[Template], Any],
     on_capture: Callable[[str, Any], None] | None = None,
+    *,
+    masker: Masker | None = None,
 ) -> Evaluation:
     """Evaluate ``block``'s checks and captures, and the implicit status rule, on ``document``.
 
@@ -57,19 +60,28 @@ def evaluate_block(
     after it can use it (FORMAT.md: a capture is a variable "for the rest of the file").
     ``render`` interpolates a check value's ``<<...>>``; a ``ResolveError`` it raises fails that
     check alone. Results come in file order, the status rule (when it applies) first.
+    Values shown in messages are cut short after ``masker`` masked them; it learns the
+    block's secret-named captures first, so a check above such a capture cannot show part
+    of it either.
     """
     lines: list[tuple[tuple[int, int], Check | Capture]] = [
         *((_position(check.span), check) for check in block.checks),
         *((_position(capture.span), capture) for capture in block.captures),
     ]
     lines.sort(key=lambda item: item[0])  # stable: equal positions keep their order
+    taken = {id(capture): _evaluate_capture(capture, document) for capture in block.captures}
+    mask: Callable[[str], str] = _unmasked
+    if masker is not None:
+        mask = masker.mask
+        for capture in block.captures:
+            masker.add_variable(capture.name, taken[id(capture)][1])
     results: list[CheckResult] = []
     captures: dict[str, Any] = {}
     for _, line in lines:
         if isinstance(line, Check):
-            results.append(_evaluate_check(line, document, render))
+            results.append(_evaluate_check(line, document, render, mask))
             continue
-        result, value = _evaluate_capture(line, document)
+        result, value = taken[id(line)]
         if result.passed:
             captures[line.name] = value
             if on_capture is not None:
@@ -123,8 +135,15 @@ _ORDERING: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 
+def _unmasked(text: str) -> str:
+    return text
+
+
 def _evaluate_check(
-    check: Check, document: dict[str, Any], render: Callable[[Template], Any]
+    check: Check,
+    document: dict[str, Any],
+    render: Callable[[Template], Any],
+    mask: Callable[[str], str],
 ) -> CheckResult:
     def failed(message: str, expected: Any = None, actual: Any = None) -> CheckResult:
         return CheckResult("check", check.text, False, check.span, message, expected, actual)
@@ -142,13 +161,13 @@ def _evaluate_check(
             if check.negated
             else ('a truthy value (not null, false, "", [] or {})')
         )
-        message = "" if passed else f"expected {wanted}, got {_show(actual)}"
+        message = "" if passed else f"expected {wanted}, got {_show(actual, mask)}"
         return CheckResult("check", check.text, passed, check.span, message, None, actual)
 
     if op == "exists":
         passed = (actual is not None) != check.negated
         wanted = "no value (null)" if check.negated else "a value (not null)"
-        message = "" if passed else f"expected {wanted}, got {_show(actual)}"
+        message = "" if passed else f"expected {wanted}, got {_show(actual, mask)}"
         return CheckResult("check", check.text, passed, check.span, message, None, actual)
 
     if op not in _EXPECTATIONS:
@@ -161,11 +180,11 @@ def _evaluate_check(
         return failed(str(error), actual=actual)
 
     def expectation() -> str:  # only failures are described: this is the hot path
-        phrase = _EXPECTATIONS[op][1 if check.negated else 0].format(e=_show(expected))
-        return f"expected {phrase}, got {_show(actual)}"
+        phrase = _EXPECTATIONS[op][1 if check.negated else 0].format(e=_show(expected, mask))
+        return f"expected {phrase}, got {_show(actual, mask)}"
 
     try:
-        outcome = _apply(op, actual, expected)
+        outcome = _apply(op, actual, expected, mask)
     except _CheckError as error:
         # A type mismatch is a failure whether or not the check is negated.
         return failed(f"{error}: {expectation()}", expected, actual)
@@ -174,7 +193,7 @@ def _evaluate_check(
     return CheckResult("check", check.text, passed, check.span, message, expected, actual)
 
 
-def _apply(op: str, actual: Any, expected: Any) -> bool:
+def _apply(op: str, actual: Any, expected: Any, mask: Callable[[str], str]) -> bool:
     """Whether ``actual OP expected`` holds; raises :class:`_CheckError` on types that don't
     fit the operator."""
     if op == "==":
@@ -195,7 +214,7 @@ def _apply(op: str, actual: Any, expected: Any) -> bool:
     if op == "in":
         return _contains(expected, actual, "in needs a string, an array or an object after it")
     if op == "matches":
-        return _matches(actual, expected)
+        return _matches(actual, expected, mask)
     raise _CheckError(f"unknown operator {op!r}")
 
 
@@ -215,7 +234,7 @@ def _contains(container: Any, item: Any, wrong_container: str) -> bool:
     raise _CheckError(f"{wrong_container}, not {json_type(container)}")
 
 
-def _matches(actual: Any, pattern: Any) -> bool:
+def _matches(actual: Any, pattern: Any, mask: Callable[[str], str]) -> bool:
     if not isinstance(pattern, str):
         raise _CheckError(
             f"matches needs a regular expression string, not {json_type_with_article(pattern)}"
@@ -223,7 +242,9 @@ def _matches(actual: Any, pattern: Any) -> bool:
     try:
         compiled = re.compile(pattern)  # re keeps its own cache of compiled patterns
     except re.error as error:
-        raise _CheckError(f"invalid regular expression {_show_plain(pattern)}: {error}") from None
+        raise _CheckError(
+            f"invalid regular expression {_show_plain(pattern, mask)}: {error}"
+        ) from None
     if not isinstance(actual, str):
         raise _CheckError(f"matches needs a string to search, not {json_type_with_article(actual)}")
     return compiled.search(actual) is not None
@@ -345,22 +366,20 @@ def _json_equal(left: Any, right: Any) -> bool:
     return False
 
 
-def _show_plain(value: Any) -> str:
-    """``value`` as compact JSON, cut to a readable length."""
+def _show_plain(value: Any, mask: Callable[[str], str]) -> str:
+    """``value`` as compact JSON, masked, then cut to a readable length."""
     try:
         text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     except (TypeError, ValueError):
         text = repr(value)
-    if len(text) > _MAX_SHOWN:
-        text = text[: _MAX_SHOWN - 1] + "…"
-    return text
+    return mask_and_clip(text, mask, _MAX_SHOWN)
 
 
-def _show(value: Any) -> str:
+def _show(value: Any, mask: Callable[[str], str]) -> str:
     """``value`` with its JSON type: ``404 (number)``, ``"x" (string)``, ``null``."""
     if value is None:
         return "null"
-    return f"{_show_plain(value)} ({json_type(value)})"
+    return f"{_show_plain(value, mask)} ({json_type(value)})"
 
 
 def _position(span: Span) -> tuple[int, int]:

@@ -34,7 +34,7 @@ from .deadline import Deadline, exchange_deadline
 from .decoding import ACCEPT_ENCODING, BodyTooLarge, BoundedDecoder, DecodeFailed
 from .errors import HttprunError, ResolveError, TransportError
 from .jsonvalues import decode_json
-from .masking import SENSITIVE_HEADERS, Masker
+from .masking import SENSITIVE_HEADERS, Masker, mask_and_clip
 from .ratelimit import WAITED_EXTENSION
 from .results import Exchange, ResolvedRequest
 from .sizes import MB, format_size
@@ -294,9 +294,9 @@ def _check_redirect(
     url = hop.url
     if url.scheme in ("http", "https") and url.host:
         return
-    location = client.masker.mask(response.headers.get("Location", str(url)))
+    location = response.headers.get("Location", str(url))
     raise TransportError(
-        f"{_host_port(response.url)} redirected to {_shorten(location)}, "
+        f"{_host_port(response.url)} redirected to {_shorten(location, client.masker.mask)}, "
         "which httprun cannot follow (only http:// and https:// URLs)",
         request.span,
         label="unsupported redirect",
@@ -307,7 +307,8 @@ def _check_redirect(
 MAX_BODY_SETTING = "HTTPRUN_MAX_BODY"
 
 
-def _build_outgoing(client: httpx.Client, request: ResolvedRequest) -> httpx.Request:
+def _build_outgoing(client: Client, request: ResolvedRequest) -> httpx.Request:
+    mask = client.masker.mask
     method = request.method
     if not _TOKEN.fullmatch(method):
         raise ResolveError(
@@ -327,7 +328,7 @@ def _build_outgoing(client: httpx.Client, request: ResolvedRequest) -> httpx.Req
         )
     except httpx.InvalidURL as error:
         raise ResolveError(
-            f"invalid URL {_shorten(request.url)}: {error}",
+            f"invalid URL {_shorten(request.url, mask)}: {error}",
             request.span,
             label="invalid URL",
         ) from error
@@ -342,13 +343,14 @@ def _build_outgoing(client: httpx.Client, request: ResolvedRequest) -> httpx.Req
     url = outgoing.url
     if url.scheme not in ("http", "https") or not url.host:
         raise ResolveError(
-            f"cannot send to {_shorten(request.url)}: the URL needs http:// or https:// and a host",
+            f"cannot send to {_shorten(request.url, mask)}: "
+            "the URL needs http:// or https:// and a host",
             request.span,
             label="unsupported URL",
         )
     if url.port is not None and not 0 < url.port < 65536:
         raise ResolveError(
-            f"invalid URL {_shorten(request.url)}: port {url.port} is out of range (1-65535)",
+            f"invalid URL {_shorten(request.url, mask)}: port {url.port} is out of range (1-65535)",
             request.span,
             label="invalid URL",
         )
@@ -600,9 +602,11 @@ def _invalid_request_part(request: ResolvedRequest) -> str:
 _USERINFO = re.compile(r"(?<=//)[^/?#@]*@")
 
 
-def _shorten(url: str, limit: int = 120) -> str:
-    """``url`` for a message: any ``user:password@`` hidden, cut to a readable length."""
-    shown = _USERINFO.sub("****@", url, count=1)
-    if len(shown) > limit:
-        shown = shown[: limit - 1] + "…"
-    return repr(shown)
+def _shorten(url: str, mask: Callable[[str], str]) -> str:
+    """``url`` for a message: masked (the run's secrets, any ``user:password@``), then cut to
+    a readable length."""
+
+    def hidden(text: str) -> str:
+        return _USERINFO.sub("****@", mask(text), count=1)
+
+    return repr(mask_and_clip(url, hidden, 119))

@@ -1,78 +1,271 @@
 """Keep secrets out of everything people see: terminal, reports, logs, error messages.
 
-A :class:`Masker` learns secret values as a run meets them (env variables whose names look
-secret, captures, OAuth tokens) and replaces every occurrence with ``****``. Sensitive headers
-are masked by name whatever their value.
+A :class:`Masker` learns secret values as a run meets them (env variables and captures whose
+names look secret, OAuth tokens, sensitive headers, fields named like secrets in request and
+response bodies, URLs and forms) and replaces every occurrence, in every encoding they travel
+in, with ``****``. Sensitive headers are masked by name whatever their value.
+
+Anything shown cut short goes through :func:`mask_and_clip`: masking first, so the cut never
+leaves part of a secret behind.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import re
 import threading
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
+from urllib.parse import parse_qsl, quote, quote_plus, unquote, urlsplit
 
 MASK = "****"
-SECRET_NAME_PARTS = ("secret", "token", "password", "passwd", "key")
 SENSITIVE_HEADERS = frozenset(
     {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"}
 )
 _AUTH_SCHEMES = frozenset({"bearer", "basic", "token", "digest"})
 _MIN_COOKIE_SECRET = 8
-# Shorter values would mask ordinary text ("1", "ab") everywhere; no real secret is this short.
-_MIN_SECRET_LENGTH = 4
+# Shorter forms would match inside ordinary words ("ab" in "table"): they are masked only where
+# they stand as a whole token (no letter, digit or _ right before or after them).
+_MIN_ANYWHERE = 4
 
+# -- the name rule ------------------------------------------------------------------------------
 
+# A name is split into words (snake_case, kebab-case, camelCase, dotted): a secret's name has
+# one of these words, or a word ending in one of _SECRET_ENDINGS (accesstoken, clientsecret).
+_SECRET_WORDS = frozenset(
+    {
+        "secret",
+        "secrets",
+        "token",
+        "tokens",
+        "password",
+        "passwords",
+        "passwd",
+        "passphrase",
+        "pwd",
+        "credential",
+        "credentials",
+        "key",
+        "apikey",
+        "privatekey",
+        "secretkey",
+        "accesskey",
+    }
+)
+_SECRET_ENDINGS = ("token", "secret", "password", "passwd")
 # Names that mention a secret but describe it: token_type ("Bearer"), token_url, token_hint,
 # refresh_token_expires_at... Masking their values would hide ordinary words and URLs.
-_DESCRIBING_SUFFIXES = ("_type", "_hint", "_url", "_uri", "_at", "_in", "_expires", "_name")
+_DESCRIBING_WORDS = frozenset({"type", "hint", "url", "uri", "at", "in", "expires", "name"})
+# Keys that are data, not credentials: a body's sort_key or public_key is meant to be read.
+_DATA_KEYS = frozenset(
+    {"public", "primary", "foreign", "sort", "partition", "cache", "idempotency"}
+)
+_NAME_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 
 
 def is_secret_name(name: str) -> bool:
-    lowered = name.lower()
-    if lowered.endswith(_DESCRIBING_SUFFIXES):
+    """Whether a variable, capture, JSON field, form field or query parameter called ``name``
+    holds a secret: ``client_secret``, ``apiKey``, ``private_key``, ``accessToken`` do;
+    ``keyword``, ``token_type``, ``public_key`` do not. The one rule for all of them."""
+    words = [word.lower() for word in _NAME_WORDS.findall(name)]
+    if not words or words[-1] in _DESCRIBING_WORDS:
         return False
-    return any(part in lowered for part in SECRET_NAME_PARTS)
+    for before, word in zip(["", *words], words, strict=False):
+        if word == "key" and before in _DATA_KEYS:
+            continue
+        if word in _SECRET_WORDS or word.endswith(_SECRET_ENDINGS):
+            return True
+    return False
+
+
+# -- the forms a secret travels in ---------------------------------------------------------------
+
+_URL_SAFE_QUERY = "".join(chr(i) for i in range(0x21, 0x7F) if chr(i) not in '"#<>')
+_URL_SAFE_PATH = "".join(c for c in _URL_SAFE_QUERY if c not in "?`{}")
+_PERCENT_ESCAPE = re.compile(r"%[0-9A-F]{2}")
+_UNICODE_ESCAPE = re.compile(r"\\u[0-9a-f]{4}")
+
+
+def encoded_forms(value: str) -> set[str]:
+    """``value`` as JSON strings carry it (raw or ``\\uXXXX`` non-ASCII, ``\\/``), as URLs and
+    forms carry it (``%2F`` or ``%2f``, ``+`` or ``%20`` for a space, what httpx leaves as is),
+    and, for a multi-line value (a PEM key), each of its lines, since some outputs show one
+    line at a time."""
+    forms = {value}
+    for ensure_ascii in (False, True):
+        inner = json.dumps(value, ensure_ascii=ensure_ascii)[1:-1]
+        upper_hex = _UNICODE_ESCAPE.sub(lambda m: "\\u" + m.group()[2:].upper(), inner)
+        forms |= {inner, upper_hex, inner.replace("/", "\\/"), upper_hex.replace("/", "\\/")}
+    for encoded in (
+        quote(value, safe=""),
+        quote_plus(value, safe=""),
+        quote(value, safe=_URL_SAFE_QUERY),
+        quote(value, safe=_URL_SAFE_PATH),
+    ):
+        forms |= {encoded, _PERCENT_ESCAPE.sub(lambda m: m.group().lower(), encoded)}
+    lines = value.splitlines()
+    if lines != [value]:
+        for line in lines:
+            if line.strip():
+                forms |= encoded_forms(line.strip())
+    return forms
+
+
+_WORD_CHARACTER = re.compile(r"\w")
+
+
+def _token_pattern(form: str) -> str:
+    """A regex matching ``form`` not followed by a word character when it ends with one. (That
+    it is not preceded by one is checked on each match: a regex that starts with a look-behind
+    is tried at every position, ten times slower than one that starts with plain text.)"""
+    after = r"(?!\w)" if _WORD_CHARACTER.match(form[-1]) else ""
+    return re.escape(form) + after
+
+
+def _token_spans(tokens: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+    """Where ``tokens`` match as whole tokens: not right after a word character, when they
+    start with one."""
+    return [
+        match.span()
+        for match in tokens.finditer(text)
+        if not (
+            match.start() > 0
+            and _WORD_CHARACTER.match(text, match.start())
+            and _WORD_CHARACTER.match(text, match.start() - 1)
+        )
+    ]
+
+
+# -- cutting text short ---------------------------------------------------------------------------
+
+
+def mask_and_clip(
+    text: str, mask: Callable[[str], str], limit: int, *, marker: str = "…", keep_end: int = 0
+) -> str:
+    """``text`` masked, then, when longer than ``limit``, cut to its first ``limit - keep_end``
+    characters, ``marker`` and its last ``keep_end`` ones (``marker`` may say ``{more}``: how
+    many were cut). The one place anything shown is cut: cutting before masking would leave
+    the part of a secret before the cut unmasked."""
+    text = mask(text)
+    if len(text) <= limit:
+        return text
+    head = limit - keep_end
+    tail = text[len(text) - keep_end :] if keep_end else ""
+    return text[:head] + marker.format(more=len(text) - head - keep_end) + tail
+
+
+# -- the masker ------------------------------------------------------------------------------------
 
 
 class Masker:
-    def __init__(self, secrets: set[str] | frozenset[str] = frozenset()) -> None:
+    def __init__(self, secrets: Iterable[str] = frozenset()) -> None:
         self._secrets: set[str] = set()
+        self._forms: set[str] = set()
         # Files may run in parallel and tokens arrive from worker threads: adding and masking
-        # must not see the set change under them.
+        # must not see the set change under them. Masking reads one immutable snapshot.
         self._lock = threading.Lock()
-        self._ordered: tuple[str, ...] = ()
+        self._ordered: list[str] = []  # every form, longest first
+        self._snapshot: tuple[tuple[str, ...], re.Pattern[str] | None] = ((), None)
         for secret in secrets:
             self.add(secret)
 
     @property
     def secrets(self) -> frozenset[str]:
+        """The values learnt (their encoded forms are masked too)."""
         with self._lock:
             return frozenset(self._secrets)
 
     def add(self, value: str) -> None:
         """Treat ``value`` (and the encodings it is commonly sent in) as secret."""
-        if len(value) < _MIN_SECRET_LENGTH:
-            return
-        from urllib.parse import quote
-
-        # JSON bodies and form/query strings carry the value encoded.
-        forms = {value, json.dumps(value)[1:-1], quote(value, safe="")}
+        if not value.strip():
+            return  # an empty value is no secret; masking it would blank every space
         with self._lock:
-            if forms <= self._secrets:
+            if value in self._secrets:
                 return
-            self._secrets |= forms
-            # Longest first, so a secret that contains another is masked whole.
-            self._ordered = tuple(sorted(self._secrets, key=len, reverse=True))
+        forms = encoded_forms(value)
+        with self._lock:
+            self._secrets.add(value)
+            if forms <= self._forms:
+                return
+            new = forms - self._forms
+            self._forms |= new
+            # Sorting a sorted list with a few new items is linear (timsort): adding stays
+            # cheap when a run learns thousands of tokens.
+            self._ordered += new
+            self._ordered.sort(key=lambda form: (-len(form), form))
+            self._snapshot = _compile(
+                self._ordered,
+                self._snapshot[1],
+                short_changed=any(len(form) < _MIN_ANYWHERE for form in new),
+            )
 
     def add_variable(self, name: str, value: Any) -> None:
-        """Remember ``value`` when ``name`` says it is a secret (client_secret, access_token)."""
-        if not is_secret_name(name):
+        """Remember ``value`` when ``name`` says it is a secret (client_secret, access_token),
+        and every value nested in it under a secret-looking name (a named response's
+        ``body.access_token``)."""
+        self.add_fields(value, secret=is_secret_name(name))
+
+    def add_fields(self, value: Any, *, secret: bool = False) -> None:
+        """Learn every string of a JSON-like value held under a secret-looking key (all of
+        them with ``secret``). Walks without recursion: a body may nest thousands deep."""
+        pending: list[tuple[Any, bool]] = [(value, secret)]
+        while pending:
+            item, under_secret = pending.pop()
+            if isinstance(item, dict):
+                pending += [(v, under_secret or is_secret_name(str(k))) for k, v in item.items()]
+            elif isinstance(item, list | tuple):
+                pending += [(v, under_secret) for v in item]
+            elif under_secret and isinstance(item, str):
+                self.add(item)
+            elif under_secret and _is_number(item) and len(str(item)) >= _MIN_ANYWHERE:
+                # A short number ("pin_key": 7) would be masked in every status and count.
+                self.add(str(item))
+
+    def add_form(self, text: str) -> None:
+        """Learn the secret-named fields of ``a=1&api_key=...`` (a form body or a query)."""
+        if "=" not in text or "\n" in text:
             return
-        if isinstance(value, str):
-            self.add(value)
-        elif isinstance(value, int | float) and not isinstance(value, bool):
-            self.add(str(value))
+        for key, item in parse_qsl(text, keep_blank_values=False):
+            if is_secret_name(key):
+                self.add(item)
+
+    def add_body(self, body: Any) -> None:
+        """Learn the secret-named fields of a request or response body: parsed JSON, or text
+        holding JSON or a form."""
+        if not isinstance(body, str):
+            self.add_fields(body)
+            return
+        stripped = body.strip()
+        if stripped[:1] not in ("{", "["):
+            self.add_form(stripped)
+            return
+        try:
+            self.add_fields(json.loads(stripped))
+        except (ValueError, RecursionError):
+            return  # not JSON after all (or too deep to read): nothing named to learn
+
+    def add_request(
+        self, url: str, headers: Iterable[tuple[str, str]], body: bytes | None = None
+    ) -> None:
+        """Learn the credentials a request carries: sensitive headers, the URL's password and
+        secret-named query parameters, secret-named fields of its body."""
+        for name, value in headers:
+            self.add_header(name, value)
+        self.add_url(url)
+        if body:
+            self.add_body(body.decode("utf-8", errors="replace"))
+
+    def add_response(self, document: Mapping[str, Any]) -> None:
+        """Learn the credentials of a response document (an uncaptured token response)."""
+        headers = document.get("headers")
+        if isinstance(headers, Mapping):
+            for name, value in headers.items():
+                self.add_header(str(name), str(value))
+        url = document.get("url")
+        if isinstance(url, str):
+            self.add_url(url)
+        self.add_body(document.get("body"))
 
     def add_basic_credentials(self, user: str, password: str) -> None:
         self.add(password)
@@ -98,32 +291,51 @@ class Masker:
         else:
             self.add(value)
 
-    def add_url_credentials(self, url: str) -> None:
-        """Learn the password of ``http://user:password@host/`` (sent as Basic credentials)."""
-        from urllib.parse import unquote, urlsplit
-
+    def add_url(self, url: str) -> None:
+        """Learn the password of ``http://user:password@host/`` (sent as Basic credentials)
+        and the secret-named parameters of its query (``?api_key=...``)."""
         try:
-            password = urlsplit(url).password
+            parts = urlsplit(url)
+            password = parts.password
         except ValueError:  # not a URL one can split: nothing to learn
             return
         if password:
             self.add(password)
             self.add(unquote(password))
+        self.add_form(parts.query)
 
     def mask(self, text: str) -> str:
-        for secret in self._ordered:  # a tuple replaced whole on change: safe to iterate
-            if secret in text:
-                text = text.replace(secret, MASK)
-        return text
+        """``text`` with every occurrence of every form of every secret replaced by ``****``.
+        Overlapping occurrences (of two secrets, or of one with itself) are masked as one."""
+        anywhere, tokens = self._snapshot
+        spans: list[tuple[int, int]] = []
+        for form in anywhere:
+            if form not in text:  # the usual case, and much cheaper than a find() call
+                continue
+            start = text.find(form)
+            while start >= 0:
+                spans.append((start, start + len(form)))
+                start = text.find(form, start + 1)
+        if tokens is not None and tokens.search(text) is not None:
+            spans += _token_spans(tokens, text)
+        if not spans:
+            return text
+        return _replace_spans(text, spans)
 
-    def mask_value(self, value: Any) -> Any:
-        """A JSON-like value with every string (keys included) masked."""
+    def mask_value(self, value: Any, *, secret: bool = False) -> Any:
+        """A JSON-like value with every string (keys included) masked, and every string or
+        number under a secret-named key (all of them, with ``secret``) shown as ``****``."""
+        if isinstance(value, dict):
+            return {
+                self.mask(str(k)): self.mask_value(v, secret=secret or is_secret_name(str(k)))
+                for k, v in value.items()
+            }
+        if isinstance(value, list | tuple):
+            return [self.mask_value(item, secret=secret) for item in value]
+        if secret and (isinstance(value, str) or _is_number(value)):
+            return MASK
         if isinstance(value, str):
             return self.mask(value)
-        if isinstance(value, dict):
-            return {self.mask(str(k)): self.mask_value(v) for k, v in value.items()}
-        if isinstance(value, list | tuple):
-            return [self.mask_value(item) for item in value]
         return value
 
     def mask_header(self, name: str, value: str) -> str:
@@ -133,3 +345,36 @@ class Masker:
                 return f"{scheme} {MASK}"
             return MASK
         return self.mask(value)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _compile(
+    ordered: list[str], tokens: re.Pattern[str] | None, *, short_changed: bool
+) -> tuple[tuple[str, ...], re.Pattern[str] | None]:
+    """What :meth:`Masker.mask` searches: the forms long enough to mask anywhere, and one
+    regex for the short ones (compiled again only when they change), longest first so a
+    secret that contains another is masked whole."""
+    anywhere = tuple(form for form in ordered if len(form) >= _MIN_ANYWHERE)
+    if short_changed:
+        short = [_token_pattern(form) for form in ordered if len(form) < _MIN_ANYWHERE]
+        tokens = re.compile("|".join(short))
+    return anywhere, tokens
+
+
+def _replace_spans(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with the union of ``spans`` replaced, one ``****`` per run of masked text."""
+    spans.sort()
+    parts: list[str] = []
+    shown_from = 0
+    start, end = spans[0]
+    for next_start, next_end in spans[1:]:
+        if next_start <= end:
+            end = max(end, next_end)
+            continue
+        parts += [text[shown_from:start], MASK]
+        shown_from, start, end = end, next_start, next_end
+    parts += [text[shown_from:start], MASK, text[end:]]
+    return "".join(parts)

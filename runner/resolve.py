@@ -18,6 +18,7 @@ from pathlib import Path
 from .directives import effective_directives, parse_duration
 from .errors import HttprunError, ResolveError
 from .interpolate import render_template
+from .masking import mask_and_clip
 from .nodes import Block, Body, BodyInclude, BodyText, Directive, Header, Request, Template, Text
 from .reading import INCLUDE_SETTING, MAX_INCLUDE_DEFAULT, UnreadableFile, read_regular_file
 from .results import ResolvedRequest
@@ -243,7 +244,9 @@ def _read_include(
 ) -> tuple[str, bytes]:
     """The display path and bytes of ``< path``: relative to the .http file, inside the
     project unless allowed (after symlinks and ``..`` are resolved)."""
-    return _read_path(render_template(part.path, scope).strip(), part, file_path, options)
+    written = render_template(part.path, scope).strip()
+    mask = scope.masker.mask if scope.masker is not None else _unmasked
+    return _read_path(written, part, file_path, options, mask)
 
 
 def included_template(part: BodyInclude, file_path: Path) -> Template | None:
@@ -262,11 +265,15 @@ def included_template(part: BodyInclude, file_path: Path) -> Template | None:
 
 
 def _read_path(
-    written: str, part: BodyInclude, file_path: Path, options: ResolveOptions
+    written: str,
+    part: BodyInclude,
+    file_path: Path,
+    options: ResolveOptions,
+    mask: Callable[[str], str] | None = None,
 ) -> tuple[str, bytes]:
     if not written:
         raise ResolveError("'<' needs a file path", part.span, hint="write < ./file.json")
-    shown = _displayed_path(written)
+    shown = _displayed_path(written, mask or _unmasked)
 
     def failure(message: str, hint: str = "") -> ResolveError:
         return ResolveError(
@@ -317,13 +324,22 @@ def _unreadable(
     return failure(f"cannot read '{shown}': {error.reason}", error.hint)
 
 
-def _displayed_path(path: str) -> str:
-    """``path`` with control characters escaped (``\\x00``), so a message never carries
-    them to the terminal, and cut short when it is very long."""
-    shown = "".join(
-        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in path
-    )
-    return shown if len(shown) <= 200 else f"{shown[:150]}...{shown[-40:]}"
+def _displayed_path(path: str, mask: Callable[[str], str]) -> str:
+    """``path`` (interpolated: it may hold a secret) masked, with control characters escaped
+    (``\\x00``) so a message never carries them to the terminal, and cut short when it is
+    very long."""
+
+    def masked_and_escaped(text: str) -> str:
+        return "".join(
+            ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
+            for ch in mask(text)
+        )
+
+    return mask_and_clip(path, masked_and_escaped, 190, marker="...", keep_end=40)
+
+
+def _unmasked(text: str) -> str:
+    return text
 
 
 def _reason(error: Exception) -> str:

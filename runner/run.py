@@ -10,7 +10,7 @@ import contextlib
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -477,8 +477,9 @@ class FileRun:
                 request_node.url.source,
                 error=error,
             )
-        self._learn_credentials(request.headers)
-        self.session.masker.add_url_credentials(request.url)
+        # Credentials can come back in a response (echo servers, error messages): once learnt,
+        # the masker hides them wherever they appear.
+        self.session.masker.add_request(request.url, request.headers, request.body)
         if self.session.options.dry_run:
             return RequestResult(
                 path,
@@ -537,8 +538,8 @@ class FileRun:
         from .executor import send_request
 
         exchange = send_request(self.session.connection.client, request, auth=auth)
-        self._learn_credentials(exchange.sent_headers)
-        self._learn_credentials(exchange.response["headers"].items())
+        self.session.masker.add_request(request.url, exchange.sent_headers)
+        self.session.masker.add_response(exchange.response)
         # The request's own @name and its captures are visible to its later checks too.
         if block.name:
             self.scope.assign(block.name, exchange.response)
@@ -547,6 +548,7 @@ class FileRun:
             exchange.response,
             lambda template: evaluate_template(template, self.scope),
             on_capture=self.scope.assign,
+            masker=self.session.masker,
         )
         return exchange, evaluation
 
@@ -564,12 +566,6 @@ class FileRun:
                 if name
             }
         return error.name in self._response_names
-
-    def _learn_credentials(self, headers: Iterable[tuple[str, str]]) -> None:
-        # An Authorization or Cookie value can come back in a response body (echo servers,
-        # error messages): once learnt, the masker hides it wherever it appears.
-        for name, value in headers:
-            self.session.masker.add_header(name, value)
 
     def _authorise(self, directives: Mapping[str, Directive]) -> httpx.Auth | None:
         """The bearer for this block's ``@auth`` profile (its own, else the file default).

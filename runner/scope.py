@@ -178,15 +178,7 @@ class Scope:
     def _learn(self, name: str, value: Any) -> None:
         """Teach the masker every value held under a secret-looking name, nested ones too
         (a named response's ``body.access_token``)."""
-        if self._masker is None:
-            return
-        if isinstance(value, dict):
-            for key, item in value.items():
-                self._learn(str(key), item)
-        elif isinstance(value, list):
-            for item in value:
-                self._learn(name, item)
-        else:
+        if self._masker is not None:
             self._masker.add_variable(name, value)
 
 

@@ -281,6 +281,8 @@ def sample_run(*, interrupted: bool = False) -> RunResult:
         label="httprun does not run scripts",
         hint="use '>> NAME = QUERY' to capture and '?? QUERY' to check",
     )
+    for result in (passed, failed, errored, skipped):
+        learn_as_a_run_does(masker, result)
     return RunResult(
         (
             FileResult(PRODUCTS, (passed, failed, errored, skipped)),
@@ -291,6 +293,18 @@ def sample_run(*, interrupted: bool = False) -> RunResult:
         masker,
         interrupted,
     )
+
+
+def learn_as_a_run_does(masker: Masker, result: RequestResult) -> None:
+    """Teach ``masker`` what ``runner.run`` teaches the run's masker as ``result`` happens: the
+    request's and the response's credentials, and its captures."""
+    if result.request is not None:
+        masker.add_request(result.request.url, result.request.headers, result.request.body)
+    if result.exchange is not None:
+        masker.add_request(result.exchange.request.url, result.exchange.sent_headers)
+        masker.add_response(result.exchange.response)
+    for name, value in result.captures.items():
+        masker.add_variable(name, value)
 
 
 def empty_run() -> RunResult:

@@ -15,9 +15,11 @@ def test_a_secret_is_masked_plain_url_encoded_and_json_escaped() -> None:
     assert masker.mask(text) == f"plain {MASK}, url {MASK}, json {MASK}"
 
 
-def test_short_values_are_not_secrets() -> None:
-    masker = Masker({"abc"})
-    assert masker.mask("abc abc") == "abc abc"
+def test_short_secrets_are_masked_where_they_stand_as_a_whole_token() -> None:
+    masker = Masker({"abc", "!?"})
+    assert masker.mask("abc abc, x=abc&y, tabcd abc_1") == f"{MASK} {MASK}, x={MASK}&y, tabcd abc_1"
+    # A secret that starts or ends with punctuation has no word edge there: masked anywhere.
+    assert masker.mask("a!?b") == f"a{MASK}b"
 
 
 def test_the_longest_secret_is_masked_whole() -> None:
@@ -91,8 +93,8 @@ def test_masking_while_secrets_arrive_from_other_threads() -> None:
 
 def test_passwords_in_urls_are_learnt() -> None:
     masker = Masker()
-    masker.add_url_credentials("http://admin:hunter%232pass@127.0.0.1:8000/echo")
-    masker.add_url_credentials("http://[::1")  # not a URL: nothing learnt, no error
+    masker.add_url("http://admin:hunter%232pass@127.0.0.1:8000/echo")
+    masker.add_url("http://[::1")  # not a URL: nothing learnt, no error
     shown = masker.mask("http://admin:hunter%232pass@127.0.0.1:8000/ and hunter#2pass")
     assert shown == f"http://admin:{MASK}@127.0.0.1:8000/ and {MASK}"
 

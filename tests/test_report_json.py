@@ -21,6 +21,7 @@ from report_samples import (
     RUN_START,
     SECRETS,
     empty_run,
+    learn_as_a_run_does,
     real_run,
     sample_run,
 )
@@ -289,7 +290,9 @@ def _one_exchange_run(
         exchange=Exchange(request, (), document, RUN_START, 5.0),
         attempts=1,
     )
-    return RunResult((FileResult("one.http", (result,)),), RUN_START, 0.01, masker or Masker())
+    masker = masker or Masker()
+    learn_as_a_run_does(masker, result)
+    return RunResult((FileResult("one.http", (result,)),), RUN_START, 0.01, masker)
 
 
 def test_capture_of_secret_name_is_masked_whatever_its_value() -> None:
@@ -339,5 +342,6 @@ def test_short_cookie_values_are_not_learnt_as_secrets() -> None:
     assert result.exchange is not None
     result.exchange.response["headers"]["set-cookie"] = "theme=dark; sid=abcdef0123456789"
     result.exchange.response["body"] = {"theme": "dark mode", "echo": "abcdef0123456789"}
+    learn_as_a_run_does(run.masker, result)
     body = json.loads(render_json(run))["files"][0]["requests"][0]["response"]["body"]
     assert body == {"theme": "dark mode", "echo": "****"}

@@ -7,7 +7,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from ..masking import Masker
+from ..masking import Masker, mask_and_clip
 from ..results import ResolvedRequest
 
 
@@ -25,7 +25,7 @@ def request_lines(
     if request.body:
         lines.append(">")
         text = request.body.decode("utf-8", errors="replace")
-        lines += [f"> {printable(masker.mask(line))}" for line in split_lines(clip(text, limit))]
+        lines += [f"> {printable(line)}" for line in body_lines(text, masker, limit)]
     return lines
 
 
@@ -43,7 +43,7 @@ def response_lines(document: Mapping[str, Any], masker: Masker, *, limit: int) -
     )
     if text:
         lines.append("<")
-        lines += [f"< {printable(masker.mask(line))}" for line in split_lines(clip(text, limit))]
+        lines += [f"< {printable(line)}" for line in body_lines(text, masker, limit)]
     return lines
 
 
@@ -60,7 +60,9 @@ def split_lines(text: str) -> list[str]:
     return text.replace("\r\n", "\n").removesuffix("\n").split("\n")
 
 
-def clip(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    return text[:limit] + f"\n... ({len(text) - limit} more characters)"
+def body_lines(text: str, masker: Masker, limit: int) -> list[str]:
+    """A body's lines, masked whole before it is cut or split: a secret may span lines (a PEM
+    key) or the cut."""
+    return split_lines(
+        mask_and_clip(text, masker.mask, limit, marker="\n... ({more} more characters)")
+    )

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..jsonvalues import decode_json
+from ..masking import mask_and_clip
 from ..results import RunResult
 from .atomic import write_atomically
 from .html_assets import CSS, JS
@@ -276,7 +277,7 @@ def _request(request: RequestDoc, masker: ReportMasker) -> str:
         content.append("<h3>Checks</h3>" + _checks(request))
     if request["captures"]:
         content.append("<h3>Captures</h3>" + _captures(request["captures"]))
-    exchange = [_sent(request, masker), _received(request)]
+    exchange = [_sent(request, masker), _received(request, masker)]
     if any(exchange):
         content.append('<div class="exchange">' + "".join(exchange) + "</div>")
     if not content:
@@ -327,15 +328,16 @@ def _sent(request: RequestDoc, masker: ReportMasker) -> str:
     lines = [f"{sent['method']} {sent['url']}{version}"]
     lines += [f"{header['name']}: {header['value']}" for header in sent["headers"]]
     if sent["body"]:
-        # Masked again: decoding JSON turns escapes ("\\u0061") into text a secret may match.
-        lines += ["", masker.text(_pretty_text(sent["body"]))]
+        # Decoding JSON turns escapes ("\\u0061") into text a secret may match: _clip masks
+        # the whole section again.
+        lines += ["", _pretty_text(sent["body"])]
     return (
-        f'<section class="sent"><h3>Request</h3><pre>{_e(_clip(chr(10).join(lines)))}</pre>'
+        f'<section class="sent"><h3>Request</h3><pre>{_e(_clip(chr(10).join(lines), masker))}</pre>'
         "</section>"
     )
 
 
-def _received(request: RequestDoc) -> str:
+def _received(request: RequestDoc, masker: ReportMasker) -> str:
     response = request["response"]
     if response is None:
         return ""
@@ -352,8 +354,8 @@ def _received(request: RequestDoc) -> str:
     if response.get("body_truncated"):
         lines.append(f"… (cut: the body has {response.get('body_bytes', 0):,} bytes in all)")
     return (
-        f'<section class="received"><h3>Response</h3><pre>{_e(_clip(chr(10).join(lines)))}</pre>'
-        "</section>"
+        '<section class="received"><h3>Response</h3>'
+        f"<pre>{_e(_clip(chr(10).join(lines), masker))}</pre></section>"
     )
 
 
@@ -380,11 +382,11 @@ def _pretty_text(text: str) -> str:
     return text
 
 
-def _clip(text: str) -> str:
-    if len(text) <= _MAX_BODY_CHARS:
-        return text
-    more = len(text) - _MAX_BODY_CHARS
-    return f"{text[:_MAX_BODY_CHARS]}\n… ({more} more characters: see the JSON report)"
+def _clip(text: str, masker: ReportMasker) -> str:
+    # Masked again before the cut: the lines were joined and a body decoded since the
+    # document was masked, and a secret cut in two would no longer be recognised.
+    marker = "\n… ({more} more characters: see the JSON report)"
+    return mask_and_clip(text, masker.text, _MAX_BODY_CHARS, marker=marker)
 
 
 def _duration(milliseconds: float) -> str:

@@ -1,0 +1,255 @@
+"""Every output of a real run hides secrets: -v, --dry-run, errors, the three reports, pytest
+failures and the ``httprun`` fixture. The reported cases of issue 7 (section 1), through the CLI
+against servers on 127.0.0.1."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import textwrap
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+
+from runner.launch import main
+from runner.run import RunOptions, run_files
+
+pytest_plugins = ["pytester"]
+
+PEM = (
+    "-----BEGIN PRIVATE KEY-----\n"
+    "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj\n"
+    "MzEfYyjiWA4R4/M2bS1GB4t7NXp98C3SC6dVMvDuictGeurT8jNbvJZHtCSuYEvu\n"
+    "-----END PRIVATE KEY-----"
+)
+ACCESS = "Qx7Vb2Lm9Kd4Wz8Pj3Ht6Ry1"
+REFRESH = "Fn5Gc8Js2Xa7Ue4Ov9Ib3Ml6"
+# A token response nobody captures or names: only its field names say what it holds.
+TOKEN_RESPONSE = {
+    "access_token": ACCESS,
+    "refresh_token": REFRESH,
+    "token_type": "Bearer",
+    "expires_in": 7200,
+    "keyword": "visible-keyword",
+}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        received = self.rfile.read(length).decode("utf-8")
+        if self.path.startswith("/token"):
+            payload: Any = TOKEN_RESPONSE
+        else:  # /echo: what came in, as JSON with \uXXXX escapes and PHP's \/
+            payload = {"received": received, "path": self.path}
+        body = json.dumps(payload).replace("/", "\\/").encode("ascii")
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join()
+
+
+@pytest.fixture(autouse=True)
+def _no_colour(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+
+
+def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    with pytest.raises(SystemExit) as exited:
+        main(args)
+    captured = capsys.readouterr()
+    code = exited.value.code
+    return (code if isinstance(code, int) else 0), captured.out + captured.err
+
+
+def reports(folder: Path) -> list[str]:
+    return ["--junit", str(folder / "r.xml"), "--json", str(folder / "r.json"), "--html",
+            str(folder / "r.html")]  # fmt: skip
+
+
+def everything(out: str, folder: Path) -> str:
+    texts = [out] + [(folder / name).read_text("utf-8") for name in ("r.xml", "r.json", "r.html")]
+    return "\n".join(texts)
+
+
+def assert_hidden(secret: str, shown: str, *, least: int = 6) -> None:
+    """Neither ``secret`` nor any piece of it ``least`` characters long appears in ``shown``."""
+    pieces = {secret[i : i + least] for i in range(len(secret) - least + 1)}
+    assert [piece for piece in pieces if piece in shown] == []
+
+
+def test_a_pem_private_key_is_masked_whole_by_verbose_and_dry_run(
+    tmp_path: Path, server: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "a.http"
+    path.write_text("POST <<base>>/echo\nContent-Type: text/plain\n\n<<private_key>>\n")
+    args = [str(path), "--var", f"base={server}", "--var", f"private_key={PEM}"]
+    for extra in (["-v", *reports(tmp_path)], ["--dry-run"]):
+        code, out = run_cli(args + extra, capsys)
+        assert code == 0, out
+        shown = everything(out, tmp_path) if "-v" in extra else out
+        for line in PEM.splitlines()[1:-1]:
+            assert_hidden(line, shown)
+        assert "****" in out
+
+
+def test_an_uncaptured_token_response_is_masked_in_every_output(
+    tmp_path: Path, server: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "a.http"
+    path.write_text(
+        "POST <<base>>/token\n\n"
+        "### the tokens come back in an echo, and in a failing check\n"
+        "POST <<base>>/echo\n\n"
+        f"{ACCESS} {REFRESH}\n\n"
+        f'?? body.received == "something else"\n'
+    )
+    code, out = run_cli([str(path), "-v", "--var", f"base={server}", *reports(tmp_path)], capsys)
+    assert code == 1
+    shown = everything(out, tmp_path)
+    assert_hidden(ACCESS, shown)
+    assert_hidden(REFRESH, shown)
+    assert '"access_token": "****"' in out
+    assert '"token_type": "Bearer"' in out and "visible-keyword" in out
+
+
+def test_the_httprun_fixture_hands_tokens_masked(tmp_path: Path, server: str) -> None:
+    path = tmp_path / "a.http"
+    path.write_text("POST <<base>>/token\n")
+    result = run_files([str(path)], RunOptions(variables={"base": server}))
+    masked = result.requests[0].masked(result.masker)
+    assert masked.exchange is not None
+    assert masked.exchange.response["body"]["access_token"] == "****"
+    assert ACCESS not in json.dumps(masked.exchange.response)
+
+
+def test_odd_secrets_are_masked_in_every_encoding_the_server_echoes(
+    tmp_path: Path, server: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    secret = 'pä/ss wörd+"q" ü'
+    path = tmp_path / "a.http"
+    path.write_text(
+        "POST <<base>>/echo?k=<<%api_key>>\n"
+        "Content-Type: application/x-www-form-urlencoded\n\n"
+        "api_key=<<%api_key>>&lower=" + quote(secret, safe="").lower() + "\n"
+    )
+    args = [str(path), "-v", "--var", f"base={server}", "--var", f"api_key={secret}"]
+    code, out = run_cli(args + reports(tmp_path), capsys)
+    assert code == 0, out
+    shown = everything(out, tmp_path)
+    as_json = json.dumps(secret)[1:-1]
+    percent = quote(secret, safe="")
+    for form in (secret, percent, percent.lower(), as_json, as_json.replace("/", "\\/")):
+        assert form not in shown, form
+
+
+def test_a_short_secret_is_masked_where_it_stands_alone(
+    tmp_path: Path, server: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "a.http"
+    path.write_text("POST <<base>>/echo?pin=<<pin_password>>&word=apple\n")
+    args = [str(path), "-v", "--var", f"base={server}", "--var", "pin_password=app"]
+    code, out = run_cli(args, capsys)
+    assert code == 0, out
+    assert "pin=****&word=apple" in out
+
+
+def test_a_check_message_cut_shows_no_part_of_a_secret(
+    tmp_path: Path, server: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    secret = "Sw4Zk8Qe1Yh6Tn3Bx9Cv2Dm7"
+    # The check message shows 200 characters of the body: the secret sits across the cut.
+    body = "x" * 185 + secret + "y" * 100
+    path = tmp_path / "a.http"
+    path.write_text(f'POST <<base>>/echo\n\n{body}\n\n?? body.received == "no"\n')
+    args = [str(path), "--var", f"base={server}", "--var", f"api_token={secret}"]
+    code, out = run_cli(args + reports(tmp_path), capsys)
+    assert code == 1
+    assert "…" in out
+    assert_hidden(secret, everything(out, tmp_path), least=4)
+
+
+def test_an_invalid_url_message_cut_shows_no_part_of_a_secret(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    secret = "Uq3Rk7Wz1Hf9Pv5Jx2Lb8Ns4"
+    path = tmp_path / "a.http"
+    path.write_text(
+        "GET http://127.0.0.1:99999/" + "p" * 75 + "?api_key=<<api_key>>&x=" + "q" * 40 + "\n"
+    )
+    code, out = run_cli([str(path), "--var", f"api_key={secret}"], capsys)
+    assert code == 3
+    assert "port 99999 is out of range" in out and "…" in out
+    assert_hidden(secret, out, least=4)
+
+
+def test_a_long_include_path_cut_shows_no_part_of_a_secret(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    secret = "Pe6Mq2Xt9Gv4Kz7Hb1Rw5Yj3"
+    path = tmp_path / "a.http"
+    path.write_text(
+        "POST http://127.0.0.1:9/\n\n< ./" + "d" * 135 + "<<api_key>>" + "e" * 60 + "\n"
+    )
+    code, out = run_cli([str(path), "--var", f"api_key={secret}"], capsys)
+    assert code == 3
+    assert "no such file" in out and "..." in out
+    assert_hidden(secret, out, least=4)
+
+
+_INSTALLED = any(
+    entry.value == "runner.pytest_plugin"
+    for entry in importlib.metadata.entry_points(group="pytest11", name="httprun")
+)
+PLUGIN_ARGS: tuple[str, ...] = () if _INSTALLED else ("-p", "runner.pytest_plugin")
+
+
+def test_the_pytest_failure_section_cut_shows_no_part_of_a_secret(
+    pytester: pytest.Pytester, server: str
+) -> None:
+    secret = "Yt8Nd3Qw6Lc1Zh5Vk9Fm2Xb7"
+    # The failure section shows 2000 characters of the response body.
+    text = "z" * 1960 + secret + "w" * 100
+    (pytester.path / "api.http").write_text(
+        textwrap.dedent(f"""\
+        POST <<base>>/echo
+
+        {text}
+
+        ?? body.received == "no"
+        """)
+    )
+    result = pytester.runpytest_inprocess(
+        *PLUGIN_ARGS, "-p", "no:hypothesispytest", "-p", "no:cacheprovider",
+        "api.http", "--http-var", f"base={server}", "--http-var", f"api_token={secret}",
+    )  # fmt: skip
+    result.assert_outcomes(failed=1)
+    shown = "\n".join(result.outlines + result.errlines)
+    assert "more characters" in shown
+    assert_hidden(secret, shown, least=4)
