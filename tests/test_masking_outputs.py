@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import httpx
 import pytest
 
 from runner.launch import main
@@ -253,3 +254,19 @@ def test_the_pytest_failure_section_cut_shows_no_part_of_a_secret(
     shown = "\n".join(result.outlines + result.errlines)
     assert "more characters" in shown
     assert_hidden(secret, shown, least=4)
+
+
+def test_a_token_endpoint_error_page_cut_shows_no_part_of_a_refresh_token() -> None:
+    from test_auth_support import cafe24_profile
+
+    from runner.auth.endpoints import TokenRefused, refresh_access_token
+    from runner.auth.tokens import Token, utc_now
+
+    refresh = "Rk4Wc9Tz2Hq7Mv5Xb1Lp8Ns3"
+    # A proxy's error page that echoes the form: 300 characters of it are quoted.
+    page = "<html>" + "e" * 280 + f"refresh_token={refresh}" + "</html>"
+    client = httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(502, text=page)))
+    with pytest.raises(TokenRefused) as caught:
+        refresh_access_token(client, cafe24_profile(), Token(None, refresh), now=utc_now())
+    assert "http_502" in caught.value.message and "..." in caught.value.message
+    assert_hidden(refresh, str(caught.value), least=4)

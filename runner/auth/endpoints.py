@@ -19,7 +19,7 @@ import httpx
 
 from ..errors import AuthError
 from ..jsonvalues import decode_json
-from ..masking import Masker
+from ..masking import Masker, mask_and_clip
 from .profiles import Profile
 from .tokens import Token, TokenFormatError, parse_token_response
 
@@ -125,9 +125,11 @@ def _post(
 
 
 def _refusal(profile: Profile, response: httpx.Response, what: str, scrub: Masker) -> AuthError:
-    code, description = _oauth_error(response)
+    code, description = _oauth_error(response, scrub)
     # Masked, then clipped: a clip first could cut a secret and leave part of it unmasked.
-    detail = _clip(scrub.mask(f"{code}: {description}" if description else code))
+    detail = mask_and_clip(
+        f"{code}: {description}" if description else code, scrub.mask, _MAX_QUOTED, marker="..."
+    )
     # cafe24 answers a wrong client_secret with invalid_grant, so the code alone cannot tell a
     # dead grant from wrong client credentials: the words do.
     blames_client = _NAMES_CLIENT.search(f"{code} {description}") is not None
@@ -141,12 +143,14 @@ def _refusal(profile: Profile, response: httpx.Response, what: str, scrub: Maske
     )
 
 
-def _oauth_error(response: httpx.Response) -> tuple[str, str]:
-    """(error code, description) from the flat OAuth shape or cafe24's nested API shape."""
+def _oauth_error(response: httpx.Response, scrub: Masker) -> tuple[str, str]:
+    """(error code, description) from the flat OAuth shape or cafe24's nested API shape; a
+    body that is not JSON is quoted with its white space collapsed, masked before (a secret
+    may hold a newline)."""
     try:
         body = decode_json(response.text)
     except ValueError:  # not JSON, or nested too deep to walk (TooDeep)
-        return f"http_{response.status_code}", " ".join(response.text.split())
+        return f"http_{response.status_code}", " ".join(scrub.mask(response.text).split())
     if isinstance(body, dict):
         error = body.get("error")
         if isinstance(error, dict):
@@ -190,8 +194,3 @@ def _read_token(
             profile.span,
             hint="check token_url: it should be the provider's OAuth2 token endpoint",
         ) from None
-
-
-def _clip(text: str) -> str:
-    """At most _MAX_QUOTED characters of a provider's words (call it on masked text only)."""
-    return text if len(text) <= _MAX_QUOTED else text[: _MAX_QUOTED - 3] + "..."
