@@ -54,13 +54,23 @@ _SECRET_WORDS = frozenset(
     }
 )
 _SECRET_ENDINGS = ("token", "secret", "password", "passwd")
-# Names that mention a secret but describe it: token_type ("Bearer"), token_url, token_hint,
-# refresh_token_expires_at... Masking their values would hide ordinary words and URLs.
-_DESCRIBING_WORDS = frozenset({"type", "hint", "url", "uri", "at", "in", "expires", "name"})
-# Keys that are data, not credentials: a body's sort_key or public_key is meant to be read.
-_DATA_KEYS = frozenset(
-    {"public", "primary", "foreign", "sort", "partition", "cache", "idempotency"}
-)
+# Names that end by describing a secret: token_type ("Bearer"), token_url, token_hint,
+# refresh_token_expires_at, token_ttl (3600)... Masking their values would hide ordinary words,
+# URLs and numbers everywhere.
+_DESCRIBING_WORDS = frozenset(
+    {
+        "type", "hint", "url", "uri", "endpoint", "at", "in", "expires", "expiry", "expiration",
+        "lifetime", "ttl", "name", "count", "length", "size", "limit", "header", "scope", "scopes",
+    }
+)  # fmt: skip
+# Words that make the secret word after them data: a body's sort_key, public_key or max_tokens
+# is meant to be read.
+_DATA_QUALIFIERS = frozenset(
+    {
+        "public", "publishable", "primary", "foreign", "sort", "partition", "cache",
+        "idempotency", "max", "min", "num",
+    }
+)  # fmt: skip
 _NAME_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 
 
@@ -72,7 +82,7 @@ def is_secret_name(name: str) -> bool:
     if not words or words[-1] in _DESCRIBING_WORDS:
         return False
     for before, word in zip(["", *words], words, strict=False):
-        if word == "key" and before in _DATA_KEYS:
+        if before in _DATA_QUALIFIERS:
             continue
         if word in _SECRET_WORDS or word.endswith(_SECRET_ENDINGS):
             return True

@@ -171,7 +171,8 @@ SECRET_NAMES = [
 DATA_NAMES = [
     "keyword", "keywords", "primary_keys", "public_key", "sort_key", "token_type", "tokenType",
     "token_url", "expires_in", "refresh_token_expires_at", "monkey", "turkey", "key_name",
-    "mallid", "client_id",
+    "mallid", "client_id", "max_tokens", "token_ttl", "api_key_header", "token_count",
+    "publishableKey", "access_token_lifetime",
 ]  # fmt: skip
 
 
