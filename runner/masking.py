@@ -16,6 +16,7 @@ import json
 import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, quote, quote_plus, unquote, urlsplit
 
@@ -74,6 +75,7 @@ _DATA_QUALIFIERS = frozenset(
 _NAME_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 
 
+@lru_cache(maxsize=4096)  # every key of every body is asked: the same few names, again and again
 def is_secret_name(name: str) -> bool:
     """Whether a variable, capture, JSON field, form field or query parameter called ``name``
     holds a secret: ``client_secret``, ``apiKey``, ``private_key``, ``accessToken`` do;
@@ -218,19 +220,35 @@ class Masker:
 
     def add_fields(self, value: Any, *, secret: bool = False) -> None:
         """Learn every string of a JSON-like value held under a secret-looking key (all of
-        them with ``secret``). Walks without recursion: a body may nest thousands deep."""
+        them with ``secret``). Walks without recursion: a body may nest thousands deep. This
+        runs on every response body: only containers are queued, leaves are looked at once."""
         pending: list[tuple[Any, bool]] = [(value, secret)]
         while pending:
             item, under_secret = pending.pop()
             if isinstance(item, dict):
-                pending += [(v, under_secret or is_secret_name(str(k))) for k, v in item.items()]
-            elif isinstance(item, list | tuple):
-                pending += [(v, under_secret) for v in item]
-            elif under_secret and isinstance(item, str):
-                self.add(item)
-            elif under_secret and _is_number(item) and len(str(item)) >= _MIN_ANYWHERE:
-                # A short number ("pin_key": 7) would be masked in every status and count.
-                self.add(str(item))
+                for key, child in item.items():
+                    child_secret = under_secret or is_secret_name(str(key))
+                    if isinstance(child, _CONTAINERS):
+                        pending.append((child, child_secret))
+                    else:
+                        self._add_field(child, child_secret)
+            elif isinstance(item, _CONTAINERS):
+                for child in item:
+                    if isinstance(child, _CONTAINERS):
+                        pending.append((child, under_secret))
+                    elif under_secret:
+                        self._add_field(child, True)
+            else:
+                self._add_field(item, under_secret)
+
+    def _add_field(self, value: Any, secret: bool) -> None:
+        if not secret:
+            return
+        if isinstance(value, str):
+            self.add(value)
+        elif _is_number(value) and len(str(value)) >= _MIN_ANYWHERE:
+            # A short number ("pin_key": 7) would be masked in every status and count.
+            self.add(str(value))
 
     def add_form(self, text: str) -> None:
         """Learn the secret-named fields of ``a=1&api_key=...`` (a form body or a query)."""
@@ -240,9 +258,13 @@ class Masker:
             if is_secret_name(key):
                 self.add(item)
 
-    def add_body(self, body: Any) -> None:
-        """Learn the secret-named fields of a request or response body: parsed JSON, or text
-        holding JSON or a form."""
+    def add_body(self, body: Any, text: str | None = None) -> None:
+        """Learn the secret-named fields of a request or response body: parsed JSON (``text``
+        being what it was parsed from, when known), or text holding JSON or a form."""
+        if isinstance(body, str):
+            text = body
+        if text is not None and not _may_name_a_secret(text):
+            return  # the usual case: no need to walk (or parse) the whole body
         if not isinstance(body, str):
             self.add_fields(body)
             return
@@ -275,7 +297,8 @@ class Masker:
         url = document.get("url")
         if isinstance(url, str):
             self.add_url(url)
-        self.add_body(document.get("body"))
+        text = document.get("text")
+        self.add_body(document.get("body"), text if isinstance(text, str) else None)
 
     def add_basic_credentials(self, user: str, password: str) -> None:
         self.add(password)
@@ -355,6 +378,17 @@ class Masker:
                 return f"{scheme} {MASK}"
             return MASK
         return self.mask(value)
+
+
+_CONTAINERS = (dict, list, tuple)
+# Every secret name has one of these in it, in lower case (is_secret_name's words and endings).
+_SECRET_NAME_HINTS = ("secret", "token", "passw", "pwd", "passphrase", "credential", "key")
+
+
+def _may_name_a_secret(text: str) -> bool:
+    """Whether ``text`` might have a secret-named field: when not, a body need not be walked."""
+    lowered = text.lower()
+    return any(hint in lowered for hint in _SECRET_NAME_HINTS)
 
 
 def _is_number(value: Any) -> bool:

@@ -141,8 +141,8 @@ def test_a_check_message_cut_never_shows_part_of_a_secret(secret: str, before: i
     document = {"status": 200, "body": _surrounded(secret, before, 40)}
     evaluation = evaluate_block(CHECKED, document, lambda template: None, masker=masker)
     message = evaluation.results[-1].message
-    assert message.startswith("expected 1 (number), got ")
-    shown = message.removeprefix("expected 1 (number), got ").removesuffix(" (string)")
+    assert message.startswith("expected ")  # 1, or **** when the secret is "1"
+    shown = message.partition(" (number), got ")[2].removesuffix(" (string)")
     assert not _leaks(secret, shown.replace("…", ""))
 
 
@@ -201,7 +201,9 @@ def test_a_field_named_like_a_secret_is_learnt_from_any_response_body(
         {"data": [{name: secret}], "other": around} if nested else {"other": around, name: secret}
     )
     masker = Masker()
-    masker.add_response({"status": 200, "headers": {}, "body": body})
+    # With the text it was parsed from, as executor documents have it: a body whose text has
+    # no secret-like word is not walked, and this one must be.
+    masker.add_response({"status": 200, "headers": {}, "body": body, "text": json.dumps(body)})
     assert secret not in masker.mask(f" {secret} ")
     shown = masker.mask_value(body)
     assert (shown["data"][0] if nested else shown)[name] == MASK
