@@ -218,7 +218,7 @@ def test_a_field_named_like_a_secret_is_learnt_from_forms_and_queries(
     form = f"grant_type=x&{quote_plus(name)}={quote_plus(secret)}"
     masker.add_request(f"http://127.0.0.1/?{form}", (), form.encode())
     assert secret not in masker.mask(f" {secret} ")
-    assert quote_plus(secret) not in masker.mask(form)
+    assert masker.mask(form).endswith(MASK)
 
 
 def test_a_deeply_nested_body_is_learnt_without_recursion() -> None:
