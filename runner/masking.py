@@ -91,6 +91,12 @@ def is_secret_name(name: str) -> bool:
     return False
 
 
+def is_sensitive_header(name: str) -> bool:
+    """Whether a header's value is a credential: ``Authorization``, ``Cookie``... and any
+    header named like a secret (``X-Auth-Token``, ``X-Client-Secret``), by the same rule."""
+    return name.lower() in SENSITIVE_HEADERS or is_secret_name(name)
+
+
 # -- the forms a secret travels in ---------------------------------------------------------------
 
 _URL_SAFE_QUERY = "".join(chr(i) for i in range(0x21, 0x7F) if chr(i) not in '"#<>')
@@ -307,7 +313,7 @@ class Masker:
     def add_header(self, name: str, value: str) -> None:
         """Learn the credential a sensitive header carries, so an echo of it is masked too."""
         lowered = name.lower()
-        if lowered not in SENSITIVE_HEADERS:
+        if not is_sensitive_header(name):
             return
         value = value.strip()
         scheme, _, rest = value.partition(" ")
@@ -372,7 +378,7 @@ class Masker:
         return value
 
     def mask_header(self, name: str, value: str) -> str:
-        if name.lower() in SENSITIVE_HEADERS:
+        if is_sensitive_header(name):
             scheme, _, rest = value.partition(" ")
             if rest and scheme.lower() in _AUTH_SCHEMES:
                 return f"{scheme} {MASK}"

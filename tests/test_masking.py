@@ -106,3 +106,13 @@ def test_names_that_describe_a_secret_are_not_secrets() -> None:
     masker.add_variable("token_type", "Bearer")
     masker.add_variable("token_url", "https://id.example/token")
     assert masker.mask("Bearer https://id.example/token") == "Bearer https://id.example/token"
+
+
+def test_headers_named_like_secrets_are_sensitive_by_the_same_rule() -> None:
+    masker = Masker()
+    masker.add_header("X-Auth-Token", "hdr-token-81c4e2")
+    assert masker.mask_header("X-Auth-Token", "anything") == MASK
+    assert masker.mask_header("X-Client-Secret", "anything") == MASK
+    assert masker.mask("echo hdr-token-81c4e2") == f"echo {MASK}"
+    assert masker.mask_header("X-Cafe24-Api-Call-Limit", "1/40") == "1/40"
+    assert masker.mask_header("Content-Type", "application/json") == "application/json"
