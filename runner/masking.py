@@ -109,7 +109,7 @@ def encoded_forms(value: str) -> set[str]:
     """``value`` as JSON strings carry it (raw or ``\\uXXXX`` non-ASCII, ``\\/``), as URLs and
     forms carry it (``%2F`` or ``%2f``, ``+`` or ``%20`` for a space, what httpx leaves as is),
     and, for a multi-line value (a PEM key), each of its lines, since some outputs show one
-    line at a time."""
+    line at a time; a value with white space around it, stripped too."""
     forms = {value}
     for ensure_ascii in (False, True):
         inner = json.dumps(value, ensure_ascii=ensure_ascii)[1:-1]
@@ -122,6 +122,8 @@ def encoded_forms(value: str) -> set[str]:
         quote(value, safe=_URL_SAFE_PATH),
     ):
         forms |= {encoded, _PERCENT_ESCAPE.sub(lambda m: m.group().lower(), encoded)}
+    if value.strip() != value and value.strip():
+        forms |= encoded_forms(value.strip())  # headers and many outputs strip values
     lines = value.splitlines()
     if lines != [value]:
         for line in lines:

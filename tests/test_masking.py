@@ -116,3 +116,8 @@ def test_headers_named_like_secrets_are_sensitive_by_the_same_rule() -> None:
     assert masker.mask("echo hdr-token-81c4e2") == f"echo {MASK}"
     assert masker.mask_header("X-Cafe24-Api-Call-Limit", "1/40") == "1/40"
     assert masker.mask_header("Content-Type", "application/json") == "application/json"
+
+
+def test_a_secret_with_white_space_around_it_is_masked_stripped_too() -> None:
+    masker = Masker({"  padded-secret-1234\t"})
+    assert masker.mask("X-Token: padded-secret-1234") == f"X-Token: {MASK}"
