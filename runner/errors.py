@@ -189,7 +189,7 @@ def render_diagnostic(
         gutter = " " * len(str(span.line))
         lines.append(f"{gutter}{paint('-->', '34')} {span}")
         if text is not None:
-            shown = mask(_printable(text))
+            shown = _printable(mask(text))  # masked first: a secret may hold a tab
             # Spans count code points; the terminal counts cells, and a CJK character or an
             # emoji takes two of them, a combining mark none: pad and underline by cells.
             start = span.column - 1

@@ -121,3 +121,15 @@ def test_headers_named_like_secrets_are_sensitive_by_the_same_rule() -> None:
 def test_a_secret_with_white_space_around_it_is_masked_stripped_too() -> None:
     masker = Masker({"  padded-secret-1234\t"})
     assert masker.mask("X-Token: padded-secret-1234") == f"X-Token: {MASK}"
+
+
+def test_a_source_line_is_masked_before_its_tabs_become_spaces() -> None:
+    from runner.errors import Diagnostic, render_diagnostic
+    from runner.source import Span, remember_source
+
+    remember_source("tab.http", "@api_token = tab\tsecret-5e1f\nGET http://127.0.0.1/\n")
+    masker = Masker({"tab\tsecret-5e1f"})
+    diagnostic = Diagnostic("error", "bad", Span("tab.http", 1, 1, 1, 11))
+    rendered = render_diagnostic(diagnostic, mask=masker.mask)
+    assert "secret-5e1f" not in rendered
+    assert f"@api_token = {MASK}" in rendered
