@@ -12,6 +12,7 @@ leaves part of a secret behind.
 from __future__ import annotations
 
 import base64
+import bisect
 import json
 import re
 import threading
@@ -185,7 +186,10 @@ class Masker:
         # Files may run in parallel and tokens arrive from worker threads: adding and masking
         # must not see the set change under them. Masking reads one immutable snapshot.
         self._lock = threading.Lock()
-        self._ordered: list[str] = []  # every form, longest first
+        # The forms, longest first (so a secret that contains another is masked whole):
+        # those masked anywhere, and the short ones masked as whole tokens.
+        self._anywhere: list[str] = []
+        self._short: list[str] = []
         self._snapshot: tuple[tuple[str, ...], re.Pattern[str] | None] = ((), None)
         for secret in secrets:
             self.add(secret)
@@ -198,27 +202,32 @@ class Masker:
 
     def add(self, value: str) -> None:
         """Treat ``value`` (and the encodings it is commonly sent in) as secret."""
-        if not value.strip():
-            return  # an empty value is no secret; masking it would blank every space
+        self.add_all((value,))
+
+    def add_all(self, values: Iterable[str]) -> None:
+        """Treat every one of ``values`` as secret, at the cost of one :meth:`add`: a body may
+        hold thousands of tokens, and adding them one by one would sort the forms each time."""
         with self._lock:
-            if value in self._secrets:
-                return
-        forms = encoded_forms(value)
+            # An empty value is no secret; masking it would blank every space.
+            fresh = {value for value in values if value.strip() and value not in self._secrets}
+        if not fresh:
+            return
+        forms = set().union(*(encoded_forms(value) for value in fresh))
         with self._lock:
-            self._secrets.add(value)
-            if forms <= self._forms:
-                return
+            self._secrets |= fresh
             new = forms - self._forms
+            if not new:
+                return
             self._forms |= new
-            # Sorting a sorted list with a few new items is linear (timsort): adding stays
-            # cheap when a run learns thousands of tokens.
-            self._ordered += new
-            self._ordered.sort(key=lambda form: (-len(form), form))
-            self._snapshot = _compile(
-                self._ordered,
-                self._snapshot[1],
-                short_changed=any(len(form) < _MIN_ANYWHERE for form in new),
-            )
+            for target, fitting in (
+                (self._anywhere, [form for form in new if len(form) >= _MIN_ANYWHERE]),
+                (self._short, [form for form in new if len(form) < _MIN_ANYWHERE]),
+            ):
+                _merge_sorted(target, fitting)
+            tokens = self._snapshot[1]
+            if any(len(form) < _MIN_ANYWHERE for form in new):
+                tokens = re.compile("|".join(_token_pattern(form) for form in self._short))
+            self._snapshot = (tuple(self._anywhere), tokens)
 
     def add_variable(self, name: str, value: Any) -> None:
         """Remember ``value`` when ``name`` says it is a secret (client_secret, access_token),
@@ -230,6 +239,7 @@ class Masker:
         """Learn every string of a JSON-like value held under a secret-looking key (all of
         them with ``secret``). Walks without recursion: a body may nest thousands deep. This
         runs on every response body: only containers are queued, leaves are looked at once."""
+        found: list[str] = []
         pending: list[tuple[Any, bool]] = [(value, secret)]
         while pending:
             item, under_secret = pending.pop()
@@ -238,25 +248,17 @@ class Masker:
                     child_secret = under_secret or is_secret_name(str(key))
                     if isinstance(child, _CONTAINERS):
                         pending.append((child, child_secret))
-                    else:
-                        self._add_field(child, child_secret)
+                    elif child_secret:
+                        _collect_secret(child, found)
             elif isinstance(item, _CONTAINERS):
                 for child in item:
                     if isinstance(child, _CONTAINERS):
                         pending.append((child, under_secret))
                     elif under_secret:
-                        self._add_field(child, True)
-            else:
-                self._add_field(item, under_secret)
-
-    def _add_field(self, value: Any, secret: bool) -> None:
-        if not secret:
-            return
-        if isinstance(value, str):
-            self.add(value)
-        elif _is_number(value) and len(str(value)) >= _MIN_ANYWHERE:
-            # A short number ("pin_key": 7) would be masked in every status and count.
-            self.add(str(value))
+                        _collect_secret(child, found)
+            elif under_secret:
+                _collect_secret(item, found)
+        self.add_all(found)
 
     def add_form(self, text: str) -> None:
         """Learn the secret-named fields of ``a=1&api_key=...`` (a form body or a query)."""
@@ -389,6 +391,17 @@ class Masker:
 
 
 _CONTAINERS = (dict, list, tuple)
+
+
+def _collect_secret(value: Any, found: list[str]) -> None:
+    """Add a scalar held under a secret name to ``found``: strings, and numbers of at least
+    4 digits (a short one, "pin_key": 7, would be masked in every status and count)."""
+    if isinstance(value, str):
+        found.append(value)
+    elif _is_number(value) and len(str(value)) >= _MIN_ANYWHERE:
+        found.append(str(value))
+
+
 # Every secret name has one of these in it, in lower case (is_secret_name's words and endings).
 _SECRET_NAME_HINTS = ("secret", "token", "passw", "pwd", "passphrase", "credential", "key")
 
@@ -403,17 +416,19 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _compile(
-    ordered: list[str], tokens: re.Pattern[str] | None, *, short_changed: bool
-) -> tuple[tuple[str, ...], re.Pattern[str] | None]:
-    """What :meth:`Masker.mask` searches: the forms long enough to mask anywhere, and one
-    regex for the short ones (compiled again only when they change), longest first so a
-    secret that contains another is masked whole."""
-    anywhere = tuple(form for form in ordered if len(form) >= _MIN_ANYWHERE)
-    if short_changed:
-        short = [_token_pattern(form) for form in ordered if len(form) < _MIN_ANYWHERE]
-        tokens = re.compile("|".join(short))
-    return anywhere, tokens
+def _longest_first(form: str) -> tuple[int, str]:
+    return (-len(form), form)
+
+
+def _merge_sorted(target: list[str], new: list[str]) -> None:
+    """Add ``new`` to ``target``, keeping it longest first: a few one by one (a sort would
+    call the key of every form, every time a token is learnt), many in one sort."""
+    if len(new) > 16:
+        target += new
+        target.sort(key=_longest_first)
+        return
+    for form in new:
+        bisect.insort(target, form, key=_longest_first)
 
 
 def _replace_spans(text: str, spans: list[tuple[int, int]]) -> str:

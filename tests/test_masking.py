@@ -133,3 +133,10 @@ def test_a_source_line_is_masked_before_its_tabs_become_spaces() -> None:
     rendered = render_diagnostic(diagnostic, mask=masker.mask)
     assert "secret-5e1f" not in rendered
     assert f"@api_token = {MASK}" in rendered
+
+
+def test_thousands_of_tokens_in_one_body_are_learnt_in_one_go() -> None:
+    masker = Masker()
+    masker.add_body({"tokens": [f"tok-{number:06d}-abcdef" for number in range(5000)]})
+    assert masker.mask("a tok-004321-abcdef b") == f"a {MASK} b"
+    assert len(masker.secrets) == 5000
