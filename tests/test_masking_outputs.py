@@ -270,3 +270,18 @@ def test_a_token_endpoint_error_page_cut_shows_no_part_of_a_refresh_token() -> N
         refresh_access_token(client, cafe24_profile(), Token(None, refresh), now=utc_now())
     assert "http_502" in caught.value.message and "..." in caught.value.message
     assert_hidden(refresh, str(caught.value), least=4)
+
+
+def test_pytest_failures_show_an_uncaptured_token_response_masked(
+    pytester: pytest.Pytester, server: str
+) -> None:
+    (pytester.path / "api.http").write_text("POST <<base>>/token\n\n?? status == 201\n")
+    result = pytester.runpytest_inprocess(
+        *PLUGIN_ARGS, "-p", "no:hypothesispytest", "-p", "no:cacheprovider",
+        "api.http", "--http-var", f"base={server}",
+    )  # fmt: skip
+    result.assert_outcomes(failed=1)
+    shown = "\n".join(result.outlines + result.errlines)
+    assert "Captured http response" in shown and '"token_type": "Bearer"' in shown
+    assert_hidden(ACCESS, shown)
+    assert_hidden(REFRESH, shown)
