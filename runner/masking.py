@@ -21,6 +21,8 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, quote, quote_plus, unquote, urlsplit
 
+from .jsonvalues import decode_json, valid_text
+
 MASK = "****"
 SENSITIVE_HEADERS = frozenset(
     {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"}
@@ -117,14 +119,18 @@ def encoded_forms(value: str) -> set[str]:
         upper_hex = _UNICODE_ESCAPE.sub(lambda m: "\\u" + m.group()[2:].upper(), inner)
         forms |= {inner, upper_hex, inner.replace("/", "\\/"), upper_hex.replace("/", "\\/")}
     for encoded in (
-        quote(value, safe=""),
-        quote_plus(value, safe=""),
-        quote(value, safe=_URL_SAFE_QUERY),
-        quote(value, safe=_URL_SAFE_PATH),
+        # errors="replace": a value may hold a lone surrogate (an undecodable --var byte, a
+        # JSON "\ud800"), which UTF-8 cannot encode; no request can carry it either.
+        quote(value, safe="", errors="replace"),
+        quote_plus(value, safe="", errors="replace"),
+        quote(value, safe=_URL_SAFE_QUERY, errors="replace"),
+        quote(value, safe=_URL_SAFE_PATH, errors="replace"),
     ):
         forms |= {encoded, _PERCENT_ESCAPE.sub(lambda m: m.group().lower(), encoded)}
     if value.strip() != value and value.strip():
         forms |= encoded_forms(value.strip())  # headers and many outputs strip values
+    if valid_text(value) != value:  # inserted into a request with U+FFFD for its surrogates
+        forms |= encoded_forms(valid_text(value))
     lines = value.splitlines()
     if lines != [value]:
         for line in lines:
@@ -283,8 +289,8 @@ class Masker:
             self.add_form(stripped)
             return
         try:
-            self.add_fields(json.loads(stripped))
-        except (ValueError, RecursionError):
+            self.add_fields(decode_json(stripped))
+        except ValueError:
             return  # not JSON after all (or too deep to read): nothing named to learn
 
     def add_request(

@@ -140,3 +140,12 @@ def test_thousands_of_tokens_in_one_body_are_learnt_in_one_go() -> None:
     masker.add_body({"tokens": [f"tok-{number:06d}-abcdef" for number in range(5000)]})
     assert masker.mask("a tok-004321-abcdef b") == f"a {MASK} b"
     assert len(masker.secrets) == 5000
+
+
+def test_a_secret_with_a_lone_surrogate_is_learnt_without_an_error() -> None:
+    # An undecodable byte in --var arrives as "\udcff"; a JSON body may say "\ud800".
+    masker = Masker({"\udcff-argv-secret", "\ud800-json-secret"})
+    masker.add_body('{"access_token": "\\ud800-body-token"}')
+    # The body is decoded as every JSON body is: the surrogate becomes U+FFFD.
+    shown = masker.mask("\udcff-argv-secret \ud800-json-secret \ufffd-body-token")
+    assert shown == f"{MASK} {MASK} {MASK}"

@@ -285,3 +285,14 @@ def test_pytest_failures_show_an_uncaptured_token_response_masked(
     assert "Captured http response" in shown and '"token_type": "Bearer"' in shown
     assert_hidden(ACCESS, shown)
     assert_hidden(REFRESH, shown)
+
+
+def test_an_undecodable_byte_in_a_secret_var_is_no_crash(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A shell passes the byte 0xff through; Python's argv holds it as the surrogate "\udcff".
+    path = tmp_path / "a.http"
+    path.write_text("GET http://127.0.0.1:9/?k=<<api_key>>\n")
+    code, out = run_cli([str(path), "--dry-run", "--var", "api_key=\udcff-argv-secret"], capsys)
+    assert code == 0, out
+    assert "argv-secret" not in out and "k=****" in out
