@@ -16,6 +16,7 @@ from typing import Any, Literal, TypedDict
 
 from .. import __version__
 from ..errors import HttprunError, render_error
+from ..masking import mask_and_clip
 from ..results import CheckResult, Exchange, Outcome, RequestResult, RunResult
 from .redact import ReportMasker
 
@@ -340,10 +341,10 @@ def _response_body(response: dict[str, Any], masker: ReportMasker) -> dict[str, 
 
 
 def _clipped(text: str) -> tuple[str, bool]:
-    """Already-masked ``text`` cut to :data:`MAX_REPORT_BODY`, and whether it was cut."""
-    if len(text) <= MAX_REPORT_BODY:
-        return text, False
-    return text[:MAX_REPORT_BODY], True
+    """Already-masked ``text`` cut to :data:`MAX_REPORT_BODY` by the one function that cuts
+    what is shown (nothing is left to mask), and whether it was cut."""
+    shown = mask_and_clip(text, lambda masked: masked, MAX_REPORT_BODY, marker="")
+    return shown, len(text) > MAX_REPORT_BODY
 
 
 def _utf8_size(text: str) -> int:
