@@ -34,7 +34,7 @@ from .deadline import Deadline, exchange_deadline
 from .decoding import ACCEPT_ENCODING, BodyTooLarge, BoundedDecoder, DecodeFailed
 from .errors import HttprunError, ResolveError, TransportError
 from .jsonvalues import decode_json
-from .masking import SENSITIVE_HEADERS, Masker, mask_and_clip
+from .masking import Masker, is_sensitive_header, mask_and_clip
 from .ratelimit import WAITED_EXTENSION
 from .results import Exchange, ResolvedRequest
 from .sizes import MB, format_size
@@ -63,7 +63,8 @@ class Client(httpx.Client):
     are changed here, for every redirect the run's client meets:
 
     - a redirect to another origin (scheme, host or port) drops every sensitive header
-      (``masking.SENSITIVE_HEADERS``) and every header whose value carries a secret the run's
+      (``masking.is_sensitive_header``: Authorization, Cookie, X-Api-Key, any header named
+      like a secret) and every header whose value carries a secret the run's
       masker knows, where httpx drops only Authorization (and keeps it for http -> https);
     - a ``Location`` httpx cannot make a request URL of (``data:``, ``mailto:``,
       ``javascript:``: a scheme without a host) no longer raises ``InvalidURL`` (which no caller
@@ -134,7 +135,7 @@ class Client(httpx.Client):
             [
                 (name, value)
                 for name, value in headers.raw
-                if name.decode(encoding).lower() not in SENSITIVE_HEADERS
+                if not is_sensitive_header(name.decode(encoding))
                 and not self._carries_secret(value.decode(encoding))
             ]
         )

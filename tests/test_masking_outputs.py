@@ -296,3 +296,24 @@ def test_an_undecodable_byte_in_a_secret_var_is_no_crash(
     code, out = run_cli([str(path), "--dry-run", "--var", "api_key=\udcff-argv-secret"], capsys)
     assert code == 0, out
     assert "argv-secret" not in out and "k=****" in out
+
+
+def test_a_header_named_like_a_secret_does_not_follow_a_redirect_elsewhere(
+    local_server: str,
+) -> None:
+    from fixture_server import serve
+
+    from runner.executor import build_client, send_request
+    from runner.masking import Masker
+    from runner.results import ResolvedRequest
+    from runner.source import Span
+
+    headers = (("X-Auth-Token", "hdr-not-learnt-7c2e"), ("X-Trace", "plain-1"))
+    with serve() as other_origin:
+        url = f"{local_server}/redirect?to={other_origin}/echo"
+        request = ResolvedRequest("GET", url, headers, None, Span.point("t.http", 1, 1, 3))
+        # A masker that has learnt nothing: the header's name alone says it is a secret.
+        with build_client(transport=httpx.HTTPTransport(), masker=Masker()) as client:
+            received = send_request(client, request).response["body"]["headers"]
+    assert received["x-trace"] == "plain-1"
+    assert "x-auth-token" not in received
