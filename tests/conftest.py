@@ -11,6 +11,12 @@ from pathlib import Path
 
 import pytest
 from fixture_server import serve
+from hypothesis import settings
+
+# Property tests check what holds, not how fast: on a loaded 2-core CI machine a single example
+# can take longer than hypothesis' 200 ms default deadline, which would fail a correct run.
+settings.register_profile("httprun", deadline=None)
+settings.load_profile("httprun")
 
 
 @pytest.fixture(scope="session")
