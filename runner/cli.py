@@ -128,7 +128,7 @@ def run_command(
         typer.Option(
             "--timeout",
             metavar="SECONDS",
-            help="Per response (default 30).",
+            help="Seconds a whole exchange may take (default 30).",
             min=0.001,
             max=MAX_TIMEOUT,
             show_default=False,

@@ -1,10 +1,10 @@
 """``BearerAuth``: attach a profile's token to the requests that go to its API host, and only those.
 
-httpx runs an auth flow once per ``send``, and follows redirects inside each step of it; on a
-redirect to another origin httpx itself drops the Authorization header (it keeps it only for an
-http -> https upgrade of the same host). So a redirect never carries the token to another host,
-and a caller that follows redirects itself, one ``send`` per hop, meets the host check below on
-every hop.
+The run's client (``executor.Client``) follows redirects itself, one ``send`` per hop, so this
+flow runs again for every hop and its host check below decides each time whether the token goes
+along. Headers a request set itself are governed by the client's redirect rule: on a redirect
+to another origin (scheme, host or port) every sensitive header and every header carrying a known
+secret is dropped, Authorization included.
 """
 
 from __future__ import annotations
