@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from .errors import Diagnostic, ParseError
-from .nodes import Directive
+from .nodes import Block, Directive
 from .source import Span
 
 #: The known directives and how each is written; anything else is a warning and is ignored.
@@ -189,20 +189,6 @@ def _error(message: str, span: Span, usage: str, *, label: str = "") -> Diagnost
     return Diagnostic("error", message, span, label=label, hint=f"write '# {usage}'")
 
 
-def require_valid(directives: Iterable[Directive]) -> None:
-    """Raise the first error ``httprun check`` would report for these directives, so a run
-    refuses what the check refuses (warnings, such as unknown directives, pass)."""
-    for directive in directives:
-        for diagnostic in validate_directive(directive):
-            if diagnostic.severity == "error":
-                raise ParseError(
-                    diagnostic.message,
-                    diagnostic.span,
-                    label=diagnostic.label,
-                    hint=diagnostic.hint,
-                )
-
-
 def effective_directives(
     defaults: Sequence[Directive], own: Sequence[Directive]
 ) -> dict[str, Directive]:
@@ -212,3 +198,80 @@ def effective_directives(
     for directive in (*defaults, *own):
         merged[directive.key] = directive
     return merged
+
+
+@dataclass(frozen=True, slots=True)
+class RequestSettings:
+    """What the directives in force say about how to send one request."""
+
+    skip: str | None  # why it is skipped ("@skip" when no reason is given); None: it runs
+    retry: RetrySpec | None  # @retry; None: one try
+    auth: str | None  # the @auth profile as written, lower case; None: no @auth, or @auth none
+    auth_span: Span | None  # where that @auth is, for errors about the profile
+    timeout: float | None  # @timeout in seconds; None: the run's default
+    follow_redirects: bool  # False under @no-redirect
+    problems: tuple[ParseError, ...]  # the bad values among the file defaults and own directives
+
+    def require_valid(self) -> None:
+        """Raise the first bad directive value, as ``httprun check`` reports it."""
+        if self.problems:
+            raise self.problems[0]
+
+
+def request_settings(defaults: Sequence[Directive], block: Block) -> RequestSettings:
+    """The settings of ``block``'s request: the file ``defaults`` (directives of the blocks
+    without a request before it), overridden key by key by the block's own directives.
+
+    Never raises: a bad value leaves its setting at the default and is kept in ``problems``
+    (the run refuses the request, the static pass has reported it already).
+    """
+    in_force = effective_directives(defaults, block.directives)
+    problems = tuple(
+        problem
+        for directive in (*defaults, *block.directives)
+        for problem in _value_problems(directive)
+    )
+    broken = {problem.span for problem in problems}
+    skip = in_force.get("skip")
+    auth = in_force.get("auth")
+    profile = auth.value.strip().lower() if auth is not None else None
+    timeout = in_force.get("timeout")
+    retry = in_force.get("retry")
+    return RequestSettings(
+        skip=(skip.value or "@skip") if skip is not None else None,
+        retry=parse_retry(retry) if retry is not None and retry.span not in broken else None,
+        auth=profile if profile != "none" else None,
+        auth_span=auth.span if auth is not None else None,
+        timeout=_timeout_seconds(timeout)
+        if timeout is not None and timeout.span not in broken
+        else None,
+        follow_redirects="no-redirect" not in in_force,
+        problems=problems,
+    )
+
+
+def _value_problems(directive: Directive) -> list[ParseError]:
+    """The errors ``httprun check`` reports for ``directive``; a bad @timeout or @retry keeps
+    the error of the reader itself, whose hint shows how the value is written."""
+    errors = [d for d in validate_directive(directive) if d.severity == "error"]
+    if not errors:
+        return []
+    readers = {"timeout": _timeout_seconds, "retry": parse_retry}
+    reader = readers.get(directive.key)
+    if reader is not None:
+        try:
+            reader(directive)
+        except ParseError as error:
+            return [error]
+    return [ParseError(d.message, d.span, label=d.label, hint=d.hint) for d in errors]
+
+
+def _timeout_seconds(directive: Directive) -> float:
+    seconds = parse_duration(directive.value, directive.span)
+    if seconds <= 0:
+        raise ParseError(
+            "'@timeout' must be longer than 0",
+            directive.span,
+            hint="write it like 30s, 500ms, 2m or 1h",
+        )
+    return seconds

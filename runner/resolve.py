@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from email.message import Message
 from pathlib import Path
 
-from .directives import effective_directives, parse_duration
+from .directives import RequestSettings, request_settings
 from .errors import HttprunError, ResolveError
 from .interpolate import render_template
 from .masking import mask_and_clip
@@ -68,19 +68,21 @@ def resolve_block(
     file_path: Path,
     defaults: Sequence[Directive],
     options: ResolveOptions,
+    settings: RequestSettings | None = None,
 ) -> ResolvedRequest:
     """Build the request of ``block``: every template rendered, directives applied.
 
     ``defaults`` are the file's default directives (from request-less blocks before this one);
-    the block's own directives override them key by key.
+    the block's own directives override them key by key. ``settings``, when the caller has
+    read them already, are ``request_settings(defaults, block)``.
     """
     request = block.request
     if request is None:
         raise ResolveError("this block has no request line", block.span)
-    directives = effective_directives(defaults, block.directives)
-    timeout = options.default_timeout
-    if "timeout" in directives:
-        timeout = _parse_timeout(directives["timeout"])
+    if settings is None:
+        settings = request_settings(defaults, block)
+    settings.require_valid()
+    timeout = settings.timeout if settings.timeout is not None else options.default_timeout
     headers = tuple(_resolve_header(header, scope) for header in request.headers)
     url = _resolve_url(request, scope, headers)
     body = None
@@ -94,19 +96,8 @@ def resolve_block(
         span=request.span,
         http_version=request.http_version,
         timeout=timeout,
-        follow_redirects="no-redirect" not in directives,
+        follow_redirects=settings.follow_redirects,
     )
-
-
-def _parse_timeout(directive: Directive) -> float:
-    seconds = parse_duration(directive.value, directive.span)
-    if seconds <= 0:
-        raise ResolveError(
-            "'@timeout' must be longer than 0",
-            directive.span,
-            hint="write it like 30s, 500ms, 2m or 1h",
-        )
-    return seconds
 
 
 def _resolve_url(request: Request, scope: Scope, headers: tuple[tuple[str, str], ...]) -> str:

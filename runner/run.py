@@ -10,7 +10,7 @@ import contextlib
 import queue
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Protocol
 # lazy: a dry run and a file that does not parse never load it. The checks are called through
 # their module, so that a test can replace checks.evaluate_block (to stand for a bug).
 from . import checks
-from .directives import effective_directives, parse_retry, require_valid
+from .directives import RequestSettings, request_settings
 from .errors import HttprunError, InternalError
 from .interpolate import evaluate_template
 from .masking import Masker
@@ -433,28 +433,27 @@ class FileRun:
         assert request_node is not None
         path = self.http_file.path
         self.scope.begin_request()
-        directives = effective_directives(defaults, block.directives)
-        skip = directives.get("skip")
-        if skip is not None:
+        settings = request_settings(defaults, block)
+        if settings.skip is not None:
             return RequestResult(
                 path,
                 block,
                 Outcome.SKIPPED,
                 request_node.method,
                 request_node.url.source,
-                skip_reason=skip.value or "@skip",
+                skip_reason=settings.skip,
             )
         try:
-            require_valid((*defaults, *block.directives))
-            retry_directive = directives.get("retry")
-            retry = parse_retry(retry_directive) if retry_directive is not None else None
-            auth = None if self.session.options.dry_run else self._authorise(directives)
+            settings.require_valid()
+            retry = settings.retry
+            auth = None if self.session.options.dry_run else self._authorise(settings)
             request = resolve_block(
                 block,
                 self.scope,
                 file_path=self.file_path,
                 defaults=defaults,
                 options=self.resolve_options,
+                settings=settings,
             )
         except HttprunError as error:
             if self.session.options.dry_run and self._comes_from_a_response(error):
@@ -567,20 +566,17 @@ class FileRun:
             }
         return error.name in self._response_names
 
-    def _authorise(self, directives: Mapping[str, Directive]) -> httpx.Auth | None:
+    def _authorise(self, settings: RequestSettings) -> httpx.Auth | None:
         """The bearer for this block's ``@auth`` profile (its own, else the file default).
 
         Gets a valid token first (stored, refreshed, or logged in), so ``<<auth.*>>`` works in
         the request itself.
         """
-        directive = directives.get("auth")
-        if directive is None or directive.value.strip().lower() == "none":
+        if settings.auth is None or settings.auth_span is None:
             return None
         from .auth.profiles import profile_from_variables
 
-        profile = profile_from_variables(
-            directive.value.strip().lower(), self.scope.get, directive.span
-        )
+        profile = profile_from_variables(settings.auth, self.scope.get, settings.auth_span)
         connection = self.session.connection
         token = connection.tokens.token_for(profile)
         self.scope.assign("auth", token.as_variables())

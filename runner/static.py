@@ -30,7 +30,7 @@ from typing import Any
 from jmespath.exceptions import JMESPathError
 from jmespath.functions import Functions
 
-from .directives import did_you_mean, validate_directive
+from .directives import did_you_mean, request_settings, validate_directive
 from .dynamic import DynamicSources, evaluate_dynamic
 from .errors import Diagnostic, ResolveError
 from .jmes import compile_query, error_position, explain_error, root_names
@@ -38,6 +38,7 @@ from .nodes import (
     Block,
     BodyInclude,
     BodyText,
+    Directive,
     HttpFile,
     Interp,
     InterpKind,
@@ -123,7 +124,7 @@ class _FileChecker:
         if self.any_auth:
             everywhere |= {"auth"}
         available = set(self.defined)  # names a request of the current block can read
-        auth_default: str | None = None  # the file's default @auth profile
+        defaults: list[Directive] = []  # the file's default directives, as the run reads them
         names_seen: dict[str, int] = {}
         for block in self.file.blocks:
             self.check_directives(block, names_seen)
@@ -131,15 +132,13 @@ class _FileChecker:
             for variable in block.variables:
                 self.check_template(variable.value, everywhere, lazy=True)
                 self.scan_other_dialect(variable.value.span)
-            own_auth = block.directive("auth")
             if block.request is None:
-                if own_auth is not None:
-                    auth_default = own_auth.value.strip().lower()
+                defaults.extend(block.directives)
             else:
-                profile = own_auth.value.strip().lower() if own_auth is not None else auth_default
                 # <<auth.*>> is readable under an @auth profile: added for this request only,
                 # in place (a copy of every name defined so far, per request, is quadratic).
-                lends_auth = profile not in (None, "none") and "auth" not in available
+                profile = request_settings(defaults, block).auth
+                lends_auth = profile is not None and "auth" not in available
                 if lends_auth:
                     available.add("auth")
                 self.check_request(block, available)

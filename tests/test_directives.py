@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from runner.directives import (
     DEFAULT_RETRY_INTERVAL,
@@ -11,10 +13,12 @@ from runner.directives import (
     did_you_mean,
     parse_duration,
     parse_retry,
+    request_settings,
     validate_directive,
 )
 from runner.errors import Diagnostic, ParseError
-from runner.nodes import Directive
+from runner.nodes import Block, Directive
+from runner.parser import parse_text
 from runner.source import Span
 
 SPAN = Span("t.http", 3, 1, 3, 20)
@@ -144,3 +148,75 @@ def test_did_you_mean() -> None:
     assert did_you_mean("malid", ["mallid", "scope"]) == "; did you mean 'mallid'?"
     assert did_you_mean("zzz", {"mallid"}) == ""
     assert did_you_mean("x", []) == ""
+
+
+# -- request_settings ----------------------------------------------------------------------------
+
+
+def requests_of(text: str) -> tuple[list[Directive], Block]:
+    """The file defaults before the last request of ``text``, and that request's block."""
+    blocks = parse_text(text, "s.http").blocks
+    defaults = [d for block in blocks[:-1] if block.request is None for d in block.directives]
+    return defaults, blocks[-1]
+
+
+def test_settings_without_directives_are_the_defaults() -> None:
+    settings_ = request_settings(*requests_of("GET http://x/\n"))
+    assert settings_.skip is None
+    assert settings_.retry is None
+    assert settings_.auth is None
+    assert settings_.timeout is None
+    assert settings_.follow_redirects is True
+    assert settings_.problems == ()
+
+
+def test_the_block_overrides_the_file_defaults_key_by_key() -> None:
+    defaults, block = requests_of(
+        "# @timeout 10s\n# @retry 2\n# @auth cafe24\n# @no-redirect\n@x = 1\n\n"
+        "###\n# @timeout 500ms\n# @auth none\nGET http://x/\n"
+    )
+    found = request_settings(defaults, block)
+    assert found.timeout == 0.5
+    assert found.retry == RetrySpec(2, DEFAULT_RETRY_INTERVAL)
+    assert found.auth is None  # "@auth none" turns the file default off
+    assert found.follow_redirects is False
+
+
+def test_auth_profile_and_skip_reason() -> None:
+    found = request_settings(*requests_of("# @auth  CAFE24 \n# @skip not today\nGET http://x/\n"))
+    assert found.auth == "cafe24"
+    assert found.auth_span is not None and found.auth_span.line == 1
+    assert found.skip == "not today"
+    assert request_settings(*requests_of("# @skip\nGET http://x/\n")).skip == "@skip"
+
+
+def test_bad_values_are_problems_and_leave_the_default() -> None:
+    defaults, block = requests_of("# @auth bogus\n@x = 1\n\n###\n# @timeout soon\nGET http://x/\n")
+    found = request_settings(defaults, block)
+    assert found.timeout is None
+    assert [problem.span.line for problem in found.problems if problem.span] == [1, 5]
+    with pytest.raises(ParseError, match="unknown auth profile 'bogus'"):
+        found.require_valid()
+
+
+_VALUES = st.sampled_from(
+    ["", "0", "0s", "5", "3 10ms", "2 soon", "soon", "cafe24", "none", "OAuth2", "x", "1h", "-1"]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(keys=st.lists(st.sampled_from(sorted(KNOWN_DIRECTIVES)), max_size=4), data=st.data())
+def test_settings_refuse_exactly_what_check_calls_an_error(
+    keys: list[str], data: st.DataObject
+) -> None:
+    values = [data.draw(_VALUES) for _ in keys]
+    lines = "".join(f"# @{key} {value}\n" for key, value in zip(keys, values, strict=True))
+    defaults, block = requests_of(lines + "GET http://x/\n")
+    errors = [
+        diagnostic
+        for directive in block.directives
+        for diagnostic in validate_directive(directive)
+        if diagnostic.severity == "error"
+    ]
+    found = request_settings(defaults, block)
+    assert [(p.message, p.span) for p in found.problems] == [(e.message, e.span) for e in errors]
