@@ -8,6 +8,7 @@ split out, so later steps never scan for ``<<`` again.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +45,7 @@ TemplatePart = Text | Interp
 class Template:
     parts: tuple[TemplatePart, ...]
     span: Span
+    _reads: frozenset[str] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def is_literal(self) -> bool:
@@ -63,6 +65,23 @@ class Template:
 
     def interpolations(self) -> tuple[Interp, ...]:
         return tuple(part for part in self.parts if isinstance(part, Interp))
+
+    @property
+    def reads(self) -> frozenset[str]:
+        """The variable names its ``<<expr>>`` and ``<<%expr>>`` read (the first name of each
+        path), worked out once."""
+        if self._reads is None:
+            from .jmes import root_names  # jmespath is not needed to build a tree
+
+            names = frozenset(
+                name
+                for interp in self.interpolations()
+                if interp.kind is not InterpKind.DYNAMIC
+                for name in root_names(interp.expr)
+            )
+            object.__setattr__(self, "_reads", names)
+            return names
+        return self._reads
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +192,7 @@ class Block:
     checks: tuple[Check, ...]
     captures: tuple[Capture, ...]
     span: Span  # from the ``###`` line (or the file start) to the block's last line
+    _reads: frozenset[str] | None = field(default=None, init=False, repr=False, compare=False)
 
     def directive(self, key: str) -> Directive | None:
         """The last directive named ``key``, if any."""
@@ -191,6 +211,41 @@ class Block:
     def label(self) -> str | None:
         """What people call the request: its ``@name``, else its title (None if neither)."""
         return self.name or self.title or None
+
+    @property
+    def provides(self) -> frozenset[str]:
+        """The names its response defines for later requests: its ``@name`` and captures."""
+        names = {capture.name for capture in self.captures}
+        if self.request is not None and self.name:
+            names.add(self.name)
+        return frozenset(names)
+
+    @property
+    def reads(self) -> frozenset[str]:
+        """The names its request reads directly: in the URL, headers, body, ``<@`` include
+        paths and check values (not through file variables or included files, which need
+        the rest of the file and the disk), worked out once."""
+        if self._reads is None:
+            names = frozenset().union(*(template.reads for template in self.templates()))
+            object.__setattr__(self, "_reads", names)
+            return names
+        return self._reads
+
+    def templates(self) -> Iterator[Template]:
+        """The templates its request renders, in file order: URL, headers, body parts (an
+        include's path), then check values."""
+        request = self.request
+        if request is None:
+            return
+        yield request.url
+        for header in request.headers:
+            yield header.value
+        if request.body is not None:
+            for part in request.body.parts:
+                yield part.template if isinstance(part, BodyText) else part.path
+        for check in self.checks:
+            if check.value is not None and check.value.template is not None:
+                yield check.value.template
 
 
 @dataclass(frozen=True, slots=True)

@@ -394,7 +394,7 @@ class FileRun:
         )
         self._defaults: list[Directive] = []
         self._next_block = 0  # blocks before this one have had their variables defined
-        self._response_names: set[str] | None = None  # what the requests name and capture
+        self._response_names: frozenset[str] | None = None  # what the requests name and capture
 
     @property
     def next_block(self) -> int:
@@ -558,12 +558,9 @@ class FileRun:
         if not isinstance(error, UndefinedVariable):
             return False
         if self._response_names is None:  # once per file: a scan per error is quadratic
-            self._response_names = {
-                name
-                for block in self.http_file.requests
-                for name in (block.name, *(c.name for c in block.captures))
-                if name
-            }
+            self._response_names = frozenset().union(
+                *(block.provides for block in self.http_file.requests)
+            )
         return error.name in self._response_names
 
     def _authorise(self, settings: RequestSettings) -> httpx.Auth | None:

@@ -11,16 +11,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from .errors import UsageError
-from .jmes import root_names
-from .nodes import (
-    Block,
-    BodyInclude,
-    BodyText,
-    CheckValueKind,
-    HttpFile,
-    InterpKind,
-    Template,
-)
+from .nodes import Block, BodyInclude, HttpFile, Template
 from .resolve import included_template
 
 
@@ -95,10 +86,7 @@ def _with_dependencies(http_file: HttpFile, wanted: set[int]) -> set[int]:
 
 def _last_provider(earlier: Sequence[Block], name: str) -> int | None:
     for index in range(len(earlier) - 1, -1, -1):
-        block = earlier[index]
-        if block.request is None:
-            continue
-        if block.name == name or any(c.name == name for c in block.captures):
+        if earlier[index].request is not None and name in earlier[index].provides:
             return index
     return None
 
@@ -107,38 +95,22 @@ def _names_read(block: Block, variables: dict[str, Template], file_path: Path) -
     """Root names a block's request reads, following file variables and ``<@`` included
     files transitively."""
     names: set[str] = set()
-    todo = list(_block_templates(block, file_path))
-    seen_variables: set[str] = set()
+    todo = [block.reads, *(included.reads for included in _included_templates(block, file_path))]
     while todo:
-        template = todo.pop()
-        for interp in template.interpolations():
-            if interp.kind is InterpKind.DYNAMIC:
-                continue
-            for name in root_names(interp.expr):
-                names.add(name)
-                if name in variables and name not in seen_variables:
-                    seen_variables.add(name)
-                    todo.append(variables[name])
+        for name in todo.pop() - names:
+            names.add(name)
+            if name in variables:
+                todo.append(variables[name].reads)
     return names
 
 
-def _block_templates(block: Block, file_path: Path) -> Iterable[Template]:
+def _included_templates(block: Block, file_path: Path) -> Iterable[Template]:
+    """The text of the ``<@`` files the block's body includes (interpolated when sent)."""
     request = block.request
-    if request is None:
+    if request is None or request.body is None:
         return
-    yield request.url
-    for header in request.headers:
-        yield header.value
-    if request.body is not None:
-        for part in request.body.parts:
-            if isinstance(part, BodyText):
-                yield part.template
-            elif isinstance(part, BodyInclude):
-                yield part.path
-                included = included_template(part, file_path)
-                if included is not None:
-                    yield included
-    for check in block.checks:
-        if check.value is not None and check.value.kind is CheckValueKind.TEMPLATE:
-            assert check.value.template is not None
-            yield check.value.template
+    for part in request.body.parts:
+        if isinstance(part, BodyInclude):
+            included = included_template(part, file_path)
+            if included is not None:
+                yield included

@@ -144,9 +144,7 @@ class _FileChecker:
                 self.check_request(block, available)
                 if lends_auth:
                     available.discard("auth")
-                if block.name:
-                    available.add(block.name)
-            available.update(capture.name for capture in block.captures)
+            available |= block.provides
         self.found.sort(
             key=lambda d: (d.span.line, d.span.column) if d.span is not None else (1 << 30, 0)
         )
@@ -248,6 +246,7 @@ class _FileChecker:
     def check_template(
         self, template: Template, available: AbstractSet[str], *, lazy: bool = False
     ) -> None:
+        valid: list[Interp] = []
         for interp in template.interpolations():
             if interp.kind is InterpKind.DYNAMIC:
                 self.check_dynamic(interp)
@@ -255,10 +254,14 @@ class _FileChecker:
             problem = self.expression_problem(interp.expr, interp.span, "interpolation")
             if problem is not None:
                 self.found.append(problem)
-                continue
-            for name in sorted(root_names(interp.expr)):
-                if name not in available:
-                    self.undefined(name, interp, available, lazy=lazy)
+            else:
+                valid.append(interp)
+        missing = template.reads - available  # the names are worked out once, on the node
+        if not missing:
+            return
+        for interp in valid:
+            for name in sorted(root_names(interp.expr) & missing):
+                self.undefined(name, interp, available, lazy=lazy)
 
     def undefined(
         self, name: str, interp: Interp, available: AbstractSet[str], *, lazy: bool

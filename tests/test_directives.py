@@ -204,7 +204,7 @@ _VALUES = st.sampled_from(
 )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(keys=st.lists(st.sampled_from(sorted(KNOWN_DIRECTIVES)), max_size=4), data=st.data())
 def test_settings_refuse_exactly_what_check_calls_an_error(
     keys: list[str], data: st.DataObject
