@@ -5,6 +5,7 @@
     HttprunError            .span (may be None); str() is a one-line summary
     ├── UsageError          a bad command line                              exit 2
     ├── ParseError          the request file does not follow the format     exit 3
+    │   └── InvalidFile     errors httprun check finds: nothing of it is sent
     ├── EnvError            a malformed env file                            exit 3
     ├── ResolveError        a request cannot be built (UndefinedVariable)   exit 3
     ├── AuthError           token endpoint or flow failure, no secrets      exit 4
@@ -149,6 +150,20 @@ class InternalError(HttprunError):
             hint="this is a bug in httprun; run again with --traceback and report it",
         )
         self.cause = cause
+
+
+class InvalidFile(ParseError):
+    """The errors ``httprun check`` finds in a file that parses: none of its requests is
+    sent. Each diagnostic has its own span."""
+
+    def __init__(self, problems: Sequence[Diagnostic]) -> None:
+        self.problems = tuple(problems)
+        first, more = self.problems[0], len(self.problems) - 1
+        summary = f" (and {more} more error{'s' if more != 1 else ''})" if more else ""
+        super().__init__(first.message + summary, first.span, label=first.label, hint=first.hint)
+
+    def diagnostics(self) -> list[Diagnostic]:
+        return list(self.problems)
 
 
 def exit_code_for(errors: Sequence[HttprunError]) -> int:

@@ -318,7 +318,8 @@ class RunSession:
             self._connection = None
 
     def open_file(self, path: str) -> FileRun:
-        """Parse ``path`` and give it a fresh scope (raises ParseError)."""
+        """Parse ``path`` and give it a fresh scope (raises ParseError; InvalidFile when
+        ``httprun check`` finds errors in it)."""
         from .parser import parse_file
 
         return FileRun(self, parse_file(path))
@@ -379,9 +380,14 @@ class FileRun:
     """
 
     def __init__(self, session: RunSession, http_file: HttpFile) -> None:
+        """Raises :class:`~runner.errors.InvalidFile` when ``httprun check`` finds errors in
+        the file: a file that cannot run to its end sends nothing (a DELETE before a check
+        that does not compile would be sent for nothing)."""
         from .resolve import ResolveOptions, find_project_root
         from .scope import Scope
+        from .static import refuse_invalid
 
+        refuse_invalid(http_file)
         self.session = session
         self.http_file = http_file
         self.scope: Scope = Scope(session.environment, session.options.variables, session.masker)

@@ -32,7 +32,7 @@ from jmespath.functions import Functions
 
 from .directives import did_you_mean, request_settings, validate_directive
 from .dynamic import DynamicSources, evaluate_dynamic
-from .errors import Diagnostic, ResolveError
+from .errors import Diagnostic, InvalidFile, ResolveError
 from .jmes import compile_query, error_position, explain_error, root_names
 from .nodes import (
     Block,
@@ -46,7 +46,7 @@ from .nodes import (
 )
 from .source import Span, source_line
 
-__all__ = ["RESPONSE_FIELDS", "check_file"]
+__all__ = ["RESPONSE_FIELDS", "check_file", "refuse_invalid"]
 
 #: The top-level fields of the response document that checks and captures read (FORMAT.md).
 RESPONSE_FIELDS = ("status", "reason", "headers", "body", "text", "elapsed_ms", "url")
@@ -96,14 +96,33 @@ def check_file(http_file: HttpFile, defined: Collection[str]) -> list[Diagnostic
     return _FileChecker(http_file, defined).run()
 
 
+def refuse_invalid(http_file: HttpFile) -> None:
+    """Raise :class:`InvalidFile` with the errors ``httprun check`` reports for ``http_file``
+    whatever the environment: directive values, JMESPath that does not compile, dynamic
+    values that do not exist. A run calls this before sending any request of the file.
+
+    Undefined names are left to the run, which knows the environment and may run only part
+    of the file; warnings never stop a run. Cheap: the rules that can only warn are passed
+    over, and every JMESPath is compiled through the cache the run's checks use.
+    """
+    found = _FileChecker(http_file, (), errors_only=True).run()
+    errors = [diagnostic for diagnostic in found if diagnostic.severity == "error"]
+    if errors:
+        raise InvalidFile(errors)
+
+
 class _FileChecker:
-    def __init__(self, http_file: HttpFile, defined: Collection[str]) -> None:
+    def __init__(
+        self, http_file: HttpFile, defined: Collection[str], *, errors_only: bool = False
+    ) -> None:
         self.file = http_file
         self.defined = frozenset(defined)
+        # Only the errors that do not depend on the environment (see refuse_invalid).
+        self.errors_only = errors_only
         self.found: list[Diagnostic] = []
         self.compiled: dict[str, _Problem | None] = {}  # expression → its problem, if any
         self.suggested: dict[str, str] = {}  # undefined name → its "did you mean" (or "")
-        blocks = http_file.blocks
+        blocks = () if errors_only else http_file.blocks  # what follows is about names only
         # Where each name is first defined in the file, for "defined only later" hints.
         self.first_definition: dict[str, int] = {}
         for block in blocks:
@@ -137,14 +156,16 @@ class _FileChecker:
             else:
                 # <<auth.*>> is readable under an @auth profile: added for this request only,
                 # in place (a copy of every name defined so far, per request, is quadratic).
-                profile = request_settings(defaults, block).auth
+                # Only names need the settings: refuse_invalid passes over them.
+                profile = None if self.errors_only else request_settings(defaults, block).auth
                 lends_auth = profile is not None and "auth" not in available
                 if lends_auth:
                     available.add("auth")
                 self.check_request(block, available)
                 if lends_auth:
                     available.discard("auth")
-            available |= block.provides
+            if not self.errors_only:
+                available |= block.provides
         self.found.sort(
             key=lambda d: (d.span.line, d.span.column) if d.span is not None else (1 << 30, 0)
         )
@@ -153,9 +174,11 @@ class _FileChecker:
     # -- directives and names --
 
     def check_directives(self, block: Block, names_seen: dict[str, int]) -> None:
-        named = [directive for directive in block.directives if directive.key == "name"]
         for directive in block.directives:
             self.found.extend(validate_directive(directive))
+        if self.errors_only:
+            return  # what follows only warns
+        named = [directive for directive in block.directives if directive.key == "name"]
         if named and block.request is None:
             self.warn(
                 "'@name' in a block without a request names nothing",
@@ -215,6 +238,8 @@ class _FileChecker:
             self.check_query(capture.query, capture.query_span, "capture")
 
     def check_body_lines(self, part: BodyText) -> None:
+        if self.errors_only:
+            return  # it only warns
         template = part.template
         lines = template.source.split("\n")
         first = template.span.line
@@ -256,6 +281,8 @@ class _FileChecker:
                 self.found.append(problem)
             else:
                 valid.append(interp)
+        if self.errors_only:
+            return  # names are left to the run
         missing = template.reads - available  # the names are worked out once, on the node
         if not missing:
             return
@@ -319,6 +346,8 @@ class _FileChecker:
 
     def scan_other_dialect(self, span: Span) -> None:
         """Warn about ``{{name}}`` in the source text that ``span`` covers."""
+        if self.errors_only:
+            return
         for line, start, text in _covered_text(span):
             for found in _OTHER_DIALECT.finditer(text):
                 inner = found.group(1)
@@ -342,6 +371,8 @@ class _FileChecker:
         if problem is not None:
             self.found.append(problem)
             return
+        if self.errors_only:
+            return  # what follows only warns
         for name in sorted(root_names(query)):
             if name not in RESPONSE_FIELDS:
                 self.warn(
@@ -374,7 +405,8 @@ class _FileChecker:
     # -- output --
 
     def warn(self, message: str, span: Span, *, label: str = "", hint: str = "") -> None:
-        self.found.append(Diagnostic("warning", message, span, label, hint))
+        if not self.errors_only:
+            self.found.append(Diagnostic("warning", message, span, label, hint))
 
     def error(self, message: str, span: Span, *, label: str = "", hint: str = "") -> None:
         self.found.append(Diagnostic("error", message, span, label, hint))

@@ -436,7 +436,7 @@ def test_an_impossible_timeout_is_a_usage_error(
     assert "--timeout" in err
 
 
-def test_bad_directives_stop_the_request_as_check_reports_them(
+def test_bad_directives_stop_the_file_as_check_reports_them(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = write(
@@ -447,8 +447,11 @@ def test_bad_directives_stop_the_request_as_check_reports_them(
     )
     code, out, _ = run_cli([str(path)], capsys)
     assert code == 3
-    assert out.count("ERROR") == 2
-    assert "unknown auth profile 'bogus'" in out  # the file default applies to both
+    # Each bad directive once, at its line; no request of the file is sent.
+    assert out.count("error: ") == 3
+    assert "unknown auth profile 'bogus'" in out
+    assert "'@name' needs a name" in out
+    assert "duration '99999999999s' is too long" in out
     assert "connection refused" not in out
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from recording_server import recording_server
 
 import runner
 from runner.pytest_plugin import _compile_glob
@@ -147,6 +148,36 @@ def test_a_failing_check_is_rendered_by_httprun_not_as_a_traceback(
     )
     assert "Traceback" not in text
     assert "pytest_plugin.py" not in text
+    assert "pytest_plugin/" not in text  # nor any module of the plugin package
+
+
+def test_a_file_with_errors_sends_nothing_and_its_items_show_the_errors(
+    pytester: pytest.Pytester,
+) -> None:
+    write(pytester, "ok.http", "GET <<base>>/ok\n")
+    write(
+        pytester,
+        "bad.http",
+        """\
+        ### Delete the item
+        DELETE <<base>>/items/1
+
+        ### Read it again
+        GET <<base>>/items/1
+
+        ?? status ==== 1
+        """,
+    )
+    with recording_server() as (base, received):
+        result = pytester.runpytest_inprocess(
+            *INNER_ARGS, "--http-var", f"base={base}", "ok.http", "bad.http"
+        )
+    result.assert_outcomes(passed=1, errors=2)
+    assert received == ["GET /ok"]
+    text = output(result)
+    assert text.count("--> bad.http:7:13") == 2
+    assert "invalid JMESPath in check" in text
+    assert "Traceback" not in text
 
 
 def test_secrets_are_masked_in_failure_reports(

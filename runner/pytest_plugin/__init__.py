@@ -32,7 +32,8 @@ skipped with the reason ("depends on 'products' (line 7), which failed"); the ot
 run. ``# @skip`` requests are reported as skipped. A failure shows the request line, the
 status and httprun's own error report with ``file:line:col``, never a Python traceback; the
 response is attached as a report section. A file that does not parse is a collection error,
-shown the same way.
+shown the same way; a file in which ``httprun check`` finds errors (a bad directive value,
+JMESPath that does not compile) sends nothing, and each of its requests errors with them.
 
 Options (command line, then ini equivalent):
 

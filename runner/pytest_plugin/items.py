@@ -67,8 +67,9 @@ class HttpRequestItem(pytest.Item):
             problem = _state(self.config).render(error)
         else:
             return
-        # A broken env file: the rendered error alone, no traceback of the plugin (raised out
-        # here so that pytest does not show the HttprunError as its cause).
+        # A broken env file, or errors `httprun check` finds in the file (none of its requests
+        # is sent): the rendered error alone, no traceback of the plugin (raised out here so
+        # that pytest does not show the HttprunError as its cause).
         pytest.fail(problem, pytrace=False)
 
     def runtest(self) -> None:
