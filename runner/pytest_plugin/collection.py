@@ -15,6 +15,7 @@ from .options import _STATE_KEY, _SUFFIX, _state
 # of every project that installs httprun, so lark, httpx, jmespath and rich are imported inside
 # the hooks that need them (a test pins this).
 if TYPE_CHECKING:
+    from ..errors import InvalidFile
     from ..nodes import Block, HttpFile
 
 
@@ -64,6 +65,7 @@ class HttpFileCollector(pytest.File):
 
     http_file: HttpFile | None = None
     _progress: _FileProgress | None = None
+    _refused: InvalidFile | None = None
 
     def collect(self) -> Iterator[HttpRequestItem]:
         from ..errors import HttprunError
@@ -93,8 +95,14 @@ class HttpFileCollector(pytest.File):
             yield item
 
     def progress(self) -> _FileProgress:
-        """The file's run, created on first use: one RunSession scope shared by its items."""
+        """The file's run, created on first use: one RunSession scope shared by its items.
+
+        Raises the file's InvalidFile (errors ``httprun check`` finds) for every item, from
+        one static pass."""
+        if self._refused is not None:
+            raise self._refused
         if self._progress is None:
+            from ..errors import InvalidFile
             from ..run import FileRun
 
             session = _state(self.config).session()
@@ -105,9 +113,13 @@ class HttpFileCollector(pytest.File):
                 for item in self.session.items
                 if isinstance(item, HttpRequestItem) and item.parent is self
             ]
-            self._progress = _FileProgress(
-                http_file, lambda: FileRun(session, http_file), selected, session.masker.mask
-            )
+            try:
+                self._progress = _FileProgress(
+                    http_file, lambda: FileRun(session, http_file), selected, session.masker.mask
+                )
+            except InvalidFile as refused:
+                self._refused = refused
+                raise
         return self._progress
 
 
