@@ -1,4 +1,5 @@
-"""Drive the pipeline over files: parse → resolve → send → check, collecting a RunResult.
+"""Drive the pipeline over files: parse → static check → resolve → send → check, collecting a
+RunResult. A file the static check refuses sends nothing (:func:`runner.static.refuse_invalid`).
 
 One ``httpx.Client`` per run (connection reuse), one ``Masker`` per run, one scope per file:
 each file starts from the environment alone (FORMAT.md "Scope").

@@ -1,5 +1,8 @@
 """The static pass that ``httprun check`` runs: everything that can be known before sending.
 
+Every run passes each file through it too (:func:`refuse_invalid`, from ``FileRun``): a file
+with errors that do not depend on the environment sends none of its requests.
+
 :func:`check_file` reports, each at its span, sorted by position:
 
 - directive problems (unknown keys, bad values: :mod:`runner.directives`);
