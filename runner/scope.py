@@ -42,7 +42,9 @@ class Scope:
         self._evaluating: list[Variable] = []
         # File variables already evaluated for the request under way: one value per request,
         # so `@id = <<$uuid>>` is the same id in the URL, the body and the checks.
-        self._this_request: dict[int, Any] = {}
+        # id(variable) → (variable, value). The variable is kept with its value so that its id
+        # cannot be reused by another variable while the entry lives (a capture may replace it).
+        self._this_request: dict[int, tuple[Variable, Any]] = {}
         # File variables that failed while the one asked for is evaluated (see
         # _evaluate_dependencies_first); emptied when that evaluation ends.
         self._failed: dict[int, ResolveError] = {}
@@ -160,7 +162,7 @@ class Scope:
 
     def _evaluate_one(self, variable: Variable) -> Any:
         if id(variable) in self._this_request:
-            return self._this_request[id(variable)]
+            return self._this_request[id(variable)][1]
         if id(variable) in self._failed:
             raise self._failed[id(variable)]
         if any(active is variable for active in self._evaluating):
@@ -172,7 +174,7 @@ class Scope:
         finally:
             self._evaluating.pop()
         self._learn(variable.name, value)
-        self._this_request[id(variable)] = value
+        self._this_request[id(variable)] = (variable, value)
         return value
 
     def _learn(self, name: str, value: Any) -> None:

@@ -23,6 +23,18 @@ def test_env_values_are_visible() -> None:
     assert scope.get("nothing") is None
 
 
+def test_a_variable_defined_anew_is_evaluated_anew_within_a_request() -> None:
+    # The per-request cache once keyed values by id() alone: a variable replaced by a capture
+    # could be freed and its id reused by the next one, which then read the old value.
+    for round_ in range(2000):
+        scope = Scope(env())
+        scope.define(variable("a", "old"))
+        assert scope.get("a") == "old"
+        scope.assign("a", "captured")
+        scope.define(variable("a", f"new {round_}", line=9))
+        assert scope.get("a") == f"new {round_}"
+
+
 def test_precedence_env_then_run_order_then_pins() -> None:
     scope = Scope(env({"a": "env", "b": "env", "c": "env"}), {"c": "pinned"})
     assert scope.get("a") == "env"
