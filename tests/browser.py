@@ -14,7 +14,7 @@ as a plugin keeps pytest from rewriting its asserts, and pytest warns.)
 
 The ``browser`` fixture starts one chromium per test session (so one per xdist worker) and
 SKIPS the test when chromium, chromedriver or selenium is not installed (``apt-get install
-chromium chromium-driver``; ``pip install selenium``). Set ``HTTPRUN_REQUIRE_BROWSER=1`` (CI
+chromium chromium-driver``; ``pip install selenium``). Set ``REQUIRE_BROWSER_TESTS=1`` (CI
 should) to make that a failure instead of a skip.
 
 Nothing is downloaded: chromedriver is given by path, which keeps Selenium Manager (selenium's
@@ -73,8 +73,8 @@ def find_executable(candidates: tuple[str, ...], name: str) -> str | None:
 
 def _missing(what: str) -> None:
     message = f"{what} is not installed (apt-get install -y chromium chromium-driver)"
-    if os.environ.get("HTTPRUN_REQUIRE_BROWSER"):
-        pytest.fail(message + "; HTTPRUN_REQUIRE_BROWSER is set", pytrace=False)
+    if os.environ.get("REQUIRE_BROWSER_TESTS"):
+        pytest.fail(message + "; REQUIRE_BROWSER_TESTS is set", pytrace=False)
     pytest.skip(message)
 
 

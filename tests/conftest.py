@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import ssl
@@ -17,6 +18,11 @@ from hypothesis import settings
 # can take longer than hypothesis' 200 ms default deadline, which would fail a correct run.
 settings.register_profile("httprun", deadline=None)
 settings.load_profile("httprun")
+
+# The tests set every httprun setting they need themselves: one from the machine running them
+# (a developer's HTTPRUN_TOKEN_STORE, a CI job's) would change what they see, or add a warning.
+for _setting in [key for key in os.environ if key.startswith("HTTPRUN_")]:
+    del os.environ[_setting]
 
 
 @pytest.fixture(scope="session")
