@@ -10,23 +10,11 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
+from cli_helpers import no_colour, run_cli  # noqa: F401 (no_colour: autouse, colour off)
 
 from runner.launch import main
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exited:
-        main(args)
-    captured = capsys.readouterr()
-    code = exited.value.code
-    return (code if isinstance(code, int) else 0), captured.out, captured.err
-
-
-@pytest.fixture(autouse=True)
-def _no_colour(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("NO_COLOR", "1")
 
 
 def write(folder: Path, name: str, text: str) -> Path:
@@ -79,7 +67,7 @@ def test_the_run_command_built_alone_reads_as_in_the_full_app(
         app(args if args[0] == "run" else ["run", *args], prog_name="httprun")
     captured = capsys.readouterr()
     assert alone == (exited.value.code, captured.out, captured.err)
-    assert alone[1] + alone[2]  # help or an error was printed, the same in both
+    assert alone.output  # help or an error was printed, the same in both
 
 
 def test_a_missing_file_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:

@@ -13,17 +13,12 @@ import time
 from pathlib import Path
 
 import pytest
+from cli_helpers import no_colour, run_cli  # noqa: F401 (no_colour: autouse, colour off)
 
-from runner.launch import main
 from runner.masking import Masker
 from runner.reporters.console import ConsoleReporter
 from runner.run import RunOptions, run_files
 from runner.watch import take_snapshot, wait_for_change, watched_paths
-
-
-@pytest.fixture(autouse=True)
-def _no_colour(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("NO_COLOR", "1")
 
 
 def make_files(folder: Path, count: int, requests: int) -> list[Path]:
@@ -44,11 +39,9 @@ def test_parallel_files_keep_each_file_together_and_in_order(
     tmp_path: Path, local_server: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     make_files(tmp_path, 6, 5)
-    with pytest.raises(SystemExit) as exited:
-        main([str(tmp_path), "-j", "4", "--var", f"base={local_server}"])
-    out = capsys.readouterr().out
-    assert exited.value.code == 0
-    lines = [line for line in out.splitlines() if line.strip()]
+    result = run_cli([str(tmp_path), "-j", "4", "--var", f"base={local_server}"], capsys)
+    assert result.code == 0
+    lines = [line for line in result.out.splitlines() if line.strip()]
     assert lines[-1] == "30 passed, 0 failed"
     # Each file's header is followed by its own five requests, in file order.
     for number in range(6):
@@ -83,21 +76,21 @@ def test_reports_are_written_from_the_command_line(
 ) -> None:
     (tmp_path / "a.http").write_text("### ok\nGET <<base>>/json\n\n###\nGET <<base>>/status/404\n")
     reports = tmp_path / "reports"
-    with pytest.raises(SystemExit) as exited:
-        main(
-            [
-                str(tmp_path / "a.http"),
-                "--var",
-                f"base={local_server}",
-                "--junit",
-                str(reports / "junit.xml"),
-                "--json",
-                str(reports / "run.json"),
-                "--html",
-                str(reports / "run.html"),
-            ]
-        )
-    assert exited.value.code == 1
+    result = run_cli(
+        [
+            str(tmp_path / "a.http"),
+            "--var",
+            f"base={local_server}",
+            "--junit",
+            str(reports / "junit.xml"),
+            "--json",
+            str(reports / "run.json"),
+            "--html",
+            str(reports / "run.html"),
+        ],
+        capsys,
+    )
+    assert result.code == 1
     junit = (reports / "junit.xml").read_text()
     assert 'tests="2"' in junit and 'failures="1"' in junit
     document = json.loads((reports / "run.json").read_text())
@@ -240,13 +233,13 @@ def test_an_interrupted_run_exits_130_and_still_writes_its_reports(
 
     monkeypatch.setattr(runner.executor, "send_request", send_then_interrupt)
     report = tmp_path / "run.json"
-    with pytest.raises(SystemExit) as exited:
-        main([str(tmp_path / "a.http"), "--var", f"base={local_server}", "--json", str(report)])
-    assert exited.value.code == 130
+    args = [str(tmp_path / "a.http"), "--var", f"base={local_server}", "--json", str(report)]
+    result = run_cli(args, capsys)
+    assert result.code == 130
     document = json.loads(report.read_text())
     assert document["interrupted"] is True
     assert len(document["files"][0]["requests"]) == 1
-    assert "(interrupted)" in capsys.readouterr().out
+    assert "(interrupted)" in result.out
 
 
 def test_a_report_that_cannot_be_written_does_not_stop_the_others(
@@ -263,20 +256,20 @@ def test_a_report_that_cannot_be_written_does_not_stop_the_others(
 
     monkeypatch.setattr(runner.reporters.junit, "write_junit", disk_full)
     (tmp_path / "a.http").write_text("GET <<base>>/json\n")
-    with pytest.raises(SystemExit) as exited:
-        main(
-            [
-                str(tmp_path / "a.http"),
-                "--var",
-                f"base={local_server}",
-                "--junit",
-                str(tmp_path / "junit.xml"),
-                "--json",
-                str(tmp_path / "ok" / "run.json"),
-            ]
-        )
-    assert exited.value.code == 2
-    assert "cannot write the JUnit report" in capsys.readouterr().err
+    result = run_cli(
+        [
+            str(tmp_path / "a.http"),
+            "--var",
+            f"base={local_server}",
+            "--junit",
+            str(tmp_path / "junit.xml"),
+            "--json",
+            str(tmp_path / "ok" / "run.json"),
+        ],
+        capsys,
+    )
+    assert result.code == 2
+    assert "cannot write the JUnit report" in result.err
     assert json.loads((tmp_path / "ok" / "run.json").read_text())["schema"] == "httprun-report/2"
 
 
@@ -300,12 +293,10 @@ def test_report_paths_are_checked_before_anything_is_sent(
     monkeypatch.chdir(tmp_path)
     (tmp_path / "a.http").write_text("GET http://127.0.0.1:9/never\n")
     (tmp_path / "dev.env").write_text("x=1\n")
-    with pytest.raises(SystemExit) as exited:
-        main(["a.http", "--env", "dev.env", *report_args])
-    captured = capsys.readouterr()
-    assert exited.value.code == 2
-    assert message in captured.err
-    assert "never" not in captured.out  # nothing was sent
+    result = run_cli(["a.http", "--env", "dev.env", *report_args], capsys)
+    assert result.code == 2
+    assert message in result.err
+    assert "never" not in result.out  # nothing was sent
     assert (tmp_path / "a.http").read_text() == "GET http://127.0.0.1:9/never\n"
 
 
@@ -315,10 +306,9 @@ def test_parallel_output_follows_the_order_of_the_files_not_their_speed(
     (tmp_path / "a_slow.http").write_text("GET <<base>>/slow?ms=300\n")
     for name in ("b.http", "c.http", "d.http"):
         (tmp_path / name).write_text("GET <<base>>/json\n")
-    with pytest.raises(SystemExit) as exited:
-        main([str(tmp_path), "-j", "4", "--var", f"base={local_server}"])
-    assert exited.value.code == 0
-    headers = [line for line in capsys.readouterr().out.splitlines() if line.endswith(".http")]
+    result = run_cli([str(tmp_path), "-j", "4", "--var", f"base={local_server}"], capsys)
+    assert result.code == 0
+    headers = [line for line in result.out.splitlines() if line.endswith(".http")]
     assert headers == [str(tmp_path / n) for n in ("a_slow.http", "b.http", "c.http", "d.http")]
 
 

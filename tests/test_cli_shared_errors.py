@@ -9,27 +9,15 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from cli_helpers import no_colour, run_cli  # noqa: F401 (no_colour: autouse, colour off)
 from hypothesis import given
 from hypothesis import strategies as st
 
 from runner.errors import AuthError, HttprunError, TransportError, render_error
-from runner.launch import main
 from runner.masking import Masker
 from runner.parser import parse_text
 from runner.reporters.console import ConsoleReporter
 from runner.results import FileResult, Outcome, RequestResult, RunResult
-
-
-def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
-    with pytest.raises(SystemExit) as exited:
-        main(args)
-    code = exited.value.code
-    return (code if isinstance(code, int) else 0), capsys.readouterr().out
-
-
-@pytest.fixture(autouse=True)
-def _no_colour(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("NO_COLOR", "1")
 
 
 def requests_to(url: str, count: int) -> str:
@@ -42,7 +30,7 @@ def test_a_server_that_is_down_is_reported_once_for_twelve_requests(
     http = tmp_path / "down.http"
     http.write_text(requests_to(closed_port_url, 12))
     report = tmp_path / "report.json"
-    code, out = run_cli([str(http), "--json", str(report)], capsys)
+    code, out, _ = run_cli([str(http), "--json", str(report)], capsys)
     assert code == 4
     host = closed_port_url.removeprefix("http://")
     assert out.count(f"error: connection refused by {host}") == 2  # the error, then the count
@@ -64,7 +52,7 @@ def test_no_token_in_ci_is_reported_once(
     env.write_text("mallid=yourmall\nclient_id=app\nclient_secret=s3cret-value\n")
     http = tmp_path / "ci.http"
     http.write_text("# @auth cafe24\n\n" + requests_to("https://yourmall.cafe24api.com", 5))
-    code, out = run_cli([str(http), "--env", str(env)], capsys)
+    code, out, _ = run_cli([str(http), "--env", str(env)], capsys)
     assert code == 4
     assert out.count("= help: a refresh_token variable seeds an empty token store") == 1
     assert out.count(f"(same error as {http}:1)") == 4
@@ -76,7 +64,7 @@ def test_failed_checks_are_never_grouped(
 ) -> None:
     http = tmp_path / "fail.http"
     http.write_text("".join(f"### {n}\nGET {local_server}/\n\n?? status == 599\n\n" for n in "ab"))
-    code, out = run_cli([str(http)], capsys)
+    code, out, _ = run_cli([str(http)], capsys)
     assert code == 1
     assert out.count("expected 599 (number)") == 2
     assert "same for" not in out and "same error" not in out

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import jmespath
 import pytest
+from cli_helpers import no_colour, run_cli  # noqa: F401 (no_colour: autouse, colour off)
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from template_helpers import variable
@@ -16,22 +17,7 @@ from runner.auth.store import TokenStore
 from runner.env import Environment
 from runner.errors import AuthError
 from runner.jmes import MAX_NESTING, NestedTooDeeply, compile_query, explain_error
-from runner.launch import main
 from runner.scope import Scope
-
-
-@pytest.fixture(autouse=True)
-def _no_colour(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("NO_COLOR", "1")
-
-
-def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
-    with pytest.raises(SystemExit) as exited:
-        main(args)
-    code = exited.value.code
-    assert isinstance(code, int)
-    captured = capsys.readouterr()
-    return code, captured.out + captured.err
 
 
 def chain(count: int, first: str = "x") -> str:
@@ -47,9 +33,9 @@ def test_a_long_chain_of_file_variables_simply_works(
         f"{chain(count)}\n\nGET {local_server}/echo?v=<<v{count}>>\n\n"
         f'?? body.query.v[0] == "x"\n?? body.query.v[0] == <<v{count}>>\n'
     )
-    code, output = run_cli([str(path)], capsys)
-    assert (code, output.splitlines()[-1]) == (0, "1 passed, 0 failed")
-    assert run_cli(["check", str(path)], capsys)[0] == 0
+    result = run_cli([str(path)], capsys)
+    assert (result.code, result.output.splitlines()[-1]) == (0, "1 passed, 0 failed")
+    assert run_cli(["check", str(path)], capsys).code == 0
 
 
 def test_a_long_chain_that_ends_undefined_says_which_name(
@@ -57,10 +43,10 @@ def test_a_long_chain_that_ends_undefined_says_which_name(
 ) -> None:
     path = tmp_path / "undefined.http"
     path.write_text(f"{chain(2000, '<<nothing>>')}\n\nGET {local_server}/echo?v=<<v2000>>\n")
-    code, output = run_cli([str(path)], capsys)
-    assert code == 3
-    assert "undefined variable 'nothing'" in output
-    assert f"{path}:1:7" in output
+    result = run_cli([str(path)], capsys)
+    assert result.code == 3
+    assert "undefined variable 'nothing'" in result.output
+    assert f"{path}:1:7" in result.output
 
 
 def test_a_long_cycle_of_file_variables_is_a_positioned_error(
@@ -68,18 +54,18 @@ def test_a_long_cycle_of_file_variables_is_a_positioned_error(
 ) -> None:
     path = tmp_path / "cycle.http"
     path.write_text(f"{chain(2000, '<<v2000>>')}\n\nGET {local_server}/echo?v=<<v2000>>\n")
-    code, output = run_cli([str(path)], capsys)
-    assert code == 3
-    assert "file variable 'v2000' depends on itself: v2000 -> v1999 -> " in output
-    assert f"{path}:2000:1" in output
+    result = run_cli([str(path)], capsys)
+    assert result.code == 3
+    assert "file variable 'v2000' depends on itself: v2000 -> v1999 -> " in result.output
+    assert f"{path}:2000:1" in result.output
 
 
 def test_a_short_cycle_reads_as_before(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "cycle.http"
     path.write_text("@a = <<b>>\n@b = <<a>>\n\nGET http://127.0.0.1:9/<<a>>\n")
-    code, output = run_cli([str(path), "--dry-run"], capsys)
-    assert code == 3
-    assert "file variable 'a' depends on itself: a -> b -> a" in output
+    result = run_cli([str(path), "--dry-run"], capsys)
+    assert result.code == 3
+    assert "file variable 'a' depends on itself: a -> b -> a" in result.output
 
 
 DEEP_QUERIES = {
@@ -95,14 +81,14 @@ def test_a_check_nested_too_deeply_fails_cleanly_in_a_run_and_in_check(
 ) -> None:
     path = tmp_path / "deep.http"
     path.write_text(f"GET {local_server}/json\n\n?? {query}\n")
-    code, output = run_cli([str(path)], capsys)
-    assert code == 3  # an error of `httprun check`: the file is refused before it sends
-    assert "expression nested too deeply (more than 100 levels)" in output
-    assert f"{path}:3:4" in output
-    code, output = run_cli(["check", str(path)], capsys)
-    assert code == 3
-    assert "expression nested too deeply" in output
-    assert f"{path}:3:4" in output
+    result = run_cli([str(path)], capsys)
+    assert result.code == 3  # an error of `httprun check`: the file is refused before it sends
+    assert "expression nested too deeply (more than 100 levels)" in result.output
+    assert f"{path}:3:4" in result.output
+    result = run_cli(["check", str(path)], capsys)
+    assert result.code == 3
+    assert "expression nested too deeply" in result.output
+    assert f"{path}:3:4" in result.output
 
 
 def test_an_interpolation_nested_too_deeply_is_a_positioned_error(
@@ -110,11 +96,11 @@ def test_an_interpolation_nested_too_deeply_is_a_positioned_error(
 ) -> None:
     path = tmp_path / "deep.http"
     path.write_text(f"GET {local_server}/echo?v=<<" + "(" * 800 + "'a'" + ")" * 800 + ">>\n")
-    code, output = run_cli([str(path)], capsys)
-    assert code == 3
-    assert "expression nested too deeply" in output
-    assert f"{path}:1:" in output
-    assert run_cli(["check", str(path)], capsys)[0] == 3
+    result = run_cli([str(path)], capsys)
+    assert result.code == 3
+    assert "expression nested too deeply" in result.output
+    assert f"{path}:1:" in result.output
+    assert run_cli(["check", str(path)], capsys).code == 3
 
 
 @given(st.integers(min_value=1, max_value=400), st.sampled_from(["(", "[", "{a:", "pipe"]))

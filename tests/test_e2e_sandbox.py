@@ -26,6 +26,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from cli_helpers import no_colour, run_cli  # noqa: F401 (no_colour: autouse, colour off)
 
 import runner
 from runner.auth.endpoints import TokenRefused, refresh_access_token
@@ -33,7 +34,6 @@ from runner.auth.manager import TokenManager
 from runner.auth.profiles import Profile, profile_from_variables
 from runner.auth.store import TokenStore
 from runner.auth.tokens import Token, utc_now
-from runner.launch import main
 from runner.masking import Masker
 from runner.reporters.console import ConsoleReporter
 from runner.results import Outcome, RequestResult, RunResult
@@ -50,8 +50,7 @@ PRODUCTS_COUNT = "https://demo.cafe24api.com/api/v2/admin/products/count"
 
 @pytest.fixture(autouse=True)
 def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """No colour, and a token store in tmp_path: the user's own store is never touched."""
-    monkeypatch.setenv("NO_COLOR", "1")
+    """A token store in tmp_path: the user's own store is never touched."""
     store = tmp_path / "store" / "tokens.json"
     monkeypatch.setenv("HTTPRUN_TOKEN_STORE", str(store))
     return store
@@ -86,16 +85,6 @@ def mall_env(folder: Path, client_secret: str, **variables: str) -> Path:
     path = folder / "mall.env"
     path.write_text("".join(f"{key}={value}\n" for key, value in values.items()), "utf-8")
     return path
-
-
-def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """``httprun ARGS`` in-process: (exit code, stdout, stderr)."""
-    with pytest.raises(SystemExit) as exited:
-        main(args)
-    captured = capsys.readouterr()
-    code = exited.value.code
-    assert isinstance(code, int)
-    return code, captured.out, captured.err
 
 
 def requests_of(result: RunResult) -> list[RequestResult]:

@@ -13,13 +13,13 @@ from typing import TypeVar
 
 import httpx
 import pytest
+from cli_helpers import no_colour, run_cli  # noqa: F401 (no_colour: autouse, colour off)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from runner import parser
 from runner.env import KNOWN_SETTINGS, load_env_files, unknown_settings
 from runner.errors import EnvError, ParseError, ResolveError, render_error
-from runner.launch import main
 from runner.options import RunOptions
 from runner.reading import UnreadableFile, max_include_size, read_regular_file
 from runner.run import run_files
@@ -29,17 +29,8 @@ needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on t
 
 
 @pytest.fixture(autouse=True)
-def _no_colour(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("NO_COLOR", "1")
+def _no_include_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("HTTPRUN_MAX_INCLUDE", raising=False)
-
-
-def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exited:
-        main(args)
-    captured = capsys.readouterr()
-    code = exited.value.code
-    return (code if isinstance(code, int) else 0), captured.out, captured.err
 
 
 def finishes(action: Callable[[], T], seconds: float = 10.0) -> T:

@@ -8,25 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_helpers import no_colour, run_cli  # noqa: F401 (no_colour: autouse, colour off)
 
 import runner.checks
 import runner.reporters.html
-from runner.launch import main
 from runner.reporters.console import ConsoleReporter
-
-
-@pytest.fixture(autouse=True)
-def _no_colour(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("NO_COLOR", "1")
-
-
-def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
-    with pytest.raises(SystemExit) as exited:
-        main(args)
-    code = exited.value.code
-    assert isinstance(code, int)
-    captured = capsys.readouterr()
-    return code, captured.out + captured.err
 
 
 def reports(folder: Path) -> list[str]:
@@ -65,14 +51,12 @@ def test_a_bug_in_one_request_is_its_error_and_every_report_is_written(
         f"GET {local_server}/json?k=<<api_secret>>\n\n"
         f"###\nGET {local_server}/json\n?? status == 200\n"
     )
-    code, output = run_cli(
-        [str(path), "--env", str(tmp_path / "e.env"), *reports(tmp_path)], capsys
-    )
-    assert code == 70
-    assert "internal error: RuntimeError: boom with ****" in output
-    assert f"{path}:1:1" in output
-    assert "1 passed, 1 failed" in output
-    assert SECRET not in output
+    result = run_cli([str(path), "--env", str(tmp_path / "e.env"), *reports(tmp_path)], capsys)
+    assert result.code == 70
+    assert "internal error: RuntimeError: boom with ****" in result.output
+    assert f"{path}:1:1" in result.output
+    assert "1 passed, 1 failed" in result.output
+    assert SECRET not in result.output
     document = json.loads((tmp_path / "r.json").read_text())
     assert document["exit_code"] == 70
     broken, fine = document["files"][0]["requests"]
@@ -98,10 +82,10 @@ def test_traceback_shows_the_bugs_the_run_went_past(
     monkeypatch.setattr(runner.checks, "evaluate_block", broken)
     path = tmp_path / "bug.http"
     path.write_text(f"GET {local_server}/json\n")
-    code, output = run_cli([str(path), "--traceback"], capsys)
-    assert code == 70
-    assert "Traceback (most recent call last)" in output
-    assert "RuntimeError: boom" in output
+    result = run_cli([str(path), "--traceback"], capsys)
+    assert result.code == 70
+    assert "Traceback (most recent call last)" in result.output
+    assert "RuntimeError: boom" in result.output
 
 
 def test_a_bug_in_one_report_writer_does_not_cost_the_others(
@@ -116,9 +100,9 @@ def test_a_bug_in_one_report_writer_does_not_cost_the_others(
     monkeypatch.setattr(runner.reporters.html, "render_html", broken)
     path = tmp_path / "ok.http"
     path.write_text(f"GET {local_server}/json\n")
-    code, output = run_cli([str(path), *reports(tmp_path)], capsys)
-    assert code == 70
-    assert "internal error: RuntimeError: html boom" in output
+    result = run_cli([str(path), *reports(tmp_path)], capsys)
+    assert result.code == 70
+    assert "internal error: RuntimeError: html boom" in result.output
     assert json.loads((tmp_path / "r.json").read_text())["exit_code"] == 0
     assert (tmp_path / "r.xml").exists()
     assert not (tmp_path / "r.html").exists()
@@ -142,9 +126,9 @@ def test_a_bug_in_the_console_stops_the_run_but_not_its_reports(
     monkeypatch.setattr(ConsoleReporter, "request_finished", second_call_breaks)
     path = tmp_path / "three.http"
     path.write_text("\n###\n".join(f"GET {local_server}/json?n={n}\n" for n in range(3)))
-    code, output = run_cli([str(path), *reports(tmp_path)], capsys)
-    assert code == 70
-    assert "internal error: RuntimeError: console boom" in output
+    result = run_cli([str(path), *reports(tmp_path)], capsys)
+    assert result.code == 70
+    assert "internal error: RuntimeError: console boom" in result.output
     document = json.loads((tmp_path / "r.json").read_text())
     assert document["exit_code"] == 70
     ran, broken = document["files"]

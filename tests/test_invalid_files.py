@@ -10,12 +10,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from cli_helpers import no_colour, run_cli  # noqa: F401 (no_colour: autouse, colour off)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from recording_server import recording_server
 
 from runner.errors import InvalidFile
-from runner.launch import main
 from runner.parser import parse_file
 from runner.results import Outcome
 from runner.run import RunOptions, run_files
@@ -40,11 +40,6 @@ def server() -> Iterator[tuple[str, list[str]]]:
         yield found
 
 
-@pytest.fixture(autouse=True)
-def _no_colour(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("NO_COLOR", "1")
-
-
 def test_a_check_that_does_not_compile_stops_the_file_before_its_first_request(
     tmp_path: Path, server: tuple[str, list[str]], capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -54,10 +49,9 @@ def test_a_check_that_does_not_compile_stops_the_file_before_its_first_request(
     good = tmp_path / "good.http"
     good.write_text("GET <<base>>/ok\n\n?? status == 200\n")
     report = tmp_path / "run.json"
-    with pytest.raises(SystemExit) as exited:
-        main([str(bad), str(good), "--var", f"base={base}", "--json", str(report)])
-    out = capsys.readouterr().out
-    assert exited.value.code == 3
+    result = run_cli([str(bad), str(good), "--var", f"base={base}", "--json", str(report)], capsys)
+    out = result.out
+    assert result.code == 3
     assert received == ["GET /ok"]  # the other file still ran; nothing of bad.http was sent
     assert f"--> {bad}:9:13" in out
     assert "invalid JMESPath in check" in out

@@ -16,8 +16,8 @@ from urllib.parse import quote
 
 import httpx
 import pytest
+from cli_helpers import no_colour, run_cli  # noqa: F401 (no_colour: autouse, colour off)
 
-from runner.launch import main
 from runner.run import RunOptions, run_files
 
 pytest_plugins = ["pytester"]
@@ -76,19 +76,6 @@ def server() -> Iterator[str]:
         thread.join()
 
 
-@pytest.fixture(autouse=True)
-def _no_colour(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("NO_COLOR", "1")
-
-
-def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
-    with pytest.raises(SystemExit) as exited:
-        main(args)
-    captured = capsys.readouterr()
-    code = exited.value.code
-    return (code if isinstance(code, int) else 0), captured.out + captured.err
-
-
 def reports(folder: Path) -> list[str]:
     return ["--junit", str(folder / "r.xml"), "--json", str(folder / "r.json"), "--html",
             str(folder / "r.html")]  # fmt: skip
@@ -112,12 +99,12 @@ def test_a_pem_private_key_is_masked_whole_by_verbose_and_dry_run(
     path.write_text("POST <<base>>/echo\nContent-Type: text/plain\n\n<<private_key>>\n")
     args = [str(path), "--var", f"base={server}", "--var", f"private_key={PEM}"]
     for extra in (["-v", *reports(tmp_path)], ["--dry-run"]):
-        code, out = run_cli(args + extra, capsys)
-        assert code == 0, out
-        shown = everything(out, tmp_path) if "-v" in extra else out
+        result = run_cli(args + extra, capsys)
+        assert result.code == 0, result.output
+        shown = everything(result.output, tmp_path) if "-v" in extra else result.output
         for line in PEM.splitlines()[1:-1]:
             assert_hidden(line, shown)
-        assert "****" in out
+        assert "****" in result.output
 
 
 def test_an_uncaptured_token_response_is_masked_in_every_output(
@@ -131,13 +118,13 @@ def test_an_uncaptured_token_response_is_masked_in_every_output(
         f"{ACCESS} {REFRESH}\n\n"
         f'?? body.received == "something else"\n'
     )
-    code, out = run_cli([str(path), "-v", "--var", f"base={server}", *reports(tmp_path)], capsys)
-    assert code == 1
-    shown = everything(out, tmp_path)
+    result = run_cli([str(path), "-v", "--var", f"base={server}", *reports(tmp_path)], capsys)
+    assert result.code == 1
+    shown = everything(result.output, tmp_path)
     assert_hidden(ACCESS, shown)
     assert_hidden(REFRESH, shown)
-    assert '"access_token": "****"' in out
-    assert '"token_type": "Bearer"' in out and "visible-keyword" in out
+    assert '"access_token": "****"' in result.output
+    assert '"token_type": "Bearer"' in result.output and "visible-keyword" in result.output
 
 
 def test_the_httprun_fixture_hands_tokens_masked(tmp_path: Path, server: str) -> None:
@@ -161,9 +148,9 @@ def test_odd_secrets_are_masked_in_every_encoding_the_server_echoes(
         "api_key=<<%api_key>>&lower=" + quote(secret, safe="").lower() + "\n"
     )
     args = [str(path), "-v", "--var", f"base={server}", "--var", f"api_key={secret}"]
-    code, out = run_cli(args + reports(tmp_path), capsys)
-    assert code == 0, out
-    shown = everything(out, tmp_path)
+    result = run_cli(args + reports(tmp_path), capsys)
+    assert result.code == 0, result.output
+    shown = everything(result.output, tmp_path)
     as_json = json.dumps(secret)[1:-1]
     percent = quote(secret, safe="")
     for form in (secret, percent, percent.lower(), as_json, as_json.replace("/", "\\/")):
@@ -176,9 +163,9 @@ def test_a_short_secret_is_masked_where_it_stands_alone(
     path = tmp_path / "a.http"
     path.write_text("POST <<base>>/echo?pin=<<pin_password>>&word=apple\n")
     args = [str(path), "-v", "--var", f"base={server}", "--var", "pin_password=app"]
-    code, out = run_cli(args, capsys)
-    assert code == 0, out
-    assert "pin=****&word=apple" in out
+    result = run_cli(args, capsys)
+    assert result.code == 0, result.output
+    assert "pin=****&word=apple" in result.output
 
 
 def test_a_check_message_cut_shows_no_part_of_a_secret(
@@ -190,10 +177,10 @@ def test_a_check_message_cut_shows_no_part_of_a_secret(
     path = tmp_path / "a.http"
     path.write_text(f'POST <<base>>/echo\n\n{body}\n\n?? body.received == "no"\n')
     args = [str(path), "--var", f"base={server}", "--var", f"api_token={secret}"]
-    code, out = run_cli(args + reports(tmp_path), capsys)
-    assert code == 1
-    assert "…" in out
-    assert_hidden(secret, everything(out, tmp_path), least=4)
+    result = run_cli(args + reports(tmp_path), capsys)
+    assert result.code == 1
+    assert "…" in result.output
+    assert_hidden(secret, everything(result.output, tmp_path), least=4)
 
 
 def test_an_invalid_url_message_cut_shows_no_part_of_a_secret(
@@ -204,10 +191,10 @@ def test_an_invalid_url_message_cut_shows_no_part_of_a_secret(
     path.write_text(
         "GET http://127.0.0.1:99999/" + "p" * 75 + "?api_key=<<api_key>>&x=" + "q" * 40 + "\n"
     )
-    code, out = run_cli([str(path), "--var", f"api_key={secret}"], capsys)
-    assert code == 3
-    assert "port 99999 is out of range" in out and "…" in out
-    assert_hidden(secret, out, least=4)
+    result = run_cli([str(path), "--var", f"api_key={secret}"], capsys)
+    assert result.code == 3
+    assert "port 99999 is out of range" in result.output and "…" in result.output
+    assert_hidden(secret, result.output, least=4)
 
 
 def test_a_long_include_path_cut_shows_no_part_of_a_secret(
@@ -218,10 +205,10 @@ def test_a_long_include_path_cut_shows_no_part_of_a_secret(
     path.write_text(
         "POST http://127.0.0.1:9/\n\n< ./" + "d" * 135 + "<<api_key>>" + "e" * 60 + "\n"
     )
-    code, out = run_cli([str(path), "--var", f"api_key={secret}"], capsys)
-    assert code == 3
-    assert "no such file" in out and "..." in out
-    assert_hidden(secret, out, least=4)
+    result = run_cli([str(path), "--var", f"api_key={secret}"], capsys)
+    assert result.code == 3
+    assert "no such file" in result.output and "..." in result.output
+    assert_hidden(secret, result.output, least=4)
 
 
 _INSTALLED = any(
@@ -293,9 +280,9 @@ def test_an_undecodable_byte_in_a_secret_var_is_no_crash(
     # A shell passes the byte 0xff through; Python's argv holds it as the surrogate "\udcff".
     path = tmp_path / "a.http"
     path.write_text("GET http://127.0.0.1:9/?k=<<api_key>>\n")
-    code, out = run_cli([str(path), "--dry-run", "--var", "api_key=\udcff-argv-secret"], capsys)
-    assert code == 0, out
-    assert "argv-secret" not in out and "k=****" in out
+    result = run_cli([str(path), "--dry-run", "--var", "api_key=\udcff-argv-secret"], capsys)
+    assert result.code == 0, result.output
+    assert "argv-secret" not in result.output and "k=****" in result.output
 
 
 def test_a_header_named_like_a_secret_does_not_follow_a_redirect_elsewhere(

@@ -11,30 +11,17 @@ from typing import Any
 
 import httpx
 import pytest
+from cli_helpers import no_colour, run_cli  # noqa: F401 (no_colour: autouse, colour off)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from runner.jsonvalues import MAX_DEPTH, TooDeep, decode_json, exceeds_depth, valid_text
-from runner.launch import main
 from runner.masking import Masker
 from runner.reporters.console import ConsoleReporter
 from runner.reporters.html import render_html
 from runner.reporters.json_report import render_json
 from runner.reporters.junit import render_junit
 from runner.run import RunOptions, run_files
-
-
-@pytest.fixture(autouse=True)
-def _no_colour(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("NO_COLOR", "1")
-
-
-def run_cli(args: list[str]) -> int:
-    with pytest.raises(SystemExit) as exited:
-        main(args)
-    code = exited.value.code
-    assert isinstance(code, int)
-    return code
 
 
 def report_args(folder: Path) -> list[str]:
@@ -160,8 +147,7 @@ def test_a_lone_surrogate_fails_its_check_is_sent_on_and_every_report_is_written
         '?? body.query.v[0] == "\\ud800"\n'
         '?? body.body == "\ufffd"\n'
     )
-    code = run_cli([str(path), "-v", *report_args(tmp_path)])
-    out = capsys.readouterr().out
+    code, out, _ = run_cli([str(path), "-v", *report_args(tmp_path)], capsys)
     assert code == 1
     assert 'expected "x" (string), got "\ufffd" (string)' in out
     assert "1 passed, 1 failed" in out
@@ -188,8 +174,7 @@ def test_deeply_nested_bodies_run_and_every_report_is_written(
         "?? body[0] == 1\n"
         f"?? length(text) == {2 * depth}\n"
     )
-    code = run_cli([str(path), *verbose, *report_args(tmp_path)])
-    out = capsys.readouterr().out
+    code, out, _ = run_cli([str(path), *verbose, *report_args(tmp_path)], capsys)
     # Too deep to read as JSON, the body is its text (as a body that is not JSON would be):
     # a check on its structure fails cleanly, one on the text works.
     assert code == 1
@@ -204,10 +189,10 @@ def test_a_check_value_nested_too_deeply_is_a_positioned_error(
 ) -> None:
     path = tmp_path / "deep_value.http"
     path.write_text("GET http://127.0.0.1:9/x\n\n?? body == " + "[" * 800 + "]" * 800 + "\n")
-    assert run_cli(["check", str(path)]) == 3
-    err = capsys.readouterr()
-    assert "value nested too deeply" in err.out + err.err
-    assert "deep_value.http:3:12" in err.out + err.err
+    result = run_cli(["check", str(path)], capsys)
+    assert result.code == 3
+    assert "value nested too deeply" in result.output
+    assert "deep_value.http:3:12" in result.output
 
 
 def test_every_json_character_class_round_trips_through_the_json_report(
@@ -220,8 +205,7 @@ def test_every_json_character_class_round_trips_through_the_json_report(
         + json.dumps({"t": text})
         + "\n>> t = body.t\n"
     )
-    assert run_cli([str(path), *report_args(tmp_path)]) == 0
-    capsys.readouterr()
+    assert run_cli([str(path), *report_args(tmp_path)], capsys).code == 0
     document = assert_reports_written(tmp_path)
     assert document["files"][0]["requests"][0]["captures"]["t"] == text
 
@@ -235,8 +219,7 @@ def test_a_check_value_rendered_into_deep_json_is_compared_as_text(
         f"@d = {deep}\n\nPOST {local_server}/reply\nContent-Type: text/plain\n\n[{deep}]\n"
         "?? body == [<<d>>]\n?? body != [<<d>>]x\n"
     )
-    assert run_cli([str(path)]) == 0
-    capsys.readouterr()
+    assert run_cli([str(path)], capsys).code == 0
 
 
 def test_a_lone_surrogate_escape_in_a_query_reads_as_it_does_in_the_body(
@@ -250,6 +233,5 @@ def test_a_lone_surrogate_escape_in_a_query_reads_as_it_does_in_the_body(
         '?? contains(`["\\udfff"]`, body."\\ud800")\n'
         '?? body.pair == "\U0001f600"\n'
     )
-    assert run_cli([str(path), *report_args(tmp_path)]) == 0
-    capsys.readouterr()
+    assert run_cli([str(path), *report_args(tmp_path)], capsys).code == 0
     assert_reports_written(tmp_path)

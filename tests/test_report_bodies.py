@@ -8,16 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_helpers import no_colour, run_cli  # noqa: F401 (no_colour: autouse, colour off)
 
-from runner.launch import main
 from runner.reporters.report_document import MAX_REPORT_BODY
 
 SECRET = "pw-0123456789-abcdef"
-
-
-@pytest.fixture(autouse=True)
-def _no_colour(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("NO_COLOR", "1")
 
 
 def run(tmp_path: Path, http: str, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
@@ -25,12 +20,8 @@ def run(tmp_path: Path, http: str, capsys: pytest.CaptureFixture[str]) -> dict[s
     path = tmp_path / "big.http"
     path.write_text(http)
     reports = ["--junit", f"{tmp_path}/r.xml", "--json", f"{tmp_path}/r.json"]
-    with pytest.raises(SystemExit) as exited:
-        main(
-            [str(path), "--env", str(tmp_path / "e.env"), *reports, "--html", f"{tmp_path}/r.html"]
-        )
-    capsys.readouterr()
-    assert exited.value.code == 0
+    args = [str(path), "--env", str(tmp_path / "e.env"), *reports, "--html", f"{tmp_path}/r.html"]
+    assert run_cli(args, capsys).code == 0
     for name in ("r.json", "r.xml", "r.html"):
         assert SECRET[:6] not in (tmp_path / name).read_text()
     document: dict[str, Any] = json.loads((tmp_path / "r.json").read_text())
