@@ -195,13 +195,18 @@ class _Server(ThreadingHTTPServer):
 
 
 @contextmanager
-def serve(ssl_context: ssl.SSLContext | None = None) -> Iterator[str]:
+def serve(
+    ssl_context: ssl.SSLContext | None = None,
+    *,
+    handler: type[BaseHTTPRequestHandler] = _Handler,
+) -> Iterator[str]:
     """Run the server in a background thread while the block runs; yields its base URL.
 
     With ``ssl_context`` (a server-side context holding a certificate) it speaks HTTPS and the
-    URL starts with ``https://``.
+    URL starts with ``https://``. With ``handler``, that request handler answers instead of the
+    routes above (tests that need a server of their own).
     """
-    server = _Server(("127.0.0.1", 0), _Handler)
+    server = _Server(("127.0.0.1", 0), handler)
     if ssl_context is not None:
         # The handshake runs in accept(); one that fails (a client rejecting a self-signed
         # certificate) is an OSError there, which socketserver drops quietly.

@@ -3,11 +3,12 @@ for tests that must show a request was never sent."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from fixture_server import serve
 
 
 class _Recorder(BaseHTTPRequestHandler):
@@ -39,13 +40,5 @@ def recording_server() -> Iterator[tuple[str, list[str]]]:
     received so far."""
     seen: list[str] = []
     handler = type("Recorder", (_Recorder,), {"seen": seen})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", seen
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serve(handler=handler) as base_url:
+        yield base_url, seen

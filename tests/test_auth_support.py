@@ -17,12 +17,13 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
 import httpx
+from fixture_server import serve
 
 import runner
 from runner.auth.manager import TokenManager
@@ -325,11 +326,5 @@ def serve_rotating_provider(
                 ok = bearer in provider.access_tokens
             self.reply(200 if ok else 401, {"ok": ok})
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", provider
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve(handler=Handler) as base_url:
+        yield base_url, provider

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import ClassVar
 
 import pytest
 from cli_helpers import no_colour, run_cli  # noqa: F401 (no_colour: autouse, colour off)
+from fixture_server import serve
 
 from runner.launch import main
 
@@ -306,13 +306,11 @@ def test_proxies_from_the_environment_are_used_unless_no_proxy(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    proxy = ThreadingHTTPServer(("127.0.0.1", 0), _RecordingProxy)
-    threading.Thread(target=proxy.serve_forever, daemon=True).start()
-    try:
+    with serve(handler=_RecordingProxy) as proxy_url:
         for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
             monkeypatch.delenv(name, raising=False)
             monkeypatch.delenv(name.upper(), raising=False)
-        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.server_address[1]}")
+        monkeypatch.setenv("HTTP_PROXY", proxy_url)
         monkeypatch.setenv("NO_PROXY", "127.0.0.1")
         path = write(
             tmp_path,
@@ -321,9 +319,6 @@ def test_proxies_from_the_environment_are_used_unless_no_proxy(
             "###\nGET <<base>>/json\n\n?? body.count == 1\n",
         )
         code, out, _ = run_cli([str(path), "--var", f"base={local_server}"], capsys)
-    finally:
-        proxy.shutdown()
-        proxy.server_close()
     assert code == 0, out
     assert _RecordingProxy.seen == ["http://api.example.test/items"]
 

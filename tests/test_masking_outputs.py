@@ -7,9 +7,8 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import textwrap
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -17,6 +16,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 from cli_helpers import no_colour, run_cli  # noqa: F401 (no_colour: autouse, colour off)
+from fixture_server import serve
 
 from runner.run import RunOptions, run_files
 
@@ -65,15 +65,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join()
+    with serve(handler=_Handler) as base_url:
+        yield base_url
 
 
 def reports(folder: Path) -> list[str]:
@@ -288,8 +281,6 @@ def test_an_undecodable_byte_in_a_secret_var_is_no_crash(
 def test_a_header_named_like_a_secret_does_not_follow_a_redirect_elsewhere(
     local_server: str,
 ) -> None:
-    from fixture_server import serve
-
     from runner.executor import build_client, send_request
     from runner.masking import Masker
     from runner.results import ResolvedRequest
