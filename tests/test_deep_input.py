@@ -38,26 +38,32 @@ def test_a_long_chain_of_file_variables_simply_works(
     assert run_cli(["check", str(path)], capsys).code == 0
 
 
-def test_a_long_chain_that_ends_undefined_says_which_name(
-    tmp_path: Path, local_server: str, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("first", "message", "line_column"),
+    [
+        pytest.param("<<nothing>>", "undefined variable 'nothing'", "1:7", id="ends-undefined"),
+        pytest.param(
+            "<<v2000>>",
+            "file variable 'v2000' depends on itself: v2000 -> v1999 -> ",
+            "2000:1",
+            id="cycle",
+        ),
+    ],
+)
+def test_a_long_chain_that_breaks_is_a_positioned_error_that_says_which_name(
+    tmp_path: Path,
+    local_server: str,
+    capsys: pytest.CaptureFixture[str],
+    first: str,
+    message: str,
+    line_column: str,
 ) -> None:
-    path = tmp_path / "undefined.http"
-    path.write_text(f"{chain(2000, '<<nothing>>')}\n\nGET {local_server}/echo?v=<<v2000>>\n")
+    path = tmp_path / "chain.http"
+    path.write_text(f"{chain(2000, first)}\n\nGET {local_server}/echo?v=<<v2000>>\n")
     result = run_cli([str(path)], capsys)
     assert result.code == 3
-    assert "undefined variable 'nothing'" in result.output
-    assert f"{path}:1:7" in result.output
-
-
-def test_a_long_cycle_of_file_variables_is_a_positioned_error(
-    tmp_path: Path, local_server: str, capsys: pytest.CaptureFixture[str]
-) -> None:
-    path = tmp_path / "cycle.http"
-    path.write_text(f"{chain(2000, '<<v2000>>')}\n\nGET {local_server}/echo?v=<<v2000>>\n")
-    result = run_cli([str(path)], capsys)
-    assert result.code == 3
-    assert "file variable 'v2000' depends on itself: v2000 -> v1999 -> " in result.output
-    assert f"{path}:2000:1" in result.output
+    assert message in result.output
+    assert f"{path}:{line_column}" in result.output
 
 
 def test_a_short_cycle_reads_as_before(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -176,31 +176,38 @@ def test_a_check_message_cut_shows_no_part_of_a_secret(
     assert_hidden(secret, everything(result.output, tmp_path), least=4)
 
 
-def test_an_invalid_url_message_cut_shows_no_part_of_a_secret(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("secret", "http", "message", "cut"),
+    [
+        pytest.param(
+            "Uq3Rk7Wz1Hf9Pv5Jx2Lb8Ns4",
+            "GET http://127.0.0.1:99999/" + "p" * 75 + "?api_key=<<api_key>>&x=" + "q" * 40 + "\n",
+            "port 99999 is out of range",
+            "…",
+            id="invalid-url",
+        ),
+        pytest.param(
+            "Pe6Mq2Xt9Gv4Kz7Hb1Rw5Yj3",
+            "POST http://127.0.0.1:9/\n\n< ./" + "d" * 135 + "<<api_key>>" + "e" * 60 + "\n",
+            "no such file",
+            "...",
+            id="long-include-path",
+        ),
+    ],
+)
+def test_an_error_message_cut_shows_no_part_of_a_secret(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    secret: str,
+    http: str,
+    message: str,
+    cut: str,
 ) -> None:
-    secret = "Uq3Rk7Wz1Hf9Pv5Jx2Lb8Ns4"
     path = tmp_path / "a.http"
-    path.write_text(
-        "GET http://127.0.0.1:99999/" + "p" * 75 + "?api_key=<<api_key>>&x=" + "q" * 40 + "\n"
-    )
+    path.write_text(http)
     result = run_cli([str(path), "--var", f"api_key={secret}"], capsys)
     assert result.code == 3
-    assert "port 99999 is out of range" in result.output and "…" in result.output
-    assert_hidden(secret, result.output, least=4)
-
-
-def test_a_long_include_path_cut_shows_no_part_of_a_secret(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    secret = "Pe6Mq2Xt9Gv4Kz7Hb1Rw5Yj3"
-    path = tmp_path / "a.http"
-    path.write_text(
-        "POST http://127.0.0.1:9/\n\n< ./" + "d" * 135 + "<<api_key>>" + "e" * 60 + "\n"
-    )
-    result = run_cli([str(path), "--var", f"api_key={secret}"], capsys)
-    assert result.code == 3
-    assert "no such file" in result.output and "..." in result.output
+    assert message in result.output and cut in result.output
     assert_hidden(secret, result.output, least=4)
 
 
