@@ -28,11 +28,6 @@ T = TypeVar("T")
 needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
 
 
-@pytest.fixture(autouse=True)
-def _no_include_limit(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("HTTPRUN_MAX_INCLUDE", raising=False)
-
-
 def finishes(action: Callable[[], T], seconds: float = 10.0) -> T:
     """Run ``action`` in a thread and return its result; fail (instead of hanging the suite)
     when it is still running after ``seconds``: what a FIFO did before it was refused."""
