@@ -76,6 +76,7 @@ class Client(httpx.Client):
         super().__init__(**kwargs)
         self.max_body = max_body
         self.masker = masker if masker is not None else Masker()
+        self._cookies = _CookieJar(self._cookies)
 
     def send(
         self,
@@ -142,6 +143,21 @@ class Client(httpx.Client):
 
     def _carries_secret(self, value: str) -> bool:
         return self.masker.mask(value) != value
+
+
+class _CookieJar(httpx.Cookies):
+    """The run's cookie jar (FORMAT.md: cookies set by responses go back for the rest of the
+    run), reading a response only when it sets a cookie.
+
+    httpx hands every response to ``http.cookiejar``, wrapped as urllib's request and
+    response: for a small reply that costs more than the rest of httpx's client. A response
+    without ``Set-Cookie`` (or the old ``Set-Cookie2``) gives the jar nothing to take.
+    """
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        headers = response.headers
+        if "set-cookie" in headers or "set-cookie2" in headers:
+            super().extract_cookies(response)
 
 
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:

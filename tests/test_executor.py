@@ -295,6 +295,25 @@ def test_sent_headers_are_those_of_the_request_url_not_a_redirect_hop() -> None:
     assert ("Authorization", SECRET) in exchange.sent_headers
 
 
+def test_cookies_set_by_responses_go_back_for_the_rest_of_the_run() -> None:
+    # The jar reads only responses that set a cookie (a shortcut for speed): one set on a
+    # redirect hop, one on a final response, and a response setting none in between.
+    seen: list[str | None] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("Cookie"))
+        if request.url.path == "/login":
+            return httpx.Response(302, headers={"Location": "/home", "Set-Cookie": "a=1; Path=/"})
+        if request.url.path == "/home":
+            return httpx.Response(200, headers={"Set-Cookie": "b=2; Path=/"})
+        return httpx.Response(200)
+
+    with mock_client(handler) as client:
+        for path in ("/login", "/plain", "/after"):
+            send_request(client, make_request(f"http://api.test{path}"))
+    assert seen == [None, "a=1", "a=1; b=2", "a=1; b=2"]
+
+
 def test_too_many_redirects() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(302, headers={"Location": "/loop"})
