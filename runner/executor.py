@@ -28,6 +28,7 @@ from functools import lru_cache
 from typing import Any
 
 import httpx
+from httpx._client import ClientState
 
 from . import __version__
 from .deadline import Deadline, exchange_deadline
@@ -116,6 +117,37 @@ class Client(httpx.Client):
         )
         decoded.next_request = response.next_request
         return decoded
+
+    def send_hop(self, request: httpx.Request, auth: httpx.Auth | None) -> httpx.Response:
+        """``send(request, auth=auth, follow_redirects=False, stream=True)``: one hop, its
+        body unread, its ``next_request`` set when it redirects.
+
+        A hop with no auth to run (no ``auth``, none on the client, no ``user:password@`` in
+        the URL, which httpx turns into Basic auth) and no event hooks goes straight to
+        httpx's single-request step: httpx's auth flow generator and redirect loop would do
+        nothing for it but cost a tenth of a small request.
+        """
+        url = request.url
+        if (
+            auth is not None
+            or self.auth is not None
+            or url.username
+            or url.password
+            or any(self.event_hooks.values())
+            or self.is_closed
+        ):
+            return self.send(request, auth=auth, follow_redirects=False, stream=True)
+        self._state = ClientState.OPENED  # as send() does: the client may not be entered now
+        self._set_timeout(request)
+        response = self._send_single_request(request)
+        try:
+            response.history = []
+            if response.has_redirect_location:
+                response.next_request = self._build_redirect_request(request, response)
+        except BaseException:
+            response.close()
+            raise
+        return response
 
     def _redirect_url(self, request: httpx.Request, response: httpx.Response) -> httpx.URL:
         try:
@@ -239,7 +271,7 @@ def _exchange(
     history: list[httpx.Response] = []
     hop = outgoing
     while True:
-        response = client.send(hop, auth=auth, follow_redirects=False, stream=True)
+        response = client.send_hop(hop, auth)
         try:
             content = _read_body(response, request, client, deadline)
         finally:  # closed, its connection back in the pool, however this ends

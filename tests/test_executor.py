@@ -264,6 +264,27 @@ def test_sent_headers_include_what_the_auth_flow_added() -> None:
     assert exchange.request.headers == ()  # the resolved request is left as it was
 
 
+def test_credentials_in_the_url_go_as_basic_auth() -> None:
+    # What httpx's auth step does; requests without auth skip that step (a shortcut for speed).
+    seen: list[str | None] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("Authorization"))
+        return httpx.Response(200)
+
+    with mock_client(handler) as client:
+        send_request(client, make_request("http://user:pw@api.test/"))
+        send_request(client, make_request("http://api.test/"))
+    assert seen == ["Basic dXNlcjpwdw==", None]
+
+
+def test_a_closed_client_refuses_to_send() -> None:
+    with mock_client(lambda request: httpx.Response(200)) as client:
+        pass
+    with pytest.raises(RuntimeError, match="client has been closed"):
+        send_request(client, make_request("http://api.test/"))
+
+
 def test_redirects_follow_or_not_per_request() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         if request.url.path == "/old":
