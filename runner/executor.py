@@ -370,7 +370,7 @@ def _build_outgoing(client: Client, request: ResolvedRequest) -> httpx.Request:
     try:
         outgoing = client.build_request(
             method,
-            request.url,
+            _parsed_url(request.url),
             headers=_header_list(request.headers),
             content=request.body,
             timeout=timeout,
@@ -404,6 +404,17 @@ def _build_outgoing(client: Client, request: ResolvedRequest) -> httpx.Request:
             label="invalid URL",
         )
     return outgoing
+
+
+@lru_cache(maxsize=256)
+def _parsed_url(text: str) -> httpx.URL:
+    """httpx's URL for ``text``, kept for the next request to the same URL.
+
+    httpx parses and validates a URL in Python, character by character (about 30 us for a
+    short one); a run sends the same URL again and again (polling, ``@retry``, a file that
+    repeats a request), and an ``httpx.URL`` is immutable, so they can share one.
+    """
+    return httpx.URL(text)
 
 
 def _header_list(

@@ -20,6 +20,7 @@ from hostile_server import serve_raw
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from runner import executor
 from runner.connect import max_body_setting
 from runner.errors import (
     EXIT_INCOMPLETE,
@@ -283,6 +284,23 @@ def test_a_closed_client_refuses_to_send() -> None:
         pass
     with pytest.raises(RuntimeError, match="client has been closed"):
         send_request(client, make_request("http://api.test/"))
+
+
+def test_a_repeated_url_is_parsed_once_and_an_invalid_one_fails_every_time() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200)
+
+    executor._parsed_url.cache_clear()
+    with mock_client(handler) as client:
+        for _ in range(2):
+            send_request(client, make_request("http://api.test/same?q=1"))
+            send_expecting_error(client, make_request("http://[::1/"), ResolveError)
+    parses = executor._parsed_url.cache_info()
+    assert (parses.hits, parses.currsize) == (1, 1)  # the failed parse is not kept
+    assert [str(request.url) for request in seen] == ["http://api.test/same?q=1"] * 2
 
 
 def test_redirects_follow_or_not_per_request() -> None:
