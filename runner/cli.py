@@ -227,6 +227,8 @@ def run_command(
 
 @dataclass(frozen=True, slots=True)
 class Reports:
+    """The report files a run writes (``--junit``, ``--json``, ``--html``)."""
+
     junit: Path | None = None
     json: Path | None = None
     html: Path | None = None
