@@ -20,6 +20,7 @@ from typer.core import TyperCommand
 
 from .cli_options import EnvOpt, TracebackOpt, VarOpt, check_env_files, parse_vars
 from .errors import EXIT_INTERRUPTED, HttprunError, InternalError, UsageError, render_error
+from .launch import end_of_startup
 
 if TYPE_CHECKING:
     from .options import RunOptions
@@ -320,6 +321,7 @@ def _run_once(
         progress_total=_count_requests(expanded, options) if show_progress else None,
     )
     result = run_files(expanded, options, listener=reporter, masker=masker)
+    end_of_startup()  # a run that sent nothing (--dry-run, errors) before --watch waits
     try:
         reporter.finish(result)
     finally:
