@@ -20,6 +20,7 @@ from typer.core import TyperCommand
 
 from .cli_options import EnvOpt, TracebackOpt, VarOpt, check_env_files, parse_vars
 from .errors import EXIT_INTERRUPTED, HttprunError, InternalError, UsageError, render_error
+from .launch import end_of_startup
 
 if TYPE_CHECKING:
     from .options import RunOptions
@@ -227,6 +228,8 @@ def run_command(
 
 @dataclass(frozen=True, slots=True)
 class Reports:
+    """The report files a run writes (``--junit``, ``--json``, ``--html``)."""
+
     junit: Path | None = None
     json: Path | None = None
     html: Path | None = None
@@ -318,6 +321,7 @@ def _run_once(
         progress_total=_count_requests(expanded, options) if show_progress else None,
     )
     result = run_files(expanded, options, listener=reporter, masker=masker)
+    end_of_startup()  # a run that sent nothing (--dry-run, errors) before --watch waits
     try:
         reporter.finish(result)
     finally:

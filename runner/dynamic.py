@@ -64,6 +64,8 @@ _TOKEN = re.compile(r"\"([^\"]*)\"|'([^']*)'|(\S+)")
 
 @dataclass(frozen=True, slots=True)
 class _Arg:
+    """One argument of a ``{{$...}}`` call, and whether it was quoted."""
+
     text: str
     quoted: bool
 

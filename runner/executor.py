@@ -28,6 +28,7 @@ from functools import lru_cache
 from typing import Any
 
 import httpx
+from httpx._client import ClientState
 
 from . import __version__
 from .deadline import Deadline, exchange_deadline
@@ -76,6 +77,7 @@ class Client(httpx.Client):
         super().__init__(**kwargs)
         self.max_body = max_body
         self.masker = masker if masker is not None else Masker()
+        self._cookies = _CookieJar(self._cookies)
 
     def send(
         self,
@@ -116,6 +118,37 @@ class Client(httpx.Client):
         decoded.next_request = response.next_request
         return decoded
 
+    def send_hop(self, request: httpx.Request, auth: httpx.Auth | None) -> httpx.Response:
+        """``send(request, auth=auth, follow_redirects=False, stream=True)``: one hop, its
+        body unread, its ``next_request`` set when it redirects.
+
+        A hop with no auth to run (no ``auth``, none on the client, no ``user:password@`` in
+        the URL, which httpx turns into Basic auth) and no event hooks goes straight to
+        httpx's single-request step: httpx's auth flow generator and redirect loop would do
+        nothing for it but cost a tenth of a small request.
+        """
+        url = request.url
+        if (
+            auth is not None
+            or self.auth is not None
+            or url.username
+            or url.password
+            or any(self.event_hooks.values())
+            or self.is_closed
+        ):
+            return self.send(request, auth=auth, follow_redirects=False, stream=True)
+        self._state = ClientState.OPENED  # as send() does: the client may not be entered now
+        self._set_timeout(request)
+        response = self._send_single_request(request)
+        try:
+            response.history = []
+            if response.has_redirect_location:
+                response.next_request = self._build_redirect_request(request, response)
+        except BaseException:
+            response.close()
+            raise
+        return response
+
     def _redirect_url(self, request: httpx.Request, response: httpx.Response) -> httpx.URL:
         try:
             return super()._redirect_url(request, response)
@@ -142,6 +175,21 @@ class Client(httpx.Client):
 
     def _carries_secret(self, value: str) -> bool:
         return self.masker.mask(value) != value
+
+
+class _CookieJar(httpx.Cookies):
+    """The run's cookie jar (FORMAT.md: cookies set by responses go back for the rest of the
+    run), reading a response only when it sets a cookie.
+
+    httpx hands every response to ``http.cookiejar``, wrapped as urllib's request and
+    response: for a small reply that costs more than the rest of httpx's client. A response
+    without ``Set-Cookie`` (or the old ``Set-Cookie2``) gives the jar nothing to take.
+    """
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        headers = response.headers
+        if "set-cookie" in headers or "set-cookie2" in headers:
+            super().extract_cookies(response)
 
 
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
@@ -223,7 +271,7 @@ def _exchange(
     history: list[httpx.Response] = []
     hop = outgoing
     while True:
-        response = client.send(hop, auth=auth, follow_redirects=False, stream=True)
+        response = client.send_hop(hop, auth)
         try:
             content = _read_body(response, request, client, deadline)
         finally:  # closed, its connection back in the pool, however this ends
@@ -322,7 +370,7 @@ def _build_outgoing(client: Client, request: ResolvedRequest) -> httpx.Request:
     try:
         outgoing = client.build_request(
             method,
-            request.url,
+            _parsed_url(request.url),
             headers=_header_list(request.headers),
             content=request.body,
             timeout=timeout,
@@ -356,6 +404,17 @@ def _build_outgoing(client: Client, request: ResolvedRequest) -> httpx.Request:
             label="invalid URL",
         )
     return outgoing
+
+
+@lru_cache(maxsize=256)
+def _parsed_url(text: str) -> httpx.URL:
+    """httpx's URL for ``text``, kept for the next request to the same URL.
+
+    httpx parses and validates a URL in Python, character by character (about 30 us for a
+    short one); a run sends the same URL again and again (polling, ``@retry``, a file that
+    repeats a request), and an ``httpx.URL`` is immutable, so they can share one.
+    """
+    return httpx.URL(text)
 
 
 def _header_list(

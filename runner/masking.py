@@ -343,6 +343,8 @@ class Masker:
     def add_url(self, url: str) -> None:
         """Learn the password of ``http://user:password@host/`` (sent as Basic credentials)
         and the secret-named parameters of its query (``?api_key=...``)."""
+        if "@" not in url and "=" not in url:  # neither: spare the split done for every request
+            return
         try:
             parts = urlsplit(url)
             password = parts.password

@@ -43,6 +43,8 @@ TemplatePart = Text | Interp
 
 @dataclass(frozen=True, slots=True)
 class Template:
+    """Text with ``<<...>>`` interpolations, as written in the file."""
+
     parts: tuple[TemplatePart, ...]
     span: Span
     _reads: frozenset[str] | None = field(default=None, init=False, repr=False, compare=False)
@@ -104,6 +106,8 @@ class Variable:
 
 @dataclass(frozen=True, slots=True)
 class Header:
+    """A header line of a request: its name and its value's template."""
+
     name: str
     value: Template
     span: Span
@@ -138,6 +142,8 @@ class Body:
 
 @dataclass(frozen=True, slots=True)
 class Request:
+    """The request of a block: its line, headers and body, as written."""
+
     method: str  # upper case; "GET" when the line has none
     url: Template  # continuation lines (``?``/``&``) already joined, white space removed
     http_version: str | None  # "HTTP/1.1", "HTTP/2" or None
@@ -154,6 +160,8 @@ class CheckValueKind(enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class CheckValue:
+    """The value on the right of a check's operator."""
+
     kind: CheckValueKind
     json: Any  # the value for JSON and RAW (a str for RAW); None for TEMPLATE
     template: Template | None  # for TEMPLATE only
@@ -185,6 +193,8 @@ class Capture:
 
 @dataclass(frozen=True, slots=True)
 class Block:
+    """What one ``###`` block holds: directives, variables, the request, checks, captures."""
+
     title: str | None  # the text after ``###``, stripped; None for the text before the first
     directives: tuple[Directive, ...]
     variables: tuple[Variable, ...]
@@ -250,6 +260,8 @@ class Block:
 
 @dataclass(frozen=True, slots=True)
 class HttpFile:
+    """A parsed request file: its blocks in order."""
+
     path: str  # as given by the user (display path)
     blocks: tuple[Block, ...]
     requests: tuple[Block, ...] = field(init=False)

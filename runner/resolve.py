@@ -32,6 +32,8 @@ _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 
 @dataclass(frozen=True, slots=True)
 class ResolveOptions:
+    """The run's settings that resolving a request needs."""
+
     project_root: Path  # included files may not leave this folder ...
     allow_outside_files: bool = False  # ... unless --allow-outside-files
     default_timeout: float | None = None  # seconds, when no @timeout applies

@@ -117,6 +117,8 @@ class CheckResult:
 
 @dataclass(frozen=True, slots=True)
 class RequestResult:
+    """What running one request gave: its outcome and what led to it."""
+
     path: str
     block: Block
     outcome: Outcome
@@ -171,6 +173,8 @@ class RequestResult:
 
 @dataclass(frozen=True, slots=True)
 class FileResult:
+    """The results of one file's requests, or why the file could not run."""
+
     path: str
     requests: tuple[RequestResult, ...] = ()
     error: HttprunError | None = None  # the file could not be read, parsed or set up
@@ -184,6 +188,8 @@ class FileResult:
 
 @dataclass(frozen=True, slots=True)
 class RunResult:
+    """The results of a whole run, file by file."""
+
     files: tuple[FileResult, ...]
     started_at: float
     duration_s: float

@@ -23,6 +23,7 @@ from . import checks
 from .directives import RequestSettings, request_settings
 from .errors import HttprunError, InternalError
 from .interpolate import evaluate_template
+from .launch import end_of_startup
 from .masking import Masker
 from .nodes import Block, Directive
 from .options import RunOptions  # also imported from here by callers of run_files
@@ -302,6 +303,7 @@ class RunSession:
                     self.listener.notice,
                     self._transport,
                 )
+                end_of_startup()  # the last large imports are done: the requests begin
             return self._connection
 
     def interrupt(self) -> None:

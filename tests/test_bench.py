@@ -58,6 +58,8 @@ def test_quick_run_prints_every_figure_and_the_machine() -> None:
     ):
         _figure(out, label)
     assert "target ≤ 1.3×: n/a with --quick" in out
+    # The target ratio is the CLI's against the httpx script, the in-process one beside it.
+    assert re.search(r"\*\*×[\d.]+ the httpx script\*\* .*×[\d.]+ the in-process httpx loop", out)
 
     # --jobs is measured when this httprun has it, and said to be missing when not.
     if "no --jobs option yet" not in out:

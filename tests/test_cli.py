@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
 from http.server import BaseHTTPRequestHandler
@@ -328,6 +329,45 @@ def test_the_launcher_exit_codes_agree_with_the_error_module() -> None:
     import runner.launch
 
     assert runner.launch.EXIT_INTERRUPTED == runner.errors.EXIT_INTERRUPTED
+
+
+# Each collection records whether start-up's objects were frozen when it ran: without the
+# pause, importing typer, httpx and lark sets off dozens of collections before that.
+_COLLECTOR_AFTER_RUN = (
+    "import gc, sys\n"
+    "from runner.launch import main\n"
+    "sys.argv = ['httprun', *sys.argv[1:]]\n"
+    "frozen_when_run = []\n"
+    "def seen(phase, info):\n"
+    "    if phase == 'start':\n"
+    "        frozen_when_run.append(gc.get_freeze_count() > 0)\n"
+    "gc.callbacks.append(seen)\n"
+    "try:\n    main()\nexcept SystemExit as done:\n    code = done.code\n"
+    "print(code, all(frozen_when_run), gc.isenabled(), gc.get_freeze_count() > 0)\n"
+)
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_a_run_pauses_the_collector_while_it_starts_and_resumes_it(
+    tmp_path: Path, local_server: str, dry_run: bool
+) -> None:
+    # Start-up's objects are frozen once the client opens (or the run ends without one).
+    path = write(tmp_path, "a.http", "GET <<base>>/json\n\n?? status == 200\n")
+    args = [str(path), "--var", f"base={local_server}", *(["--dry-run"] if dry_run else [])]
+    done = subprocess.run(
+        [sys.executable, "-c", _COLLECTOR_AFTER_RUN, *args], capture_output=True, text=True
+    )
+    assert done.stdout.splitlines()[-1].split() == ["0", "True", "True", "True"], done.stderr
+
+
+def test_main_called_in_process_leaves_the_collector_alone(
+    tmp_path: Path, local_server: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, "a.http", "GET <<base>>/json\n\n?? status == 200\n")
+    frozen = gc.get_freeze_count()
+    code, _, _ = run_cli([str(path), "--var", f"base={local_server}"], capsys)
+    assert code == 0
+    assert gc.isenabled() and gc.get_freeze_count() == frozen
 
 
 def test_ctrl_c_while_modules_load_exits_130_without_a_traceback() -> None:

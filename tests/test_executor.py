@@ -20,6 +20,7 @@ from hostile_server import serve_raw
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from runner import executor
 from runner.connect import max_body_setting
 from runner.errors import (
     EXIT_INCOMPLETE,
@@ -264,6 +265,44 @@ def test_sent_headers_include_what_the_auth_flow_added() -> None:
     assert exchange.request.headers == ()  # the resolved request is left as it was
 
 
+def test_credentials_in_the_url_go_as_basic_auth() -> None:
+    # What httpx's auth step does; requests without auth skip that step (a shortcut for speed).
+    seen: list[str | None] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("Authorization"))
+        return httpx.Response(200)
+
+    with mock_client(handler) as client:
+        send_request(client, make_request("http://user:pw@api.test/"))
+        send_request(client, make_request("http://api.test/"))
+    assert seen == ["Basic dXNlcjpwdw==", None]
+
+
+def test_a_closed_client_refuses_to_send() -> None:
+    with mock_client(lambda request: httpx.Response(200)) as client:
+        pass
+    with pytest.raises(RuntimeError, match="client has been closed"):
+        send_request(client, make_request("http://api.test/"))
+
+
+def test_a_repeated_url_is_parsed_once_and_an_invalid_one_fails_every_time() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200)
+
+    executor._parsed_url.cache_clear()
+    with mock_client(handler) as client:
+        for _ in range(2):
+            send_request(client, make_request("http://api.test/same?q=1"))
+            send_expecting_error(client, make_request("http://[::1/"), ResolveError)
+    parses = executor._parsed_url.cache_info()
+    assert (parses.hits, parses.currsize) == (1, 1)  # the failed parse is not kept
+    assert [str(request.url) for request in seen] == ["http://api.test/same?q=1"] * 2
+
+
 def test_redirects_follow_or_not_per_request() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         if request.url.path == "/old":
@@ -293,6 +332,25 @@ def test_sent_headers_are_those_of_the_request_url_not_a_redirect_hop() -> None:
     assert exchange.response["url"] == "http://cdn.test/file"
     assert ("Host", "api.test") in exchange.sent_headers
     assert ("Authorization", SECRET) in exchange.sent_headers
+
+
+def test_cookies_set_by_responses_go_back_for_the_rest_of_the_run() -> None:
+    # The jar reads only responses that set a cookie (a shortcut for speed): one set on a
+    # redirect hop, one on a final response, and a response setting none in between.
+    seen: list[str | None] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("Cookie"))
+        if request.url.path == "/login":
+            return httpx.Response(302, headers={"Location": "/home", "Set-Cookie": "a=1; Path=/"})
+        if request.url.path == "/home":
+            return httpx.Response(200, headers={"Set-Cookie": "b=2; Path=/"})
+        return httpx.Response(200)
+
+    with mock_client(handler) as client:
+        for path in ("/login", "/plain", "/after"):
+            send_request(client, make_request(f"http://api.test{path}"))
+    assert seen == [None, "a=1", "a=1; b=2", "a=1; b=2"]
 
 
 def test_too_many_redirects() -> None:

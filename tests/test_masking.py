@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import base64
 import threading
+from urllib.parse import unquote, urlsplit
+
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from runner.masking import MASK, Masker, is_secret_name
 
@@ -97,6 +101,46 @@ def test_passwords_in_urls_are_learnt() -> None:
     masker.add_url("http://[::1")  # not a URL: nothing learnt, no error
     shown = masker.mask("http://admin:hunter%232pass@127.0.0.1:8000/ and hunter#2pass")
     assert shown == f"http://admin:{MASK}@127.0.0.1:8000/ and {MASK}"
+
+
+_URL_PARTS = st.sampled_from(
+    [
+        "http://",
+        "//",
+        "u:pa55%40wd@",
+        "@",
+        "[",
+        "h",
+        "/",
+        "?",
+        "?api_key=s3cr3tval",
+        "&token=ab12cd34",
+        "=",
+        "#",
+    ]
+)
+
+
+@given(st.lists(_URL_PARTS | st.text(max_size=6), max_size=12).map("".join))
+@example("http://u:pa55%40wd@h/")
+@example("http://h/?api_key=s3cr3tval")
+def test_what_a_url_teaches_is_its_password_and_secret_query_fields(url: str) -> None:
+    # add_url skips the split when the URL has neither "@" nor "=": the property says that
+    # shortcut learns exactly what splitting every URL would.
+    expected = Masker()
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:
+        pass
+    else:
+        if password:
+            expected.add(password)
+            expected.add(unquote(password))
+        expected.add_form(parts.query)
+    masker = Masker()
+    masker.add_url(url)
+    assert masker.secrets == expected.secrets
 
 
 def test_names_that_describe_a_secret_are_not_secrets() -> None:
