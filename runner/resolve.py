@@ -20,7 +20,13 @@ from .errors import HttprunError, ResolveError
 from .interpolate import render_template
 from .masking import mask_and_clip
 from .nodes import Block, Body, BodyInclude, BodyText, Directive, Header, Request, Template, Text
-from .reading import INCLUDE_SETTING, MAX_INCLUDE_DEFAULT, UnreadableFile, read_regular_file
+from .reading import (
+    INCLUDE_SETTING,
+    MAX_INCLUDE_DEFAULT,
+    UnreadableFile,
+    read_regular_file,
+    shown_path,
+)
 from .results import ResolvedRequest
 from .scope import Scope
 from .source import Span, remember_source
@@ -323,10 +329,7 @@ def _displayed_path(path: str, mask: Callable[[str], str]) -> str:
     very long."""
 
     def masked_and_escaped(text: str) -> str:
-        return "".join(
-            ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
-            for ch in mask(text)
-        )
+        return shown_path(mask(text))
 
     return mask_and_clip(path, masked_and_escaped, 190, marker="...", keep_end=40)
 
