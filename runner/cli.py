@@ -413,6 +413,8 @@ def check_command(
 @app.command("list", cls=TargetsCommand)
 def list_command(targets: TargetsArg, traceback: TracebackOpt = False) -> None:
     """List each request: FILE:LINE, name or title, method and URL as written."""
+    from .errors import masking_for
+    from .masking import mask_named_values
     from .parser import parse_file
     from .targets import expand_targets
 
@@ -433,7 +435,9 @@ def list_command(targets: TargetsArg, traceback: TracebackOpt = False) -> None:
             assert request is not None
             label = block.label or "-"
             where = f"{target.path}:{request.span.line}"
-            typer.echo(f"{where}\t{label}\t{request.method} {request.url.source}")
+            # Literal secrets of the file, as a rendered error would mask them.
+            shown = masking_for(request.span, mask_named_values)
+            typer.echo(shown(f"{where}\t{label}\t{request.method} {request.url.source}"))
     raise typer.Exit(code)
 
 

@@ -19,12 +19,14 @@ caret under the columns the span covers, then help lines.
 
 from __future__ import annotations
 
+import threading
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
-from .source import Span, source_line
+from .masking import Masker, mask_named_values, named_values
+from .source import Span, source_line, source_lines
 
 EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
@@ -45,10 +47,13 @@ class Diagnostic:
     label: str = ""  # printed after the carets
     hint: str = ""  # printed as "= help: ..."
 
-    def one_line(self) -> str:
+    def one_line(self, mask: Callable[[str], str] | None = None) -> str:
+        """``file:line:col: severity: message (label)``, masked (by ``mask`` and the values
+        the file gives secret-named things)."""
+        shown = masking_for(self.span, mask or _identity)
         where = f"{self.span}: " if self.span is not None else ""
-        label = f" ({self.label})" if self.label else ""
-        return f"{where}{self.severity}: {self.message}{label}"
+        label = f" ({shown(self.label)})" if self.label else ""
+        return f"{where}{self.severity}: {shown(self.message)}{label}"
 
 
 class HttprunError(Exception):
@@ -183,6 +188,41 @@ def _identity(text: str) -> str:
     return text
 
 
+# The secrets each file's lines give by name, learnt once per text of the file (the list of its
+# lines): thousands of diagnostics of one file must not read it again each.
+_FILE_MASKERS: dict[str, tuple[list[str], Masker]] = {}
+_FILE_MASKERS_LOCK = threading.Lock()
+
+
+def _file_masker(path: str) -> Masker | None:
+    """A Masker of the values ``path`` gives secret-named things. A file with an error may
+    never have been run (a request file that does not parse, a malformed env file), so the
+    run's Masker has not learnt them; its lines and messages are shown all the same."""
+    lines = source_lines(path)
+    if lines is None:
+        return None
+    with _FILE_MASKERS_LOCK:
+        cached = _FILE_MASKERS.get(path)
+        if cached is not None and cached[0] is lines:
+            return cached[1]
+    masker = Masker(named_values(lines))
+    with _FILE_MASKERS_LOCK:
+        _FILE_MASKERS[path] = (lines, masker)
+    return masker
+
+
+def masking_for(span: Span | None, mask: Callable[[str], str]) -> Callable[[str], str]:
+    """``mask``, after the values the file of ``span`` gives secret-named things."""
+    file_masker = _file_masker(span.path) if span is not None else None
+    if file_masker is None:
+        return mask
+
+    def both(text: str) -> str:
+        return mask(file_masker.mask(text))
+
+    return both
+
+
 def render_diagnostic(
     diagnostic: Diagnostic,
     *,
@@ -194,6 +234,8 @@ def render_diagnostic(
     def paint(text: str, code: str) -> str:
         return f"\x1b[{code}m{text}\x1b[0m" if color else text
 
+    mask = masking_for(diagnostic.span, mask)
+
     severity_colour = "1;31" if diagnostic.severity == "error" else "1;33"
     lines = [
         paint(diagnostic.severity, severity_colour) + paint(f": {mask(diagnostic.message)}", "1")
@@ -204,7 +246,9 @@ def render_diagnostic(
         gutter = " " * len(str(span.line))
         lines.append(f"{gutter}{paint('-->', '34')} {span}")
         if text is not None:
-            shown = _printable(mask(text))  # masked first: a secret may hold a tab
+            # Masked first (a secret may hold a tab), by name too: the line may come from a
+            # file that failed to parse, whose secrets no masker has learnt.
+            shown = _printable(mask(mask_named_values(text)))
             # Spans count code points; the terminal counts cells, and a CJK character or an
             # emoji takes two of them, a combining mark none: pad and underline by cells.
             start = span.column - 1

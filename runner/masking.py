@@ -75,6 +75,8 @@ _DATA_QUALIFIERS = frozenset(
         "idempotency", "max", "min", "num",
     }
 )  # fmt: skip
+# Every secret name has one of these in it, in lower case (is_secret_name's words and endings).
+_SECRET_NAME_HINTS = ("secret", "token", "passw", "pwd", "passphrase", "credential", "key")
 _NAME_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 
 
@@ -162,6 +164,84 @@ def _token_spans(tokens: re.Pattern[str], text: str) -> list[tuple[int, int]]:
             and _WORD_CHARACTER.match(text, match.start() - 1)
         )
     ]
+
+
+# -- source lines shown in errors ------------------------------------------------------------------
+
+# A line shown under an error may come from a file that could not be read whole (a malformed
+# env file, a request file that does not parse): the Masker never learnt its secrets. What it
+# assigns to a secret-named thing is masked by name instead: a whole line's value
+# (``client_secret=...``, ``client_secret ...``, ``@api_key = ...``, ``X-Auth-Token: ...``,
+# ``Authorization: Bearer ...``), a ``name=value`` pair inside it (``?api_key=...&``), a JSON
+# ``"password": "..."`` and the password of ``http://user:password@host``.
+_NAME = r"[A-Za-z_][\w.-]*"
+_LINE_ASSIGNMENT = re.compile(
+    rf"^(?P<lead>\s*(?:\#\s*)?(?:export\s+)?@?)(?P<name>{_NAME})(?P<sep>\s*[=:]\s*|\s+)(?P<value>\S.*)$"
+)
+_PAIR = re.compile(rf"(?P<name>{_NAME})(?P<sep>=)(?P<value>[^&\s#;,]+)")
+_JSON_PAIR = re.compile(r'"(?P<name>[^"\\]+)"(?P<sep>\s*:\s*)"(?P<value>(?:[^"\\]|\\.)*)"')
+_URL_PASSWORD = re.compile(r"(?P<lead>://[^/?#@\s:]*:)(?P<value>[^/?#@\s]+)(?=@)")
+
+
+def mask_named_values(line: str) -> str:
+    """``line`` with every value it gives a secret-named variable, field, parameter or header
+    (by :func:`is_secret_name` and :func:`is_sensitive_header`) replaced by ``****``."""
+    spans = _named_value_spans(line)
+    return _replace_spans(line, spans) if spans else line
+
+
+# What a line that gives a secret a value must hold: a secret name's hint, a sensitive header's
+# name, or the "@" of a URL's password.
+_SOURCE_LINE_HINTS = ("@", "authorization", "cookie", *_SECRET_NAME_HINTS)
+
+
+def named_values(lines: Iterable[str]) -> list[str]:
+    """The values ``lines`` give secret-named things (as :func:`mask_named_values` finds
+    them), with and without the quotes around them: what a Masker of an unreadable file
+    learns, so a secret is masked on the other lines that show it too."""
+    found: list[str] = []
+    for line in lines:
+        for start, end in _named_value_spans(line):
+            value = line[start:end]
+            found += [value, value.strip("\"'")]
+    return found
+
+
+def _named_value_spans(line: str) -> list[tuple[int, int]]:
+    lowered = line.lower()
+    if not any(hint in lowered for hint in _SOURCE_LINE_HINTS):  # the usual line: no regex
+        return []
+    assignment = _LINE_ASSIGNMENT.match(line)
+    if (
+        assignment is not None
+        and is_sensitive_header(assignment["name"])
+        and not _is_reference(assignment["value"])
+    ):
+        start = assignment.start("value")
+        scheme, _, rest = assignment["value"].partition(" ")
+        if rest.strip() and scheme.lower() in _AUTH_SCHEMES:
+            start += len(scheme) + 1
+        return [(start, len(line))]
+    spans = [
+        match.span("value")
+        for match in _URL_PASSWORD.finditer(line)
+        if not _is_reference(match["value"])
+    ]
+    for pattern in (_JSON_PAIR, _PAIR):
+        spans += [
+            match.span("value")
+            for match in pattern.finditer(line)
+            if match["value"]
+            and is_sensitive_header(match["name"])
+            and not _is_reference(match["value"])
+        ]
+    return spans
+
+
+def _is_reference(value: str) -> bool:
+    """Whether ``value`` names its secret rather than holds it (``Bearer <<token>>``,
+    ``${CLIENT_SECRET}``): shown as written, an error under it stays readable."""
+    return "<<" in value or "${" in value
 
 
 # -- cutting text short ---------------------------------------------------------------------------
@@ -408,10 +488,6 @@ def _collect_secret(value: Any, found: list[str]) -> None:
         found.append(value)
     elif _is_number(value) and len(str(value)) >= _MIN_ANYWHERE:
         found.append(str(value))
-
-
-# Every secret name has one of these in it, in lower case (is_secret_name's words and endings).
-_SECRET_NAME_HINTS = ("secret", "token", "passw", "pwd", "passphrase", "credential", "key")
 
 
 def _may_name_a_secret(text: str) -> bool:

@@ -60,6 +60,12 @@ def source_line(path: str, line: int) -> str | None:
     return None
 
 
+def source_lines(path: str) -> list[str] | None:
+    """Every line of ``path`` without line endings, if known. The list is shared: do not
+    change it. A new text for ``path`` gives a new list."""
+    return _source_lines(path)
+
+
 def _source_lines(path: str) -> list[str] | None:
     lines = _LINES.get(path)
     if lines is not None:

@@ -166,8 +166,9 @@ def test_quoted_values_round_trip_like_python_dotenv(values: dict[str, str]) -> 
     ("line", "message", "hint"),
     [
         ("=value", "there is no name before '='", "NAME=value"),
-        ('token="never closed', "the quoted value is never closed", 'end the value with "'),
-        ("token='a' b", "there is text after the closing quote", "inside the quotes"),
+        # (not named like a secret: the line is shown as written; see test_masking_unread_files)
+        ('greeting="never closed', "the quoted value is never closed", 'end the value with "'),
+        ("greeting='a' b", "there is text after the closing quote", "inside the quotes"),
         ("'name=1", "the quoted name is never closed", "without quotes"),
     ],
 )
