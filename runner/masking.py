@@ -404,6 +404,10 @@ class Masker:
         """Learn the credential a sensitive header carries, so an echo of it is masked too."""
         lowered = name.lower()
         if not is_sensitive_header(name):
+            # A Location (or a Link's <URL>s) may carry a credential as a URL does: a
+            # redirect to ".../cb#access_token=..." or "?api_key=...".
+            for url in _BRACKETED_URL.findall(value) or [value.strip()]:
+                self.add_url(url)
             return
         value = value.strip()
         scheme, _, rest = value.partition(" ")
@@ -422,7 +426,8 @@ class Masker:
 
     def add_url(self, url: str) -> None:
         """Learn the password of ``http://user:password@host/`` (sent as Basic credentials)
-        and the secret-named parameters of its query (``?api_key=...``)."""
+        and the secret-named parameters of its query (``?api_key=...``) and of its fragment
+        (``#access_token=...``, where OAuth's implicit flow puts the token)."""
         if "@" not in url and "=" not in url:  # neither: spare the split done for every request
             return
         try:
@@ -434,6 +439,7 @@ class Masker:
             self.add(password)
             self.add(unquote(password))
         self.add_form(parts.query)
+        self.add_form(parts.fragment)
 
     def mask(self, text: str) -> str:
         """``text`` with every occurrence of every form of every secret replaced by ``****``.
@@ -479,6 +485,7 @@ class Masker:
 
 
 _CONTAINERS = (dict, list, tuple)
+_BRACKETED_URL = re.compile(r"<([^<>]*)>")  # Link: <https://...>; rel=next
 
 
 def _collect_secret(value: Any, found: list[str]) -> None:

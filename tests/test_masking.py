@@ -124,7 +124,9 @@ _URL_PARTS = st.sampled_from(
 @given(st.lists(_URL_PARTS | st.text(max_size=6), max_size=12).map("".join))
 @example("http://u:pa55%40wd@h/")
 @example("http://h/?api_key=s3cr3tval")
-def test_what_a_url_teaches_is_its_password_and_secret_query_fields(url: str) -> None:
+def test_what_a_url_teaches_is_its_password_and_secret_query_and_fragment_fields(
+    url: str,
+) -> None:
     # add_url skips the split when the URL has neither "@" nor "=": the property says that
     # shortcut learns exactly what splitting every URL would.
     expected = Masker()
@@ -138,6 +140,7 @@ def test_what_a_url_teaches_is_its_password_and_secret_query_fields(url: str) ->
             expected.add(password)
             expected.add(unquote(password))
         expected.add_form(parts.query)
+        expected.add_form(parts.fragment)  # "#access_token=...": OAuth's implicit flow
     masker = Masker()
     masker.add_url(url)
     assert masker.secrets == expected.secrets
