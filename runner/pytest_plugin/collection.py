@@ -16,7 +16,9 @@ from .options import _STATE_KEY, _SUFFIX, _state
 # the hooks that need them (a test pins this).
 if TYPE_CHECKING:
     from ..errors import InvalidFile
+    from ..masking import Masker
     from ..nodes import Block, HttpFile
+    from ..source import Span
 
 
 # -- collection --------------------------------------------------------------------------------
@@ -83,7 +85,7 @@ class HttpFileCollector(pytest.File):
             request = block.request
             if request is None:
                 continue
-            name = _item_name(block)
+            name = _masked_name(_item_name(block), request.span, state.masker)
             if name in used:
                 name = f"{name} (line {request.span.line})"
             used.add(name)
@@ -121,6 +123,18 @@ class HttpFileCollector(pytest.File):
                 self._refused = refused
                 raise
         return self._progress
+
+
+def _masked_name(name: str, span: Span, masker: Masker) -> str:
+    """An item's name (a title) as every output shows it: masked by what the run has learnt,
+    and the values the file gives secret-named things (pytest prints ids before any runs)."""
+    from ..errors import masking_for
+    from ..masking import mask_named_values
+
+    def mask(text: str) -> str:
+        return masker.mask(mask_named_values(text))
+
+    return masking_for(span, mask)(name)
 
 
 def _item_name(block: Block) -> str:

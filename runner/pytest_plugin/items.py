@@ -224,7 +224,7 @@ class _FileProgress:
 
     def _skip_reason(self, failed: Sequence[int]) -> str:
         described = " and ".join(_describe_block(self.http_file.blocks[j]) for j in failed)
-        reason = f"depends on {described}, which failed"
+        reason = self._mask(f"depends on {described}, which failed")
         # A request that was run only because this one needs it has no report of its own:
         # say why it failed here.
         unreported = [self.results[j].error for j in failed if j not in self._selected]

@@ -161,10 +161,10 @@ class ConsoleReporter:
         if result.elapsed_ms is not None:
             parts.append(f"{result.elapsed_ms:.0f} ms")
         label = result.block.label
-        if label:
-            parts.append(self._paint(label, "2"))
+        if label:  # a title is text like any other: it may hold a secret the run has learnt
+            parts.append(self._paint(printable(self.masker.mask(label)), "2"))
         if result.outcome is Outcome.SKIPPED and result.skip_reason:
-            parts.append(f"({result.skip_reason})")
+            parts.append(f"({printable(self.masker.mask(result.skip_reason))})")
         if result.attempts > 1:
             parts.append(f"after {result.attempts} attempts")
         return "  ".join(parts[:1]) + " " + " ".join(parts[1:])
