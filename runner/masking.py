@@ -354,6 +354,19 @@ class Masker:
             if is_secret_name(key):
                 self.add(item)
 
+    def add_text_fields(self, text: str) -> None:
+        """Learn the secret-named fields of a body that is not JSON: a form, on one line or
+        several (``a=1`` then ``&password=...``), the parts of a multipart form
+        (``name="api_key"``) and XML elements (``<password>...</password>``)."""
+        shown = text[:_TEXT_FIELDS_SCANNED]
+        found = [
+            match["value"]
+            for pattern in (_TEXT_PAIR, _MULTIPART_FIELD, _XML_ELEMENT)
+            for match in pattern.finditer(shown)
+            if is_secret_name(match["name"])
+        ]
+        self.add_all(found)
+
     def add_body(self, body: Any, text: str | None = None) -> None:
         """Learn the secret-named fields of a request or response body: parsed JSON (``text``
         being what it was parsed from, when known), or text holding JSON or a form."""
@@ -366,7 +379,7 @@ class Masker:
             return
         stripped = body.strip()
         if stripped[:1] not in ("{", "["):
-            self.add_form(stripped)
+            self.add_text_fields(stripped)
             return
         try:
             self.add_fields(decode_json(stripped))
@@ -485,6 +498,18 @@ class Masker:
 
 
 _CONTAINERS = (dict, list, tuple)
+# No output shows more of a body than its first 1,000,000 characters (the JSON report's cut,
+# the largest): the fields of a text body are looked for there (and a little beyond, for a
+# value across the cut), so a 100 MB body costs no more than a 1 MB one.
+_TEXT_FIELDS_SCANNED = 1_010_000
+# The fields of text bodies (see Masker.add_text_fields). A form's value ends at "&" or the
+# end of its line; a multipart part's value is its first line after the blank one.
+_TEXT_PAIR = re.compile(r"(?<![\w.-])(?P<name>[A-Za-z_][\w.-]*)=(?P<value>[^&\s]+)")
+_MULTIPART_FIELD = re.compile(  # bounded: a hostile body must not make it quadratic
+    r'name="(?P<name>[^"\n]{1,200})"[^\n]{0,500}\n(?:[^\n]{1,500}\n){0,8}?\r?\n'
+    r"(?P<value>[^\r\n]+)"
+)
+_XML_ELEMENT = re.compile(r"<(?P<name>[A-Za-z_][\w.-]*)(?:\s[^<>]*)?>(?P<value>[^<>]+)</(?P=name)>")
 _BRACKETED_URL = re.compile(r"<([^<>]*)>")  # Link: <https://...>; rel=next
 
 
