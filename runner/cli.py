@@ -384,6 +384,7 @@ def check_command(
 ) -> None:
     """Parse and statically check files (nothing is sent): `file:line:col: severity: message`."""
     from .env import load_env_files, unknown_settings
+    from .masking import Masker
     from .parser import parse_file
     from .static import check_file
     from .targets import expand_targets
@@ -391,12 +392,17 @@ def check_command(
     try:
         check_env_files(env)
         environment = load_env_files(env or [])
-        defined = set(environment.values) | set(parse_vars(var))
+        variables = {**environment.values, **parse_vars(var)}
         expanded = expand_targets(targets)
     except HttprunError as error:
         _fail(error)
+    defined = set(variables)
+    # A message may quote a request file's literal, and that literal be an env file's secret.
+    masker = Masker()
+    for name, value in variables.items():
+        masker.add_variable(name, value)
     for warning in unknown_settings(environment):
-        typer.echo(warning.one_line())
+        typer.echo(warning.one_line(masker.mask))
     worst = 0
     for target in expanded:
         try:
@@ -404,7 +410,7 @@ def check_command(
         except HttprunError as error:
             diagnostics = error.diagnostics()
         for diagnostic in diagnostics:
-            typer.echo(diagnostic.one_line())
+            typer.echo(diagnostic.one_line(masker.mask))
             if diagnostic.severity == "error":
                 worst = 3
     raise typer.Exit(worst)

@@ -269,6 +269,10 @@ class RunSession:
         self.listener = listener or SilentListener()
         self.masker = masker if masker is not None else Masker()
         self.environment: Environment = load_env_files(list(options.env_files))
+        # Learnt now, not when first used: a file refused before any request (an error that
+        # `httprun check` finds) may quote a secret of the env files or --var in its messages.
+        for name, value in {**self.environment.values, **options.variables}.items():
+            self.masker.add_variable(name, value)
         for warning in unknown_settings(self.environment):
             self.listener.notice(warning.one_line())
         self.max_include = max_include_size(self.environment.settings)

@@ -120,3 +120,20 @@ def test_every_form_of_assignment_hides_the_value(value: str, name: str) -> None
     assume(value[0] not in ":=")
     for line in (f"{name}={value}", f"{name} = {value}", f"{name}: {value}", f"@{name} {value}"):
         assert mask_named_values(line) == line[: -len(value)] + MASK
+
+
+def test_a_file_refused_before_it_runs_hides_the_env_and_var_secrets_it_quotes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Nothing of the file runs, so no variable is ever used: the secrets are learnt up front.
+    request = tmp_path / "q.http"
+    request.write_text(f"GET http://127.0.0.1:9/\n\n?? body.x == '{SECRET}' ]]\n")
+    env = tmp_path / "dev.env"
+    env.write_text(f"client_secret={SECRET}\n")
+    for secrets in (["--env", str(env)], ["--var", f"client_secret={SECRET}"]):
+        for command in (["check"], [], ["--dry-run"]):
+            result = run_cli([*command, str(request), *secrets], capsys)
+            assert result.code == 3
+            assert "q.http:3:14" in result.output
+            assert SECRET not in result.output
+            assert "the value is '****'" in result.output
