@@ -446,7 +446,11 @@ class Masker:
         try:
             parts = urlsplit(url)
             password = parts.password
-        except ValueError:  # not a URL one can split: nothing to learn
+        except ValueError:
+            # Not a URL one can split ("http://user:pw@[::1/"): it is still shown, in the
+            # result line and the reports. Its password and pairs, read as text.
+            values = named_values([url])
+            self.add_all([*values, *(unquote(value) for value in values)])
             return
         if password:
             self.add(password)

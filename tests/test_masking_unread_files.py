@@ -137,3 +137,16 @@ def test_a_file_refused_before_it_runs_hides_the_env_and_var_secrets_it_quotes(
             assert "q.http:3:14" in result.output
             assert SECRET not in result.output
             assert "the value is '****'" in result.output
+
+
+def test_an_unsplittable_url_hides_its_password_and_secret_pairs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    request = tmp_path / "u.http"
+    request.write_text("GET http://user:BadUrlPw777@[::1/x?api_key=BadUrlKey888\n")
+    report = tmp_path / "r.json"
+    result = run_cli([str(request), "--json", str(report)], capsys)
+    assert result.code == 3, result.output
+    shown = result.output + report.read_text("utf-8")
+    assert "BadUrl" not in shown
+    assert "GET http://user:****@[::1/x?api_key=****" in result.output
