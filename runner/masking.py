@@ -430,9 +430,10 @@ class Masker:
             # "a=1; b=2" / "sid=...; Path=/; HttpOnly": session ids are the secrets. Short
             # values ("theme=dark", "Path=/") are preferences and attributes; masking them
             # everywhere would blank ordinary words out of the output.
+            # A cookie named like a secret (auth_token=ab12) is one whatever its length.
             for pair in value.split(";"):
-                cookie = pair.partition("=")[2].strip()
-                if len(cookie) >= _MIN_COOKIE_SECRET:
+                cookie_name, _, cookie = (part.strip() for part in pair.partition("="))
+                if len(cookie) >= _MIN_COOKIE_SECRET or is_secret_name(cookie_name):
                     self.add(cookie)
         else:
             self.add(value)

@@ -74,3 +74,21 @@ def test_a_header_holding_a_url_teaches_its_credentials(name: str, value: str, s
     masker.add_header(name, value)
     assert secret in masker.secrets
     assert "token_type=Bearer" in masker.mask("token_type=Bearer")
+
+
+@pytest.mark.parametrize(
+    ("header", "learnt"),
+    [
+        ("auth_token=ab12; Path=/; HttpOnly", {"ab12"}),
+        ("apiKey=k9; theme=dark", {"k9"}),
+        ("theme=dark; Path=/", set()),
+        ("sid=Zq8Lm3Xa6Ue; Path=/", {"Zq8Lm3Xa6Ue"}),
+    ],
+)
+def test_a_cookie_named_like_a_secret_is_learnt_however_short(
+    header: str, learnt: set[str]
+) -> None:
+    # The server sets it, the client sends it back, an echo shows it in a body.
+    masker = Masker()
+    masker.add_header("Set-Cookie", header)
+    assert masker.secrets == learnt
