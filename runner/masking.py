@@ -426,6 +426,8 @@ class Masker:
         scheme, _, rest = value.partition(" ")
         if rest and scheme.lower() in _AUTH_SCHEMES:
             self.add(rest.strip())
+            if scheme.lower() == "basic":  # the password inside may be echoed decoded
+                self.add(_basic_password(rest.strip()))
         elif lowered in ("cookie", "set-cookie"):
             # "a=1; b=2" / "sid=...; Path=/; HttpOnly": session ids are the secrets. Short
             # values ("theme=dark", "Path=/") are preferences and attributes; masking them
@@ -516,6 +518,16 @@ _MULTIPART_FIELD = re.compile(  # bounded: a hostile body must not make it quadr
 )
 _XML_ELEMENT = re.compile(r"<(?P<name>[A-Za-z_][\w.-]*)(?:\s[^<>]*)?>(?P<value>[^<>]+)</(?P=name)>")
 _BRACKETED_URL = re.compile(r"<([^<>]*)>")  # Link: <https://...>; rel=next
+
+
+def _basic_password(credentials: str) -> str:
+    """The password of Basic ``credentials`` (base64 of ``user:password``); "" when they do
+    not decode to one."""
+    try:
+        decoded = base64.b64decode(credentials, validate=True).decode("utf-8")
+    except ValueError:  # binascii.Error and UnicodeDecodeError are ValueErrors
+        return ""
+    return decoded.partition(":")[2]
 
 
 def _collect_secret(value: Any, found: list[str]) -> None:

@@ -92,3 +92,12 @@ def test_a_cookie_named_like_a_secret_is_learnt_however_short(
     masker = Masker()
     masker.add_header("Set-Cookie", header)
     assert masker.secrets == learnt
+
+
+def test_a_basic_header_teaches_the_password_inside_it() -> None:
+    masker = Masker()
+    masker.add_header("Authorization", "Basic dXNlcjpTM2NyM3RQdw==")  # user:S3cr3tPw
+    assert masker.mask('{"user": "user", "password": "S3cr3tPw"}') == (
+        '{"user": "user", "password": "****"}'
+    )
+    masker.add_header("Authorization", "Basic not*base64")  # nothing to decode: no error
