@@ -399,7 +399,7 @@ def check_command(
     defined = set(variables)
     # A message may quote a request file's literal, and that literal be an env file's secret.
     masker = Masker()
-    for name, value in variables.items():
+    for name, value in {**environment.settings, **variables}.items():
         masker.add_variable(name, value)
     for warning in unknown_settings(environment):
         typer.echo(warning.one_line(masker.mask))

@@ -271,7 +271,9 @@ class RunSession:
         self.environment: Environment = load_env_files(list(options.env_files))
         # Learnt now, not when first used: a file refused before any request (an error that
         # `httprun check` finds) may quote a secret of the env files or --var in its messages.
-        for name, value in {**self.environment.values, **options.variables}.items():
+        environment = self.environment
+        learnt = {**environment.settings, **environment.values, **options.variables}
+        for name, value in learnt.items():  # HTTPRUN_SANDBOX_CLIENT_SECRET is one too
             self.masker.add_variable(name, value)
         for warning in unknown_settings(self.environment):
             self.listener.notice(warning.one_line())

@@ -130,7 +130,13 @@ def test_a_file_refused_before_it_runs_hides_the_env_and_var_secrets_it_quotes(
     request.write_text(f"GET http://127.0.0.1:9/\n\n?? body.x == '{SECRET}' ]]\n")
     env = tmp_path / "dev.env"
     env.write_text(f"client_secret={SECRET}\n")
-    for secrets in (["--env", str(env)], ["--var", f"client_secret={SECRET}"]):
+    setting = tmp_path / "settings.env"
+    setting.write_text(f"HTTPRUN_SANDBOX_CLIENT_SECRET={SECRET}\n")
+    for secrets in (
+        ["--env", str(env)],
+        ["--var", f"client_secret={SECRET}"],
+        ["--env", str(setting)],
+    ):
         for command in (["check"], [], ["--dry-run"]):
             result = run_cli([*command, str(request), *secrets], capsys)
             assert result.code == 3
