@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
-from .masking import Masker, mask_named_values, named_values
+from .masking import LiteralMasker, mask_named_values, named_values
 from .source import Span, source_line, source_lines
 
 EXIT_OK = 0
@@ -190,12 +190,13 @@ def _identity(text: str) -> str:
 
 # The secrets each file's lines give by name, learnt once per text of the file (the list of its
 # lines): thousands of diagnostics of one file must not read it again each.
-_FILE_MASKERS: dict[str, tuple[list[str], Masker]] = {}
+_FILE_MASKERS: dict[str, tuple[list[str], LiteralMasker]] = {}
 _FILE_MASKERS_LOCK = threading.Lock()
 
 
-def _file_masker(path: str) -> Masker | None:
-    """A Masker of the values ``path`` gives secret-named things. A file with an error may
+def _file_masker(path: str) -> LiteralMasker | None:
+    """A masker of the values ``path`` gives secret-named things (4 characters or more; a
+    shorter one is masked on its own line only, by mask_named_values). A file with an error may
     never have been run (a request file that does not parse, a malformed env file), so the
     run's Masker has not learnt them; its lines and messages are shown all the same."""
     lines = source_lines(path)
@@ -205,7 +206,7 @@ def _file_masker(path: str) -> Masker | None:
         cached = _FILE_MASKERS.get(path)
         if cached is not None and cached[0] is lines:
             return cached[1]
-    masker = Masker(named_values(lines))
+    masker = LiteralMasker(named_values(lines))
     with _FILE_MASKERS_LOCK:
         _FILE_MASKERS[path] = (lines, masker)
     return masker

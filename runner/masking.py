@@ -16,7 +16,7 @@ import bisect
 import json
 import re
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, quote, quote_plus, unquote, urlsplit
@@ -242,6 +242,49 @@ def _is_reference(value: str) -> bool:
     """Whether ``value`` names its secret rather than holds it (``Bearer <<token>>``,
     ``${CLIENT_SECRET}``): shown as written, an error under it stays readable."""
     return "<<" in value or "${" in value
+
+
+class LiteralMasker:
+    """Masks a fixed set of literal values (at least 4 characters long) at a cost that does not
+    grow with their number: a file may give thousands of secrets and have thousands of
+    errors, and a Masker looks for each of its forms in each text. Candidates are found by
+    their first 4 characters, whichever is fewer: the text's positions or the prefixes."""
+
+    def __init__(self, values: Iterable[str]) -> None:
+        self._by_prefix: dict[str, list[str]] = {}
+        for value in set(values):
+            if len(value) >= _MIN_ANYWHERE and value.strip():
+                self._by_prefix.setdefault(value[:_MIN_ANYWHERE], []).append(value)
+        for candidates in self._by_prefix.values():
+            candidates.sort(key=len, reverse=True)  # a value that holds another: masked whole
+
+    def mask(self, text: str) -> str:
+        if not self._by_prefix:
+            return text
+        starts: Iterable[int]
+        if len(self._by_prefix) < len(text):
+            starts = [
+                start
+                for prefix in self._by_prefix
+                if prefix in text
+                for start in _occurrences(text, prefix)
+            ]
+        else:
+            starts = range(len(text) - _MIN_ANYWHERE + 1)
+        spans: list[tuple[int, int]] = []
+        for start in starts:
+            for value in self._by_prefix.get(text[start : start + _MIN_ANYWHERE], ()):
+                if text.startswith(value, start):
+                    spans.append((start, start + len(value)))
+                    break
+        return _replace_spans(text, spans) if spans else text
+
+
+def _occurrences(text: str, part: str) -> Iterator[int]:
+    start = text.find(part)
+    while start >= 0:
+        yield start
+        start = text.find(part, start + 1)
 
 
 # -- cutting text short ---------------------------------------------------------------------------
