@@ -461,9 +461,11 @@ class Masker:
         lowered = name.lower()
         if not is_sensitive_header(name):
             # A Location (or a Link's <URL>s) may carry a credential as a URL does: a
-            # redirect to ".../cb#access_token=..." or "?api_key=...".
+            # redirect to ".../cb#access_token=..." or "?api_key=...". Any other value may
+            # hold secret-named pairs (X-Debug: token=...).
             for url in _BRACKETED_URL.findall(value) or [value.strip()]:
                 self.add_url(url)
+            self.add_text_fields(value)
             return
         value = value.strip()
         scheme, _, rest = value.partition(" ")
@@ -552,9 +554,9 @@ _CONTAINERS = (dict, list, tuple)
 # the largest): the fields of a text body are looked for there (and a little beyond, for a
 # value across the cut), so a 100 MB body costs no more than a 1 MB one.
 _TEXT_FIELDS_SCANNED = 1_010_000
-# The fields of text bodies (see Masker.add_text_fields). A form's value ends at "&" or the
-# end of its line; a multipart part's value is its first line after the blank one.
-_TEXT_PAIR = re.compile(r"(?<![\w.-])(?P<name>[A-Za-z_][\w.-]*)=(?P<value>[^&\s]+)")
+# The fields of text bodies (see Masker.add_text_fields). A form's value ends at "&", "#" or
+# the end of its line; a multipart part's value is its first line after the blank one.
+_TEXT_PAIR = re.compile(r"(?<![\w.-])(?P<name>[A-Za-z_][\w.-]*)=(?P<value>[^&\s#]+)")
 _MULTIPART_FIELD = re.compile(  # bounded: a hostile body must not make it quadratic
     r'name="(?P<name>[^"\n]{1,200})"[^\n]{0,500}\n(?:[^\n]{1,500}\n){0,8}?\r?\n'
     r"(?P<value>[^\r\n]+)"

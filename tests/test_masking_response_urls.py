@@ -67,6 +67,7 @@ def test_a_token_in_a_redirect_location_is_masked_everywhere(
         ("Location", "https://app.example/cb#access_token=abcd1234&token_type=Bearer", "abcd1234"),
         ("Content-Location", "/x?apiKey=k3y-v4lue", "k3y-v4lue"),
         ("Link", "<https://u:pa55word@h/>; rel=next", "pa55word"),
+        ("X-Debug", "user=bob token=t0k3n-v4l", "t0k3n-v4l"),
     ],
 )
 def test_a_header_holding_a_url_teaches_its_credentials(name: str, value: str, secret: str) -> None:
@@ -101,3 +102,17 @@ def test_a_basic_header_teaches_the_password_inside_it() -> None:
         '{"user": "user", "password": "****"}'
     )
     masker.add_header("Authorization", "Basic not*base64")  # nothing to decode: no error
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "max-age=0, no-cache",
+        "text/html; charset=utf-8",
+        'Bearer realm="api", error="invalid_token"',
+    ],
+)
+def test_ordinary_header_values_teach_nothing(value: str) -> None:
+    masker = Masker()
+    masker.add_header("X-Any", value)
+    assert masker.secrets == frozenset()
