@@ -320,3 +320,34 @@ def test_notes_go_above_the_progress_bar(tmp_path: Path) -> None:
     reporter.finish(run_files([], RunOptions()))
     assert errors.getvalue() == ""
     assert "note: pacing demo.cafe24api.com" in terminal.getvalue()
+
+
+def test_a_reader_that_goes_away_does_not_stop_the_run(
+    tmp_path: Path, local_server: str, closed_port_url: str
+) -> None:
+    """`httprun ... | head`: stdout's reader has closed the pipe. Every request still runs, the
+    reports are written and the exit code is the run's (4 here), not an internal error."""
+    request = tmp_path / "a.http"
+    request.write_text(
+        "GET <<base>>/json\n\n###\nGET <<base>>/status/200\n\n###\nGET <<closed>>/\n"
+    )
+    report = tmp_path / "run.json"
+    variables = ["--var", f"base={local_server}", "--var", f"closed={closed_port_url}"]
+    reader, writer = os.pipe()
+    os.close(reader)  # the first write meets a closed pipe
+    try:
+        process = subprocess.run(
+            [sys.executable, "-m", "runner", str(request), *variables, "--json", str(report), "-v"],
+            stdout=writer,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=20,
+        )
+    finally:
+        os.close(writer)
+    assert process.returncode == 4, process.stderr
+    assert process.stderr == ""
+    document = json.loads(report.read_text())
+    assert document["exit_code"] == 4
+    assert document["counts"]["passed"] == 2
+    assert document["counts"]["error"] == 1

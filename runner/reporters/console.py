@@ -122,8 +122,7 @@ class ConsoleReporter:
         if self._progress is not None:
             self._progress.print(line)  # above the bar, which stays at the bottom
             return
-        self.err.write(line + "\n")
-        self.err.flush()
+        _emit(self.err, line + "\n")
 
     # -- the end -----------------------------------------------------------------------------
     def finish(self, run: RunResult) -> None:
@@ -193,8 +192,31 @@ class ConsoleReporter:
         if self._progress is not None:
             self._progress.print(line)
             return
-        self.out.write(line + "\n")
-        self.out.flush()
+        _emit(self.out, line + "\n")
+
+
+def _emit(stream: TextIO, text: str) -> None:
+    """Write and flush ``text``; when the reader has gone (``httprun ... | head``) the run goes
+    on, its results, reports and exit code unchanged, and nothing more is written there."""
+    try:
+        stream.write(text)
+        stream.flush()
+    except BrokenPipeError:
+        _discard_rest(stream)
+
+
+def _discard_rest(stream: TextIO) -> None:
+    """Point ``stream``'s file descriptor at the null device, so later writes (and Python's
+    flush at exit of what the failed write left buffered) succeed instead of raising again."""
+    try:
+        descriptor = stream.fileno()
+    except (OSError, ValueError):  # not backed by a file descriptor: nothing to redirect
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, descriptor)
+    finally:
+        os.close(null)
 
 
 def closing_line(run: RunResult) -> str:
