@@ -149,13 +149,31 @@ class Client(httpx.Client):
             raise
         return response
 
+    def _build_redirect_request(
+        self, request: httpx.Request, response: httpx.Response
+    ) -> httpx.Request:
+        """httpx builds the next hop of every redirect, followed or not. One whose Location
+        cannot be sent to is kept as a hop that says why, for _check_redirect to refuse when
+        the redirect is followed: under @no-redirect the response itself is the result."""
+        try:
+            return super()._build_redirect_request(request, response)
+        except (httpx.RemoteProtocolError, UnicodeError) as error:
+            return httpx.Request(
+                request.method, request.url, extensions={_UNFOLLOWABLE: str(error)}
+            )
+
     def _redirect_url(self, request: httpx.Request, response: httpx.Response) -> httpx.URL:
         try:
-            return super()._redirect_url(request, response)
-        except httpx.InvalidURL:
+            url = super()._redirect_url(request, response)
+        except (httpx.InvalidURL, UnicodeError):
             # httpx gives a URL with a scheme but no host the request's host, which fails for
-            # these; parsing the Location alone worked before that step.
-            return httpx.URL(response.headers["Location"])
+            # these; parsing the Location alone worked before that step. (UnicodeError: httpx
+            # decoded a host that is not valid IDNA; _host_problem below says why.)
+            url = httpx.URL(response.headers["Location"])
+        problem = _host_problem(url)
+        if problem is not None:
+            raise httpx.RemoteProtocolError(problem, request=request)
+        return url
 
     def _redirect_headers(
         self, request: httpx.Request, url: httpx.URL, method: str
@@ -341,9 +359,18 @@ def _check_redirect(
 ) -> None:
     """Refuse to follow a redirect to anything but an http(s) URL with a host."""
     url = hop.url
+    location = response.headers.get("Location", str(url))
+    unfollowable = hop.extensions.get(_UNFOLLOWABLE)
+    if unfollowable is not None:
+        raise TransportError(
+            f"{_host_port(response.url)} redirected to {_shorten(location, client.masker.mask)}, "
+            f"which httprun cannot follow: {unfollowable}",
+            request.span,
+            label="unsupported redirect",
+            hint="add '# @no-redirect' and check the Location header",
+        )
     if url.scheme in ("http", "https") and url.host:
         return
-    location = response.headers.get("Location", str(url))
     raise TransportError(
         f"{_host_port(response.url)} redirected to {_shorten(location, client.masker.mask)}, "
         "which httprun cannot follow (only http:// and https:// URLs)",
@@ -354,6 +381,8 @@ def _check_redirect(
 
 
 MAX_BODY_SETTING = "HTTPRUN_MAX_BODY"
+# The extension of a redirect hop that cannot be sent to: why (Client._build_redirect_request).
+_UNFOLLOWABLE = "httprun.unfollowable_redirect"
 
 
 def _build_outgoing(client: Client, request: ResolvedRequest) -> httpx.Request:
@@ -368,9 +397,18 @@ def _build_outgoing(client: Client, request: ResolvedRequest) -> httpx.Request:
         )
     timeout: Any = httpx.USE_CLIENT_DEFAULT if request.timeout is None else request.timeout
     try:
+        url = _parsed_url(request.url)
+        problem = _host_problem(url)
+        if problem is not None:
+            raise ResolveError(
+                f"invalid URL {_shorten(request.url, mask)}: {problem}",
+                request.span,
+                label="invalid host",
+                hint="a host name is dot-separated labels of 1 to 63 characters",
+            )
         outgoing = client.build_request(
             method,
-            _parsed_url(request.url),
+            url,
             headers=_header_list(request.headers),
             content=request.body,
             timeout=timeout,
@@ -404,6 +442,21 @@ def _build_outgoing(client: Client, request: ResolvedRequest) -> httpx.Request:
             label="invalid URL",
         )
     return outgoing
+
+
+def _host_problem(url: httpx.URL) -> str | None:
+    """Why ``url``'s host cannot be sent to (an empty or over-long label as in 'a..b', an
+    'xn--' label that is not Punycode), else None. httpx decodes the host when it builds a
+    request and the socket module IDNA-encodes it when resolving; both raise UnicodeError
+    deep inside sending, which would read as a bug in httprun."""
+    host = url.raw_host.decode("ascii", "replace")
+    try:
+        host.encode("idna")  # what socket.getaddrinfo does with it
+        _ = url.host  # httpx's IDNA decoding of an 'xn--' label
+    except UnicodeError as error:
+        reason = str(error.__cause__ or error)
+        return f"the host {mask_and_clip(host, str, 80)!r} is not valid ({reason})"
+    return None
 
 
 @lru_cache(maxsize=256)

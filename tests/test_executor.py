@@ -443,12 +443,54 @@ def test_timeout_message_uses_the_client_default_when_the_request_has_none() -> 
         ("files.test/a", "needs http:// or https://"),
         ("http://api.test:99999/", "invalid URL"),
         ("http://[::1/", "invalid URL"),
+        # Hosts the resolver or httpx's IDNA decoding refuse with a UnicodeError (was exit 70).
+        ("http://a..b/", "the host 'a..b' is not valid (label empty or too long)"),
+        ("http://" + "a" * 64 + ".test/", "is not valid (label empty or too long)"),
+        ("http://xn--/", "the host 'xn--' is not valid (Malformed A-label"),
     ],
 )
 def test_invalid_urls_are_errors_of_the_file(url: str, expected: str) -> None:
     with mock_client(lambda request: httpx.Response(200)) as client:
         error = send_expecting_error(client, make_request(url), ResolveError)
     assert expected in error.message
+
+
+@pytest.mark.parametrize(
+    "location", ["http://a..b/", "http://xn--/x", "https://xn--a.test/", "http://[::1/"]
+)
+def test_a_redirect_to_a_host_that_is_not_valid_is_a_transport_error(location: str) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(302, headers={"Location": location})
+
+    with mock_client(handler) as client:
+        error = send_expecting_error(client, make_request("http://api.test/old"))
+        stayed = send_request(client, make_request("http://api.test/old", follow_redirects=False))
+    assert f"api.test:80 redirected to '{location}', which httprun cannot follow: " in error.message
+    assert stayed.status == 302  # under @no-redirect the response is the result
+    assert stayed.response["headers"]["location"] == location
+
+
+_HOST_LABELS = st.sampled_from(["", "a", "xn--", "xn--a", "-", "a" * 63, "a" * 64, "\u00fc"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(labels=st.lists(_HOST_LABELS, min_size=1, max_size=4), redirect=st.booleans())
+def test_any_host_is_sent_or_refused_as_an_error_never_a_crash(
+    labels: list[str], redirect: bool
+) -> None:
+    host = ".".join(labels)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if redirect and request.url.host == "api.test":
+            return httpx.Response(302, headers=[(b"Location", f"http://{host}/".encode())])
+        return httpx.Response(200)
+
+    url = "http://api.test/" if redirect else f"http://{host}/"
+    with mock_client(handler) as client:
+        try:
+            assert send_request(client, make_request(url)).status == 200
+        except (ResolveError, TransportError) as error:
+            assert error.span == SPAN
 
 
 def test_urls_in_messages_hide_credentials() -> None:
