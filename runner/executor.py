@@ -34,6 +34,7 @@ from . import __version__
 from .deadline import Deadline, exchange_deadline
 from .decoding import ACCEPT_ENCODING, BodyTooLarge, BoundedDecoder, DecodeFailed
 from .errors import HttprunError, ResolveError, TransportError
+from .hosts import host_problem
 from .jsonvalues import decode_json
 from .masking import Masker, is_sensitive_header, mask_and_clip
 from .ratelimit import WAITED_EXTENSION
@@ -445,18 +446,7 @@ def _build_outgoing(client: Client, request: ResolvedRequest) -> httpx.Request:
 
 
 def _host_problem(url: httpx.URL) -> str | None:
-    """Why ``url``'s host cannot be sent to (an empty or over-long label as in 'a..b', an
-    'xn--' label that is not Punycode), else None. httpx decodes the host when it builds a
-    request and the socket module IDNA-encodes it when resolving; both raise UnicodeError
-    deep inside sending, which would read as a bug in httprun."""
-    host = url.raw_host.decode("ascii", "replace")
-    try:
-        host.encode("idna")  # what socket.getaddrinfo does with it
-        _ = url.host  # httpx's IDNA decoding of an 'xn--' label
-    except UnicodeError as error:
-        reason = str(error.__cause__ or error)
-        return f"the host {mask_and_clip(host, str, 80)!r} is not valid ({reason})"
-    return None
+    return host_problem(url.raw_host.decode("ascii", "replace"))
 
 
 @lru_cache(maxsize=256)

@@ -144,6 +144,17 @@ def test_seed_variables() -> None:
             {"token_url": "http://[::1/t", "client_id": "c", "client_secret": "s"},
             "token_url 'http://[::1/t' is not an http(s) URL httprun can use",
         ),
+        # Hosts no resolver takes: were internal errors (exit 70) at the first token request.
+        (
+            "oauth2",
+            {"token_url": "http://a..b/t", "client_id": "c", "client_secret": "s"},
+            "token_url 'http://a..b/t' is not an http(s) URL httprun can use",
+        ),
+        (
+            "oauth2",
+            {"token_url": "https://xn--/t", "client_id": "c", "client_secret": "s"},
+            "token_url 'https://xn--/t' is not an http(s) URL httprun can use",
+        ),
         (
             "cafe24",
             cafe24_variables(redirect_uri="http://[::1/cb"),

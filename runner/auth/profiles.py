@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..errors import AuthError
+from ..hosts import host_problem
 from ..source import Span
 from .tokens import KST, parse_scopes
 
@@ -242,7 +243,7 @@ def _checked_url(variable: str, url: str, span: Span | None, *, any_scheme: bool
     usable = parts.scheme in ("http", "https") and bool(parts.hostname)
     if any_scheme:
         usable = bool(parts.scheme) and bool(parts.netloc or parts.path)
-    if not usable or port == 0:
+    if not usable or port == 0 or (parts.hostname and host_problem(parts.hostname)):
         raise AuthError(
             f"{variable} '{url}' is not {'a URL' if any_scheme else 'an http(s) URL'} "
             "httprun can use",
