@@ -44,6 +44,25 @@ class NestedTooDeeply(jmespath.exceptions.ParseError):
         )
 
 
+class StrayReference(jmespath.exceptions.ParseError):
+    """An ``&expr`` that is not an argument of a function taking one: it evaluates to
+    jmespath's internal expression object, which is no JSON value (no check, capture or
+    ``<<...>>`` can use it)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            -1,
+            "",
+            "eof",
+            "'&' (an expression reference) may only be an argument of "
+            + ", ".join(sorted(_TAKES_REFERENCE)),
+        )
+
+
+# jmespath's built-in functions whose signature takes an expression reference.
+_TAKES_REFERENCE = frozenset({"sort_by", "max_by", "min_by", "map"})
+
+
 @lru_cache(maxsize=4096)
 def compile_query(expression: str) -> ParsedResult:
     """Compile ``expression`` once; raises ``jmespath.exceptions.ParseError`` when invalid,
@@ -54,6 +73,8 @@ def compile_query(expression: str) -> ParsedResult:
         raise NestedTooDeeply() from None
     if _nests_deeper(compiled.parsed, MAX_NESTING):
         raise NestedTooDeeply()
+    if _has_stray_reference(compiled.parsed):
+        raise StrayReference()
     if may_hold_surrogates(expression):
         _replace_lone_surrogates(cast(dict[str, Any], compiled.parsed))
     return compiled
@@ -68,6 +89,20 @@ def _replace_lone_surrogates(tree: dict[str, Any]) -> None:
         if node.get("type") in ("field", "literal"):
             node["value"] = without_surrogates(node.get("value"))
         stack.extend(child for child in node.get("children", []) if isinstance(child, dict))
+
+
+def _has_stray_reference(tree: Mapping[str, Any]) -> bool:
+    """Whether an ``expref`` node has any parent but a function of :data:`_TAKES_REFERENCE`."""
+    stack: list[tuple[Mapping[str, Any], bool]] = [(tree, False)]
+    while stack:
+        node, allowed = stack.pop()
+        if node.get("type") == "expref" and not allowed:
+            return True
+        takes = node.get("type") == "function_expression" and node.get("value") in _TAKES_REFERENCE
+        stack.extend(
+            (child, takes) for child in node.get("children", []) if isinstance(child, dict)
+        )
+    return False
 
 
 def _nests_deeper(tree: Mapping[str, Any], limit: int) -> bool:
@@ -204,7 +239,7 @@ def explain_error(error: jmespath.exceptions.JMESPathError, *, with_column: bool
     value may be a secret); ``at column N`` unless ``with_column`` is false."""
     position = error_position(error)
     column = f" at column {position + 1}" if with_column and position is not None else ""
-    if isinstance(error, NestedTooDeeply):
+    if isinstance(error, NestedTooDeeply | StrayReference):
         return str(error.msg)
     if isinstance(error, jmespath.exceptions.EmptyExpressionError):
         return "the expression is empty"

@@ -115,6 +115,26 @@ def test_invalid_jmespath_in_an_interpolation_points_at_it() -> None:
     assert found.span == sp(1, 14, 21)
 
 
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("GET http://a/?x=<<&host>>\n", "interpolation: &host"),  # was exit 70 when sent
+        ("GET http://a\n\n?? &status exists\n", "check: &status"),  # passed
+        ("GET http://a\n\n>> x = {a: &status}\n", "capture: {a: &status}"),
+        ("GET http://a\n\n?? not_null(&status) exists\n", "check: not_null(&status)"),
+    ],
+)
+def test_an_expression_reference_outside_the_functions_that_take_one(text: str, where: str) -> None:
+    found = only(text)
+    assert found.message == f"invalid JMESPath in {where}"
+    assert found.label.startswith("'&' (an expression reference) may only be an argument of map")
+
+
+def test_expression_references_where_functions_take_them_are_fine() -> None:
+    text = "GET http://a\n\n?? max_by(sort_by(body, &id), &id).id == map(&id, body)[-1]\n"
+    assert check(text) == []
+
+
 def test_unknown_functions() -> None:
     found = only("GET http://a\n\n?? lenght(body) > 1\n")
     assert found.message == "unknown JMESPath function 'lenght()' in check"
