@@ -43,6 +43,12 @@ def expand_targets(specs: list[str]) -> list[Target]:
         kind = path_kind(path)
         if kind is None:
             targets.append(Target(path, line))
+        elif kind == "a folder" and line is not None:  # running them all would ignore LINE
+            raise UsageError(
+                f"'{shown_path(spec)}': a line number picks a request in a file, "
+                f"and '{shown_path(path)}' is a folder",
+                hint="give FILE:LINE, or the folder alone to run all its files",
+            )
         elif kind == "a folder":
             targets.extend(_directory_files(path))
         elif kind == "missing":

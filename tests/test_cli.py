@@ -77,6 +77,19 @@ def test_a_missing_file_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> 
     assert "no such file or directory: 'nowhere.http'" in err
 
 
+@pytest.mark.parametrize("command", [[], ["check"], ["list"]])
+def test_a_folder_with_a_line_is_a_usage_error_not_every_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    """'DIR:4' ran every request of every file in DIR, the line ignored."""
+    (tmp_path / "d").mkdir()
+    write(tmp_path / "d", "a.http", "GET http://127.0.0.1:9/a\n\n###\nGET http://127.0.0.1:9/b\n")
+    code, out, err = run_cli([*command, f"{tmp_path / 'd'}:4"], capsys)
+    assert code == 2
+    assert "a line number picks a request in a file" in err
+    assert out == ""
+
+
 def test_an_unknown_option_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run_cli(["--no-such-option", "x.http"], capsys)
     assert code == 2
