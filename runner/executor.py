@@ -399,14 +399,7 @@ def _build_outgoing(client: Client, request: ResolvedRequest) -> httpx.Request:
     timeout: Any = httpx.USE_CLIENT_DEFAULT if request.timeout is None else request.timeout
     try:
         url = _parsed_url(request.url)
-        problem = _host_problem(url)
-        if problem is not None:
-            raise ResolveError(
-                f"invalid URL {_shorten(request.url, mask)}: {problem}",
-                request.span,
-                label="invalid host",
-                hint="a host name is dot-separated labels of 1 to 63 characters",
-            )
+        _refuse_unsendable(url, request, mask)
         outgoing = client.build_request(
             method,
             url,
@@ -426,15 +419,30 @@ def _build_outgoing(client: Client, request: ResolvedRequest) -> httpx.Request:
             request.span,
             label="invalid header",
         ) from error
-    # Checked here rather than left to the transport so that every transport (a mock, the
-    # in-process sandbox) refuses the same URLs the network one does.
-    url = outgoing.url
-    if url.scheme not in ("http", "https") or not url.host:
+    return outgoing
+
+
+def _refuse_unsendable(
+    url: httpx.URL, request: ResolvedRequest, mask: Callable[[str], str]
+) -> None:
+    """Refuse a URL no transport can send to, before httpx builds a request from it (its
+    cookie jar, once a response has set a cookie, fails on a URL without a host). Checked
+    here rather than left to the transport so that every transport (a mock, the in-process
+    sandbox) refuses the same URLs the network one does."""
+    if url.scheme not in ("http", "https") or not url.raw_host:
         raise ResolveError(
             f"cannot send to {_shorten(request.url, mask)}: "
             "the URL needs http:// or https:// and a host",
             request.span,
             label="unsupported URL",
+        )
+    problem = _host_problem(url)
+    if problem is not None:
+        raise ResolveError(
+            f"invalid URL {_shorten(request.url, mask)}: {problem}",
+            request.span,
+            label="invalid host",
+            hint="a host name is dot-separated labels of 1 to 63 characters",
         )
     if url.port is not None and not 0 < url.port < 65536:
         raise ResolveError(
@@ -442,7 +450,6 @@ def _build_outgoing(client: Client, request: ResolvedRequest) -> httpx.Request:
             request.span,
             label="invalid URL",
         )
-    return outgoing
 
 
 def _host_problem(url: httpx.URL) -> str | None:

@@ -493,6 +493,20 @@ def test_any_host_is_sent_or_refused_as_an_error_never_a_crash(
             assert error.span == SPAN
 
 
+@pytest.mark.parametrize("url", ["http://", "http:///path", "https://:8080/"])
+def test_a_url_without_a_host_is_refused_also_once_a_cookie_is_set(url: str) -> None:
+    """The cookie jar, once a response had set a cookie, made httpx fail on such a URL while
+    building the request (ValueError: unknown url type), which was exit 70."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"Set-Cookie": "session=1; Path=/"})
+
+    with mock_client(handler) as client:
+        send_request(client, make_request("http://api.test/login"))
+        error = send_expecting_error(client, make_request(url), ResolveError)
+    assert "the URL needs http:// or https:// and a host" in error.message
+
+
 def test_urls_in_messages_hide_credentials() -> None:
     with mock_client(lambda request: httpx.Response(200)) as client:
         error = send_expecting_error(
