@@ -96,15 +96,16 @@ def parse_retry(directive: Directive) -> RetrySpec:
     interval = (
         parse_duration(words[1], directive.span) if len(words) == 2 else DEFAULT_RETRY_INTERVAL
     )
-    count = int(words[0])
-    if count > MAX_RETRIES:
+    digits = words[0].lstrip("0") or "0"
+    # Compared by length first: int() refuses more than 4300 digits (a ValueError, not ours).
+    if len(digits) > len(str(MAX_RETRIES)) or int(digits) > MAX_RETRIES:
         raise ParseError(
-            f"@retry {count} is too many tries",
+            f"@retry {digits if len(digits) <= 20 else digits[:20] + '…'} is too many tries",
             directive.span,
             label=f"at most {MAX_RETRIES}",
             hint="poll with a longer interval instead, e.g. '# @retry 60 5s'",
         )
-    return RetrySpec(count, interval)
+    return RetrySpec(int(digits), interval)
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:

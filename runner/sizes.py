@@ -16,7 +16,8 @@ GB = 1024 * MB
 
 _UNITS = {"": 1, "b": 1, "k": KB, "kb": KB, "kib": KB, "m": MB, "mb": MB, "mib": MB}
 _UNITS |= {"g": GB, "gb": GB, "gib": GB}
-_SIZE = re.compile(r"\s*(\d+)\s*([a-z]*)\s*", re.IGNORECASE)
+# ASCII digits only (\d takes any script's), and few enough for int() (4300 at most) and sense.
+_SIZE = re.compile(r"\s*([0-9]{1,30})\s*([a-z]*)\s*", re.IGNORECASE)
 
 
 def parse_size(text: str) -> int | None:

@@ -39,6 +39,11 @@ def expand_targets(specs: list[str]) -> list[Target]:
         path, line = spec, None
         match = _LINE_SUFFIX.match(spec)
         if match is not None and path_kind(spec) == "missing":
+            if len(match["line"]) > 18:  # past any file; int() would refuse 4300 digits
+                raise UsageError(
+                    f"line {match['line'][:20]}… is not in '{shown_path(match['path'])}'",
+                    hint=_TARGET_HINT,
+                )
             path, line = match["path"], int(match["line"])
         kind = path_kind(path)
         if kind is None:

@@ -90,6 +90,15 @@ def test_a_folder_with_a_line_is_a_usage_error_not_every_file(
     assert out == ""
 
 
+def test_a_line_with_thousands_of_digits_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, "a.http", "GET http://127.0.0.1:9/\n")
+    code, _, err = run_cli([f"{path}:{'9' * 5000}"], capsys)  # int() refused it: exit 70
+    assert code == 2
+    assert f"line 99999999999999999999… is not in '{path}'" in err
+
+
 def test_an_unknown_option_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run_cli(["--no-such-option", "x.http"], capsys)
     assert code == 2

@@ -66,6 +66,14 @@ def test_parse_retry_with_and_without_interval() -> None:
     assert parse_retry(directive("retry", "0")) == RetrySpec(0, 1.0)
 
 
+def test_parse_retry_reads_leading_zeros_and_refuses_any_number_of_digits_as_too_many() -> None:
+    assert parse_retry(directive("retry", "0010")) == RetrySpec(10, 1.0)
+    for count in ("10001", "9" * 5000):  # 5000 digits: int() refused them, exit 70
+        with pytest.raises(ParseError, match="is too many tries") as caught:
+            parse_retry(directive("retry", count))
+        assert len(caught.value.message) < 60
+
+
 @pytest.mark.parametrize("value", ["", "x", "-1", "1 2 3", "²", "2 soon"])
 def test_parse_retry_rejects_bad_values_at_the_directive(value: str) -> None:
     with pytest.raises(ParseError) as caught:

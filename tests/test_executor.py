@@ -972,7 +972,8 @@ def test_sizes_are_read_1024_based(text: str, size: int) -> None:
     assert parse_size(text) == size
 
 
-@pytest.mark.parametrize("text", ["", "0", "-5", "1.5MB", "ten", "5 TB", "MB"])
+# "９" (a full-width digit) read as 9 bytes; 5000 digits made int() raise (exit 70).
+@pytest.mark.parametrize("text", ["", "0", "-5", "1.5MB", "ten", "5 TB", "MB", "９", "9" * 5000])
 def test_what_is_not_a_size(text: str) -> None:
     assert parse_size(text) is None
 
