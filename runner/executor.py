@@ -539,7 +539,9 @@ def _response_document(
     body: Any = text
     if is_json and text:
         try:
-            body = decode_json(text)  # lone surrogates replaced, nesting bounded
+            # Lone surrogates replaced, nesting bounded; a byte order mark ignored (RFC 8259
+            # allows it; httpx's .json() does it too), ``text`` keeping it as sent.
+            body = decode_json(text.removeprefix("\ufeff"))
         except ValueError:
             body = text  # claims JSON but is not (or nests too deeply): checks see the text
     return {

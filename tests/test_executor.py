@@ -184,6 +184,9 @@ def test_response_document_shape() -> None:
         ("Application/JSON; charset=UTF-8", b"[1]", [1]),
         ("application/vnd.api+json", b"true", True),
         ("application/json", b"not json at all", "not json at all"),
+        # A UTF-8 byte order mark before JSON (RFC 8259 lets parsers ignore it; httpx's
+        # .json() does): the body was the text, so '?? body.a == 1' failed.
+        ("application/json", b'\xef\xbb\xbf{"a": 1}', {"a": 1}),
         ("application/json", b"", ""),
         ("text/plain", b'{"a": 1}', '{"a": 1}'),
         ("text/html; charset=utf-8", "<p>카페</p>".encode(), "<p>카페</p>"),
