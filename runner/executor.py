@@ -17,9 +17,6 @@ than fail, and record the version actually spoken in ``Exchange.http_version``.
 
 from __future__ import annotations
 
-import codecs
-import contextlib
-import email.message
 import errno
 import re
 import time
@@ -32,7 +29,14 @@ from httpx._client import ClientState
 
 from . import __version__
 from .deadline import Deadline, exchange_deadline
-from .decoding import ACCEPT_ENCODING, BodyTooLarge, BoundedDecoder, DecodeFailed
+from .decoding import (
+    ACCEPT_ENCODING,
+    BodyTooLarge,
+    BoundedDecoder,
+    DecodeFailed,
+    decoded_text,
+    media_info,
+)
 from .errors import HttprunError, ResolveError, TransportError
 from .hosts import host_problem
 from .jsonvalues import decode_json
@@ -496,25 +500,6 @@ def _sent_headers(outgoing: httpx.Request, response: httpx.Response) -> tuple[tu
     return tuple([(name.decode(encoding), value.decode(encoding)) for name, value in headers.raw])
 
 
-@lru_cache(maxsize=256)
-def _media_info(content_type: str) -> tuple[bool, str]:
-    """Whether ``content_type`` is JSON, and the text encoding its body is decoded with.
-
-    Cached: a run sees a handful of distinct Content-Type values thousands of times, and
-    parsing the charset parameter is the costliest step of reading a small response.
-    """
-    media_type = content_type.partition(";")[0].strip().lower()
-    is_json = media_type == "application/json" or media_type.endswith("+json")
-    message = email.message.Message()
-    message["content-type"] = content_type
-    charset = message.get_content_charset(failobj=None)
-    encoding = "utf-8"  # what httpx assumes without a (known) charset, and what JSON is
-    if charset:
-        with contextlib.suppress(LookupError):  # an unknown charset: keep UTF-8, as httpx does
-            encoding = codecs.lookup(charset).name
-    return is_json, encoding
-
-
 def _response_document(
     response: httpx.Response, content: bytearray, elapsed_ms: float
 ) -> dict[str, Any]:
@@ -531,10 +516,10 @@ def _response_document(
         name = raw_name.decode(header_encoding).lower()
         value = raw_value.decode(header_encoding)
         headers[name] = f"{headers[name]}, {value}" if name in headers else value
-    is_json, encoding = _media_info(headers.get("content-type", ""))
+    is_json, encoding = media_info(headers.get("content-type", ""))
     # Decoded here rather than through ``response.text``, which re-parses the Content-Type
     # header on every response; the result is the same (errors replaced, UTF-8 by default).
-    text = content.decode(encoding, errors="replace")
+    text = decoded_text(content, encoding)
     content.clear()
     body: Any = text
     if is_json and text:

@@ -145,6 +145,29 @@ def test_unreachable_endpoint_and_non_token_answers() -> None:
     assert "token_url" in caught.value.hint
 
 
+@pytest.mark.parametrize("charset", ["rot13", "base64", "idna"])
+@pytest.mark.parametrize("status", [200, 400])
+def test_a_charset_that_is_no_text_encoding_reads_as_utf8(charset: str, status: int) -> None:
+    """Python codecs that are no text encoding made httpx's response.text raise (exit 70)."""
+    pair = b'{"access_token": "a-1", "refresh_token": "r-2", "expires_in": 7200}'
+    body = pair if status == 200 else b'{"error": "invalid_grant", "error_description": "gone"}'
+    headers = {"Content-Type": f"application/json; charset={charset}"}
+    client = httpx.Client(
+        transport=httpx.MockTransport(
+            lambda r: httpx.Response(status, headers=headers, content=body)
+        )
+    )
+    stale = Token(None, "r-1234")
+    if status == 200:
+        assert (
+            refresh_access_token(client, cafe24_profile(), stale, now=utc_now()).access_token
+            == "a-1"
+        )
+    else:
+        with pytest.raises(TokenRefused, match="invalid_grant: gone"):
+            refresh_access_token(client, cafe24_profile(), stale, now=utc_now())
+
+
 @pytest.mark.parametrize(
     "body",
     [

@@ -213,6 +213,11 @@ def test_body_is_json_only_for_json_media_types(
         ("text/plain; charset=euc-kr", "카페".encode("euc-kr"), "카페"),
         ('application/json; charset="ISO-8859-1"', '"café"'.encode("latin-1"), "café"),
         ("text/plain; charset=no-such-charset", "카페".encode(), "카페"),  # UTF-8, as httpx
+        # Python codecs that are no text encoding: were LookupError, exit 70.
+        ("text/plain; charset=rot13", "카페".encode(), "카페"),
+        ("application/json; charset=base64", b'"!!!"', "!!!"),
+        ("text/plain; charset=idna", "카페".encode(), "카페"),
+        ("text/plain; charset=punycode", b"\xff\x00", "\ufffd\x00"),
         ("text/plain", b"caf\xff", "caf\ufffd"),  # undecodable bytes are replaced
     ],
 )

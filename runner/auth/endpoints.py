@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from ..decoding import body_text
 from ..errors import AuthError
 from ..jsonvalues import decode_json
 from ..masking import Masker, mask_and_clip
@@ -147,10 +148,11 @@ def _oauth_error(response: httpx.Response, scrub: Masker) -> tuple[str, str]:
     """(error code, description) from the flat OAuth shape or cafe24's nested API shape; a
     body that is not JSON is quoted with its white space collapsed, masked before (a secret
     may hold a newline)."""
+    text = body_text(response.content, response.headers.get("content-type", ""))
     try:
-        body = decode_json(response.text)
+        body = decode_json(text)
     except ValueError:  # not JSON, or nested too deep to walk (TooDeep)
-        return f"http_{response.status_code}", " ".join(scrub.mask(response.text).split())
+        return f"http_{response.status_code}", " ".join(scrub.mask(text).split())
     if isinstance(body, dict):
         error = body.get("error")
         if isinstance(error, dict):
@@ -176,7 +178,7 @@ def _read_token(
     profile: Profile, response: httpx.Response, *, now: datetime, previous: Token | None
 ) -> Token:
     try:
-        data = decode_json(response.text)
+        data = decode_json(body_text(response.content, response.headers.get("content-type", "")))
     except ValueError:  # not JSON, or nested too deep to walk (TooDeep)
         data = None
     try:
