@@ -250,11 +250,18 @@ class Reports:
                     hint="give each report a path of its own",
                 )
             seen[target] = f"the {option} report"
-            if target.is_dir():
+            try:
+                is_folder = target.is_dir()
+                folder = target.parent
+                while not folder.exists():
+                    folder = folder.parent
+            except OSError as error:  # a name too long, a loop of symbolic links
+                raise UsageError(
+                    f"cannot write {option} {path}: {error.strerror}",
+                    hint="choose a shorter path, in a folder you can write to",
+                ) from None
+            if is_folder:
                 raise UsageError(f"{option} {path} is a folder", hint="give a file name")
-            folder = target.parent
-            while not folder.exists():
-                folder = folder.parent
             if not folder.is_dir() or not os.access(folder, os.W_OK):
                 problem = "is not a folder" if not folder.is_dir() else "is not writable"
                 raise UsageError(

@@ -281,6 +281,9 @@ def test_a_report_that_cannot_be_written_does_not_stop_the_others(
         (["--json", "dev.env"], "would overwrite an input file"),
         (["--json", "dev.env/x.json"], "is not a folder"),
         (["--html", "."], "is a folder"),
+        # A name longer than the file system takes: OSError from the check, exit 70.
+        (["--json", "a" * 300 + ".json"], "File name too long"),
+        (["--junit", "a" * 300 + "/r.xml"], "File name too long"),
     ],
 )
 def test_report_paths_are_checked_before_anything_is_sent(
