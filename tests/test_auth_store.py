@@ -42,6 +42,16 @@ def test_entries_round_trip_per_profile(tmp_path: Path) -> None:
     assert entry["profile"] == "cafe24"
 
 
+def test_a_store_path_the_file_system_refuses_is_an_auth_error(tmp_path: Path) -> None:
+    """A folder name longer than the file system takes made is_dir() raise OSError: exit 70."""
+    store = TokenStore(tmp_path / ("a" * 300) / "tokens.json")
+    for use in (lambda: store.get(cafe24_profile()), lambda: store.put(cafe24_profile(), TOKEN)):
+        with pytest.raises(AuthError, match=r"cannot use the token store .*: File name too long"):
+            use()
+    with pytest.raises(AuthError, match="File name too long"), store.lock():
+        pass
+
+
 @pytest.mark.skipif(os.name != "posix", reason="POSIX modes")
 def test_file_is_0600_in_a_0700_folder(tmp_path: Path) -> None:
     path = tmp_path / "deep" / "store" / "tokens.json"

@@ -178,7 +178,7 @@ class TokenStore:
 
     def _read(self) -> dict[str, Any]:
         """The entries; every read (get, put, delete) comes through here."""
-        if self.target.parent.is_dir():
+        if self._folder_exists():
             self._check_folder()
         self._check_file()
         try:
@@ -295,9 +295,20 @@ class TokenStore:
 
     # -- writing ---------------------------------------------------------------------------
 
+    def _folder_exists(self) -> bool:
+        """Whether the store's folder exists; an OSError asking (a name too long, a loop of
+        symbolic links) is a path the user gave, said as such rather than as a bug."""
+        try:
+            return self.target.parent.is_dir()
+        except OSError as error:
+            raise AuthError(
+                f"cannot use the token store {self.path}: {error.strerror}",
+                hint=f"point {STORE_SETTING} at a shorter path",
+            ) from None
+
     def _ensure_folder(self) -> None:
         folder = self.target.parent
-        if folder.is_dir():
+        if self._folder_exists():
             self._check_folder()
             return
         try:
