@@ -1,4 +1,5 @@
-"""The command line in-process, for tests: ``run_cli`` and the ``no_colour`` fixture.
+"""The command line for tests: ``run_cli`` and the ``no_colour`` fixture in-process, and
+``StreamLines`` to read a real process's output as it comes.
 
 Import what a test module needs, ``from cli_helpers import no_colour, run_cli``: importing the
 autouse ``no_colour`` fixture turns colour off for that module only (tests elsewhere may look
@@ -6,7 +7,12 @@ at colour, so it is not in conftest)."""
 
 from __future__ import annotations
 
-from typing import NamedTuple
+import contextlib
+import queue
+import threading
+import time
+from collections.abc import Callable
+from typing import IO, NamedTuple
 
 import pytest
 
@@ -40,3 +46,33 @@ def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> CliResult:
 def no_colour(monkeypatch: pytest.MonkeyPatch) -> None:
     """NO_COLOR=1: output is plain text, so assertions can match it."""
     monkeypatch.setenv("NO_COLOR", "1")
+
+
+class StreamLines:
+    """A subprocess's output stream read line by line on a thread, so a test can wait for a
+    line with a deadline instead of blocking on a process that never writes it."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._lines: queue.Queue[str] = queue.Queue()
+        self._reader = threading.Thread(
+            target=lambda: [self._lines.put(line) for line in stream], daemon=True
+        )
+        self._reader.start()
+
+    def wait_for(self, done: Callable[[list[str]], bool], seconds: float = 30) -> list[str]:
+        """The lines read until ``done(lines)`` holds; fails the test after ``seconds``."""
+        seen: list[str] = []
+        deadline = time.monotonic() + seconds
+        while not done(seen):
+            assert time.monotonic() < deadline, f"waited {seconds} s; the lines so far: {seen}"
+            with contextlib.suppress(queue.Empty):
+                seen.append(self._lines.get(timeout=0.1))
+        return seen
+
+    def rest(self, seconds: float = 20) -> list[str]:
+        """The lines after those waited for, once the stream has ended (the process is gone)."""
+        self._reader.join(timeout=seconds)
+        rest: list[str] = []
+        while not self._lines.empty():
+            rest.append(self._lines.get())
+        return rest

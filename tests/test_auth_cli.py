@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import queue
 import signal
 import stat
 import subprocess
 import sys
-import threading
-import time
 import webbrowser
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cli_helpers import StreamLines
 from test_auth_support import (
     RotatingProvider,
     free_port,
@@ -226,29 +223,18 @@ def test_ctrl_c_during_login_exits_130_without_a_traceback(tmp_path: Path) -> No
         text=True,
         env={**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"},
     )
-    lines: queue.Queue[str] = queue.Queue()
     assert process.stderr is not None
-    stderr = process.stderr
-    reader = threading.Thread(target=lambda: [lines.put(line) for line in stderr], daemon=True)
-    reader.start()
+    stderr = StreamLines(process.stderr)
     try:
-        seen: list[str] = []
-        deadline = time.monotonic() + 30
-        while not any("Ctrl-C cancels" in line for line in seen):
-            assert time.monotonic() < deadline, f"no wait notice; stderr so far: {seen}"
-            with contextlib.suppress(queue.Empty):
-                seen.append(lines.get(timeout=0.1))
+        seen = stderr.wait_for(lambda seen: any("Ctrl-C cancels" in line for line in seen))
         assert seen[-1].startswith("note: waiting up to 60 s for the browser to come back to")
         process.send_signal(signal.SIGINT)
         process.wait(timeout=20)
-        reader.join(timeout=20)  # stderr is at its end once the process is gone
     finally:
         if process.poll() is None:
             process.kill()
             process.wait()
-    rest = []
-    while not lines.empty():
-        rest.append(lines.get())
+    rest = stderr.rest()  # stderr is at its end once the process is gone
     assert process.returncode == 130
     assert process.stdout is not None and process.stdout.read() == ""
     assert "".join(rest).strip() == "cancelled (Ctrl-C)"

@@ -4,18 +4,15 @@ the real command only ever binds 127.0.0.1."""
 
 from __future__ import annotations
 
-import contextlib
 import os
-import queue
 import signal
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
 import httpx
 import pytest
+from cli_helpers import StreamLines
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -106,18 +103,10 @@ def test_the_sandbox_command_prints_the_banner_and_stops_on_ctrl_c() -> None:
         text=True,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
-    lines: queue.Queue[str] = queue.Queue()
     assert process.stdout is not None
-    stdout = process.stdout
-    reader = threading.Thread(target=lambda: [lines.put(line) for line in stdout], daemon=True)
-    reader.start()
+    stdout = StreamLines(process.stdout)
     try:
-        banner: list[str] = []
-        deadline = time.monotonic() + 30
-        while len(banner) < 5:
-            assert time.monotonic() < deadline, f"no banner within 30 s; got {banner}"
-            with contextlib.suppress(queue.Empty):
-                banner.append(lines.get(timeout=0.1).rstrip("\n"))
+        banner = [line.rstrip("\n") for line in stdout.wait_for(lambda seen: len(seen) >= 5)]
         headline = banner[0].removeprefix("cafe24 sandbox on ")
         base_url = headline.partition(" ")[0]
         assert base_url.startswith("http://127.0.0.1:") and base_url != "http://127.0.0.1:0"
@@ -130,14 +119,13 @@ def test_the_sandbox_command_prints_the_banner_and_stops_on_ctrl_c() -> None:
         assert "Authorize an app for mall <code>demo</code>" in page.text
         process.send_signal(signal.SIGINT)
         process.wait(timeout=20)
-        reader.join(timeout=20)
     finally:
         if process.poll() is None:
             process.kill()
             process.wait()
     assert process.returncode == 130
     assert process.stderr is not None and process.stderr.read() == "sandbox stopped\n"
-    assert lines.empty()  # nothing after the banner
+    assert stdout.rest() == []  # nothing after the banner
 
 
 USER_SET = st.text(
