@@ -66,6 +66,7 @@ Other commands (each has --help):
   httprun check TARGET...        check files statically; nothing is sent
   httprun list TARGET...         list each request: FILE:LINE, name, URL
   httprun auth login|refresh|status|logout --env FILE   a real mall's tokens
+  httprun import postman|http|curl ...   bring requests from other tools
   httprun sandbox [--port PORT]  serve the bundled cafe24 sandbox
   httprun --version
 """
@@ -501,10 +502,12 @@ def run_app() -> typer.Typer:
     return single
 
 
-def _mount_auth() -> None:
+def _mount_sub_apps() -> None:
     from .auth_cli import auth_app
+    from .import_cli import import_app
 
     app.add_typer(auth_app, name="auth")
+    app.add_typer(import_app, name="import")
 
 
-_mount_auth()
+_mount_sub_apps()

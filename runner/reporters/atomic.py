@@ -20,8 +20,10 @@ from ..errors import UsageError
 _REPORT_MODE = 0o644
 
 
-def write_atomically(path: Path, text: str, *, kind: str = "report") -> None:
-    """Write ``text`` (UTF-8) to ``path``, creating its parent folders.
+def write_atomically(
+    path: Path, text: str, *, kind: str = "report", mode: int = _REPORT_MODE
+) -> None:
+    """Write ``text`` (UTF-8) to ``path``, creating its parent folders, with ``mode``.
 
     Raises :class:`UsageError` when the file cannot be written: the path came from the command
     line, so the fix is to choose another one.
@@ -42,7 +44,7 @@ def write_atomically(path: Path, text: str, *, kind: str = "report") -> None:
             stream.write(text)
             stream.flush()
             os.fsync(stream.fileno())
-        os.chmod(temporary, _REPORT_MODE)
+        os.chmod(temporary, mode)
         os.replace(temporary, path)
     except OSError as error:
         if temporary is not None:
