@@ -68,6 +68,7 @@ Other commands (each has --help):
   httprun auth login|refresh|status|logout --env FILE   a real mall's tokens
   httprun import postman|http|curl ...   bring requests from other tools
   httprun sandbox [--port PORT]  serve the bundled cafe24 sandbox
+  httprun lsp                    the language server, for editors
   httprun --version
 """
 
@@ -483,6 +484,18 @@ def sandbox_command(
     except KeyboardInterrupt:
         typer.echo("sandbox stopped", err=True)
         raise typer.Exit(EXIT_INTERRUPTED) from None
+
+
+@app.command("lsp")
+def lsp_command(
+    stdio: Annotated[
+        bool, typer.Option("--stdio", help="Talk LSP over stdin/stdout (the only transport).")
+    ] = True,
+) -> None:
+    """Serve the language server protocol on stdin/stdout, for editors (see README "Editors")."""
+    from .lsp.server import serve_stdio
+
+    serve_stdio()
 
 
 def run_app() -> typer.Typer:

@@ -11,7 +11,7 @@ import sys
 
 from . import __version__
 
-SUBCOMMANDS = ("run", "check", "list", "fmt", "auth", "import", "sandbox")
+SUBCOMMANDS = ("run", "check", "list", "fmt", "auth", "import", "sandbox", "lsp")
 EXIT_INTERRUPTED = 130  # as runner.errors says; not imported, so Ctrl-C during start-up is ours
 EXIT_INTERNAL = 70  # a bug in httprun (BSD's EX_SOFTWARE); --traceback shows it
 

@@ -1,0 +1,46 @@
+"""What the server knows about one version of one document: its syntax tree (the blocks that
+parse), and the diagnostics ``httprun check`` gives it, worked out once."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+
+from ..errors import Diagnostic, HttprunError
+from ..nodes import HttpFile
+from ..parser import parse_text
+from ..static import check_file
+
+
+@dataclass
+class Analysis:
+    path: str  # the document's file system path (or its URI when it has none)
+    text: str
+    defined: Collection[str]  # variable names the env files give
+    _file: HttpFile | None = field(default=None, init=False)
+    _errors: list[Diagnostic] | None = field(default=None, init=False)
+    _diagnostics: list[Diagnostic] | None = field(default=None, init=False)
+
+    @property
+    def http_file(self) -> HttpFile:
+        """The blocks that parse (none when the file does not parse)."""
+        self._parse()
+        assert self._file is not None
+        return self._file
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        """Every error and warning ``httprun check`` reports for the text."""
+        if self._diagnostics is None:
+            self._parse()
+            assert self._errors is not None
+            self._diagnostics = [*self._errors, *check_file(self.http_file, self.defined)]
+        return self._diagnostics
+
+    def _parse(self) -> None:
+        if self._file is not None:
+            return
+        try:
+            self._file, self._errors = parse_text(self.text, self.path), []
+        except HttprunError as error:
+            self._file, self._errors = HttpFile(self.path, ()), error.diagnostics()

@@ -1,0 +1,76 @@
+"""The LSP features, registered on the server: document life cycle and configuration,
+document symbols and folding ranges. Each handler is small and goes through the analysis."""
+
+from __future__ import annotations
+
+from lsprotocol import types
+
+from ..nodes import Block
+from .positions import span_range
+from .server import HttprunServer, Settings
+
+
+def register(server: HttprunServer) -> None:
+    ls = server
+
+    @server.feature(types.INITIALIZE)
+    def initialize(params: types.InitializeParams) -> None:
+        ls.root = ls.workspace.root_path
+        ls.configure(Settings.from_client(params.initialization_options))
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    def did_change_configuration(params: types.DidChangeConfigurationParams) -> None:
+        settings = params.settings
+        if isinstance(settings, dict) and "httprun" in settings:
+            settings = settings["httprun"]
+        ls.configure(Settings.from_client(settings))
+        for uri in list(ls.workspace.text_documents):
+            ls.publish_later(uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(params: types.DidOpenTextDocumentParams) -> None:
+        ls.publish_later(params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(params: types.DidChangeTextDocumentParams) -> None:
+        ls.publish_later(params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(params: types.DidCloseTextDocumentParams) -> None:
+        ls.forget(params.text_document.uri)
+        ls.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[])
+        )
+
+    @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
+    def document_symbols(params: types.DocumentSymbolParams) -> list[types.DocumentSymbol]:
+        uri = params.text_document.uri
+        lines = ls.workspace.get_text_document(uri).lines
+        codec = ls.workspace.position_codec
+        symbols = []
+        for block in ls.analysis(uri).http_file.requests:
+            assert block.request is not None
+            symbols.append(
+                types.DocumentSymbol(
+                    name=_symbol_name(block),
+                    detail=f"{block.request.method} {block.request.url.source}",
+                    kind=types.SymbolKind.Function,
+                    range=span_range(block.span, lines, codec),
+                    selection_range=span_range(block.request.span, lines, codec),
+                )
+            )
+        return symbols
+
+    @server.feature(types.TEXT_DOCUMENT_FOLDING_RANGE)
+    def folding_ranges(params: types.FoldingRangeParams) -> list[types.FoldingRange]:
+        blocks = ls.analysis(params.text_document.uri).http_file.blocks
+        return [
+            types.FoldingRange(start_line=block.span.line - 1, end_line=block.span.end_line - 1)
+            for block in blocks
+            if block.span.end_line > block.span.line
+        ]
+
+
+def _symbol_name(block: Block) -> str:
+    assert block.request is not None
+    return block.label or f"{block.request.method} {block.request.url.source}"

@@ -1,0 +1,178 @@
+"""The pygls server behind ``httprun lsp`` and the features it registers.
+
+Documents are analysed lazily, once per version (``analysis.Analysis``); diagnostics are
+published a moment after the last change (typing must not re-check on every key). A feature that
+fails answers its request with an LSP error and logs the failure to the client: the server never
+dies of one document.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
+from pygls.workspace import TextDocument
+
+from .. import __version__
+from ..errors import Diagnostic, HttprunError, masking_for
+from ..masking import Masker
+from .analysis import Analysis
+from .positions import span_range
+
+DIAGNOSTICS_DELAY = 0.15  # seconds after the last change before a document is checked
+SOURCE = "httprun"
+
+
+@dataclass
+class Settings:
+    """What the client configures (``initializationOptions`` or ``workspace/configuration``
+    key ``httprun``): the env files whose names count as defined."""
+
+    env: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_client(cls, options: Any) -> Settings:
+        env = options.get("env") if isinstance(options, dict) else None
+        if isinstance(env, str):
+            env = [env]
+        if not isinstance(env, list) or not all(isinstance(item, str) for item in env):
+            return cls()
+        return cls(env=list(env))
+
+
+class HttprunServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__("httprun", __version__)
+        self.settings = Settings()
+        self.root: str | None = None
+        self.defined: frozenset[str] = frozenset()
+        self.masker = Masker()
+        self._analyses: dict[str, tuple[int | None, Analysis]] = {}
+        self._pending: dict[str, asyncio.TimerHandle] = {}
+
+    # -- settings and environment --
+
+    def configure(self, settings: Settings) -> None:
+        """Use ``settings``: load its env files (relative to the workspace root) for the names
+        they define and the secrets to mask; a file that cannot be read is logged."""
+        from ..env import load_env_files
+
+        self.settings = settings
+        paths = [os.path.join(self.root or os.getcwd(), path) for path in settings.env]
+        masker = Masker()
+        try:
+            environment = load_env_files(paths)
+        except HttprunError as error:
+            self.log(
+                f"cannot load the env files {settings.env}: {error}", types.MessageType.Warning
+            )
+            self.defined = frozenset()
+        else:
+            self.defined = frozenset(environment.values)
+            for name, value in {**environment.settings, **environment.values}.items():
+                masker.add_variable(name, value)
+        self.masker = masker
+        self._analyses.clear()
+
+    # -- documents --
+
+    def analysis(self, uri: str) -> Analysis:
+        """The analysis of the document's current text (made once per version)."""
+        document = self.workspace.get_text_document(uri)
+        cached = self._analyses.get(uri)
+        if (
+            cached is not None
+            and cached[0] == document.version
+            and cached[1].text == document.source
+        ):
+            return cached[1]
+        analysis = Analysis(document_path(document), document.source, self.defined)
+        self._analyses[uri] = (document.version, analysis)
+        return analysis
+
+    def forget(self, uri: str) -> None:
+        self._analyses.pop(uri, None)
+        handle = self._pending.pop(uri, None)
+        if handle is not None:
+            handle.cancel()
+
+    def publish_later(self, uri: str) -> None:
+        """Publish the document's diagnostics once it has not changed for a moment."""
+        handle = self._pending.pop(uri, None)
+        if handle is not None:
+            handle.cancel()
+        loop = asyncio.get_running_loop()
+        self._pending[uri] = loop.call_later(DIAGNOSTICS_DELAY, self.publish, uri)
+
+    def publish(self, uri: str) -> None:
+        self._pending.pop(uri, None)
+        try:
+            document = self.workspace.get_text_document(uri)
+            analysis = self.analysis(uri)
+            found = [self.lsp_diagnostic(d, document.lines) for d in analysis.diagnostics]
+        except Exception as error:  # a bug must not kill the server: say it, go on
+            self.log_failure("diagnostics", error)
+            return
+        self.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=found, version=document.version)
+        )
+
+    def lsp_diagnostic(self, diagnostic: Diagnostic, lines: Sequence[str]) -> types.Diagnostic:
+        shown = masking_for(diagnostic.span, self.masker.mask)
+        message = shown(diagnostic.message)
+        if diagnostic.label:
+            message += f" ({shown(diagnostic.label)})"
+        if diagnostic.hint:
+            message += f"\nhelp: {shown(diagnostic.hint)}"
+        whole_document = types.Range(types.Position(0, 0), types.Position(0, 0))
+        codec = self.workspace.position_codec
+        return types.Diagnostic(
+            range=span_range(diagnostic.span, lines, codec) if diagnostic.span else whole_document,
+            message=message,
+            severity=types.DiagnosticSeverity.Error
+            if diagnostic.severity == "error"
+            else types.DiagnosticSeverity.Warning,
+            source=SOURCE,
+        )
+
+    # -- messages to the client --
+
+    def log(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
+        self.window_log_message(
+            types.LogMessageParams(type=kind, message=self.masker.mask(message))
+        )
+
+    def log_failure(self, feature: str, error: BaseException) -> None:
+        self.log(
+            f"httprun {feature} failed: {type(error).__name__}: {error} (a bug in httprun; "
+            "please report it)",
+            types.MessageType.Error,
+        )
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        """pygls calls this for a failure outside a request: log it rather than pop up."""
+        self.log_failure("server", error)
+
+
+def document_path(document: TextDocument) -> str:
+    """The file system path of a ``file:`` document (what spans and messages show), else its
+    URI (an unsaved buffer)."""
+    return to_fs_path(document.uri) or document.uri
+
+
+def build_server() -> HttprunServer:
+    from . import features
+
+    server = HttprunServer()
+    features.register(server)
+    return server
+
+
+def serve_stdio() -> None:
+    build_server().start_io()
