@@ -24,6 +24,7 @@ from ..errors import Diagnostic, HttprunError, masking_for
 from ..masking import Masker
 from .analysis import Analysis
 from .positions import span_range
+from .session import SessionResults
 
 DIAGNOSTICS_DELAY = 0.15  # seconds after the last change before a document is checked
 SOURCE = "httprun"
@@ -53,6 +54,7 @@ class HttprunServer(LanguageServer):
         self.root: str | None = None
         self.defined: frozenset[str] = frozenset()
         self.masker = Masker()
+        self.session = SessionResults()  # the last result of each request run from the editor
         self._analyses: dict[str, tuple[int | None, Analysis]] = {}
         self._pending: dict[str, asyncio.TimerHandle] = {}
 
