@@ -42,6 +42,9 @@ class HttpRequestItem(pytest.Item):
         self.index = index
         self.block = block
         self.result: RequestResult | None = None
+        # Function items have their fixture values here, and other plugins' hooks read it
+        # (pytest-lsp's runtest wrapper fails on an item without it): a request has none.
+        self.funcargs: dict[str, Any] = {}
 
     @property
     def file_collector(self) -> HttpFileCollector:
