@@ -101,7 +101,7 @@ def test_nothing_is_overwritten_without_force(
     assert run_cli(args, capsys).code == 0
     products = tmp_path / "requests" / "Products.http"
     products.write_text("# mine\n")
-    code, out, err = run_cli(args, capsys)
+    code, _, err = run_cli(args, capsys)
     assert code == 2 and "add --force" in err
     assert products.read_text() == "# mine\n"
     assert run_cli([*args, "--force"], capsys).code == 0
@@ -278,48 +278,93 @@ def test_bad_input_is_a_positioned_error(
     assert "not a Postman collection" in str(_bad(tmp_path, "[1, 2]"))
     wrong = _bad(
         tmp_path,
-        '{"info": {"name": "x"},\n "item": [\n  {"name": "r",\n   "request": {"url": "http://x", "header": [5]}}]}',
+        '{"info": {"name": "x"},\n "item": [\n  {"name": "r",\n'
+        '   "request": {"url": "http://x", "header": [5]}}]}',
     )
     assert "item[0].request.header[0]" in str(wrong)
     assert wrong.span is not None and (wrong.span.line, wrong.span.column) == (4, 46)
-    code, out, err = run_cli(["import", "postman", str(tmp_path / "bad.json")], capsys)
+    code, _, err = run_cli(["import", "postman", str(tmp_path / "bad.json")], capsys)
     assert code == 3 and "bad.json:4:46" in err and "Traceback" not in err
-    code, out, err = run_cli(["import", "postman", str(tmp_path / "missing.json")], capsys)
+    code, _, err = run_cli(["import", "postman", str(tmp_path / "missing.json")], capsys)
     assert code == 2 and "cannot read" in err
 
 
 _JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text(max_size=12),
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.text(max_size=12)
+    # the characters the format and Postman give a meaning to
+    | st.text(alphabet="ab{}<>#?:/ \n\r$@%&=\"'\\-.", max_size=16),
     lambda inner: (
         st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
     ),
     max_leaves=8,
 )
-_FIELDS = [
-    "name", "request", "url", "method", "header", "body", "auth", "event", "variable",
-    "description", "protocolProfileBehavior", "item",
-]  # fmt: skip
+
+
+def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every place in a JSON value: the keys and indexes that lead to it."""
+    out = [prefix]
+    if isinstance(value, dict):
+        for key, child in value.items():
+            out += _paths(child, (*prefix, key))
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            out += _paths(child, (*prefix, index))
+    return out
+
+
+def _replaced(document: Any, path: tuple[Any, ...], value: Any) -> Any:
+    if not path:
+        return value
+    copy = json.loads(json.dumps(document))
+    parent = copy
+    for step in path[:-1]:
+        parent = parent[step]
+    parent[path[-1]] = value
+    return copy
+
+
+_EXPORTS = {
+    "echo": (json.loads(ECHO.read_text()), None),
+    "guide": (json.loads(GUIDE.read_text()), json.loads(GUIDE_ENV.read_text())),
+}
 
 
 @settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(field=st.sampled_from(_FIELDS), value=_JSON, at_request=st.booleans())
-def test_any_json_in_any_field_never_crashes(
-    tmp_path: Path, field: str, value: Any, at_request: bool
+@given(data=st.data(), export=st.sampled_from(sorted(_EXPORTS)), in_env=st.booleans())
+def test_any_json_value_anywhere_never_crashes(
+    tmp_path: Path, data: st.DataObject, export: str, in_env: bool
 ) -> None:
-    request: dict[str, Any] = {
-        "method": "POST",
-        "url": {"raw": "http://x/:id?a=1", "query": [{"key": "a", "value": "1"}]},
-        "header": [{"key": "A", "value": "b"}],
-        "body": {"mode": "raw", "raw": "{}"},
-    }
-    item: dict[str, Any] = {"name": "r", "request": request, "event": []}
-    (request if at_request else item)[field] = value
-    document = {"info": {"name": "c"}, "item": [item]}
+    """Any JSON value at any place of a real export (collection or environment) is imported or
+    refused with an HttprunError, never a crash or a bug (exit 70)."""
+    collection, environment = _EXPORTS[export]
+    if in_env and environment is not None:
+        path = data.draw(st.sampled_from(_paths(environment)))
+        environment = _replaced(environment, path, data.draw(_JSON))
+    else:
+        path = data.draw(st.sampled_from(_paths(collection)))
+        collection = _replaced(collection, path, data.draw(_JSON))
+    environments = [_collection(tmp_path, environment, "e.json")] if environment else []
     try:
-        import_postman(_collection(tmp_path, document), [], tmp_path / "out")
+        import_postman(_collection(tmp_path, collection), environments, tmp_path / "out")
     except InternalError:
         raise
     except HttprunError:
         pass
+
+
+def test_an_error_never_shows_a_secret_of_the_export(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "c.json"
+    path.write_text(
+        '{"info": {"name": "x"}, "item": [], "auth": {"type": "oauth2", "oauth2": '
+        '[{"key": "accessToken", "value": "Live0Token0In0Line", "type": "string"}], "x": 1, }}'
+    )
+    code, _, err = run_cli(["import", "postman", str(path)], capsys)
+    assert code == 3 and "c.json:1:" in err
+    assert "Live0Token0In0Line" not in err and "******" in err

@@ -291,7 +291,8 @@ class _Writer:
         source: Path,
         kept_scripts: list[str],
     ) -> list[str]:
-        lines = [f"# Imported by httprun from {source.name}: {folder.where}"]
+        where = " ".join(f"{source.name}: {folder.where}".split())
+        lines = [f"# Imported by httprun from {where}"]
         lines += _comment_lines(folder.description)
         for pair in self._file_variables(scope.variables, folder.where):
             value = self.context.template(pair.value, folder.where)

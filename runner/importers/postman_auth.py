@@ -16,8 +16,8 @@ _CAFE24_OAUTH = re.compile(
     r"https://(?:\{\{\s*([^{}]+?)\s*\}\}|([A-Za-z0-9-]+))\.cafe24api\.com/api/v2/oauth/(authorize|token)/?"
 )
 _CODE_GRANTS = ("authorization_code", "")
-# Attributes whose names say "token" but hold settings, not secrets.
-_NOT_SECRETS = frozenset({"addTokenTo", "tokenName", "tokenType", "useBrowser"})
+# Attributes whose names say "token" or "key" but hold settings (apikey's key is a name).
+_NOT_SECRETS = frozenset({"addTokenTo", "tokenName", "tokenType", "useBrowser", "key"})
 _CLIENT_AUTH = {"header": "basic", "body": "body"}
 
 

@@ -8,11 +8,13 @@ accessors check types as they read, so a value of the wrong type anywhere is a
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..errors import ParseError, UsageError
+from ..masking import is_secret_name
 from ..source import Span, remember_source
 
 Step = str | int
@@ -55,7 +57,7 @@ def read_document(path: Path) -> tuple[Document, Any]:
             f"{path} is not UTF-8 text", hint="Postman exports are UTF-8 JSON: export it again"
         ) from None
     document = Document(str(path), text)
-    remember_source(document.path, text)
+    remember_source(document.path, display_text(text))
     try:
         value = json.loads(text)
     except json.JSONDecodeError as error:
@@ -68,6 +70,33 @@ def read_document(path: Path) -> tuple[Document, Any]:
     except RecursionError:
         raise ParseError(f"{path} is nested too deeply to be a Postman export") from None
     return document, value
+
+
+_SMALL_OBJECT = re.compile(r"\{[^{}]*\}")
+
+
+def display_text(text: str) -> str:
+    """``text`` as an error may show its lines: the value of each ``{"key": NAME, "value":
+    ...}`` entry (Postman's variables and auth attributes) whose NAME says secret, or whose
+    ``type`` is ``secret``, replaced by as many ``*`` (columns stay where they were). Values
+    under a secret-named key of their own are masked by the renderer already."""
+
+    def masked(match: re.Match[str]) -> str:
+        entry = match.group(0)
+        try:
+            value = json.loads(entry)
+        except ValueError:
+            return entry
+        name, secret = value.get("key"), value.get("value")
+        if not isinstance(name, str) or not isinstance(secret, str) or not secret.strip():
+            return entry
+        if not (is_secret_name(name) or value.get("type") == "secret" or name == "value"):
+            return entry
+        for form in {secret, json.dumps(secret)[1:-1]}:
+            entry = entry.replace(form, "*" * len(form))
+        return entry
+
+    return _SMALL_OBJECT.sub(masked, text)
 
 
 def json_path(steps: tuple[Step, ...]) -> str:

@@ -64,7 +64,11 @@ def request_lines(
     for pair in headers:
         _header(pair, context, where, out)
     for name, value in plan.headers:
-        if name.lower() not in names:
+        if not _HEADER_NAME.fullmatch(name):
+            context.report.attention(
+                where, f"the auth's header '{name}' is no header name: left out"
+            )
+        elif name.lower() not in names:
             out.request.append(f"{name}: {value}")
             names.add(name.lower())
     for name, value in body_headers:
