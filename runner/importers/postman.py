@@ -38,6 +38,10 @@ from .postman_request import SideFile, request_lines
 from .postman_scripts import convert_tests
 from .report import ImportReport
 
+_PREREQUEST = (
+    "a pre-request script, which httprun does not run: kept as a comment; use @name = value "
+    "and <<$dynamic>> values"
+)
 _CAFE24_TOKEN_REQUEST = re.compile(r"\.cafe24api\.com/api/v2/oauth/token\b")
 _CAFE24_BEARER = re.compile(r"(?i)bearer\s+\{\{\s*access_token\s*\}\}\s*")
 # cafe24's guide variables that @auth cafe24 makes unnecessary, and why.
@@ -148,13 +152,33 @@ class _Writer:
         kept = {line.strip() for line in checks.kept}
         # The folder's checks run for every request in it, as in Postman.
         scope.tests += [line for line in folder.scripts.tests if line.strip() not in kept]
+        comments = self._folder_scripts(folder, checks.kept)
         requests = [child for child in folder.children if isinstance(child, Request)]
         if requests:
-            self._file(folder, scope, requests, path, source, checks.kept)
+            self._file(folder, scope, requests, path, source, comments)
         for child in folder.children:
             if isinstance(child, Folder):
                 under = path.parent if folder is self.collection else path
                 self._folder(child, scope, under / file_name(child.name), source)
+
+    def _folder_scripts(self, folder: Folder, kept_tests: list[str]) -> list[str]:
+        """The comment lines of a folder's (or the collection's) script lines that httprun does
+        not run, each kind reported once."""
+        lines = []
+        if kept_tests:
+            self.report.attention(
+                folder.where,
+                f"{len(kept_tests)} line(s) of the folder's test script have no httprun form: "
+                "kept as comments; write them as ?? checks",
+            )
+            lines.append("# Postman test script lines of this folder (not run):")
+            lines += [f"#   {line}" for line in kept_tests]
+        prerequest = [line for line in folder.scripts.prerequest if line.strip()]
+        if prerequest:
+            self.report.attention(folder.where, _PREREQUEST)
+            lines.append("# Postman pre-request script of this folder (not run):")
+            lines += [f"#   {line}" for line in prerequest]
+        return lines
 
     def _file(
         self,
@@ -163,7 +187,7 @@ class _Writer:
         requests: list[Request],
         path: PurePosixPath,
         source: Path,
-        kept_scripts: list[str],
+        script_comments: list[str],
     ) -> None:
         relative = self.planned.unique(Path("requests") / f"{path}.http")
         side_files: dict[Path, str] = {}
@@ -208,7 +232,7 @@ class _Writer:
                 f"'Authorization: Bearer {{{{access_token}}}}' left out of {bearer_dropped} "
                 "request(s): @auth cafe24 sends the token",
             )
-        header = self._header(folder, scope, default, source, kept_scripts)
+        header = self._header(folder, scope, default, source, script_comments)
         text = "\n\n".join(["\n".join(header), *blocks]) + "\n"
         for side_path, side_text in side_files.items():
             self._refuse_secrets(side_path, side_text)
@@ -262,11 +286,7 @@ class _Writer:
         parts = request_lines(request, plan, self.context, side_file, drop)
         lines += parts.before
         if request.scripts.prerequest and any(s.strip() for s in request.scripts.prerequest):
-            self.report.attention(
-                request.where,
-                "a pre-request script, which httprun does not run: kept as a comment; use "
-                "@name = value and <<$dynamic>> values",
-            )
+            self.report.attention(request.where, _PREREQUEST)
             lines.append("# Postman pre-request script (not run):")
             lines += [f"#   {line}" for line in request.scripts.prerequest if line.strip()]
         checks = convert_tests([*scope.tests, *request.scripts.tests], self.context.rename)
@@ -289,7 +309,7 @@ class _Writer:
         scope: _Scope,
         default: AuthPlan | None,
         source: Path,
-        kept_scripts: list[str],
+        script_comments: list[str],
     ) -> list[str]:
         where = " ".join(f"{source.name}: {folder.where}".split())
         lines = [f"# Imported by httprun from {where}"]
@@ -300,15 +320,7 @@ class _Writer:
         if default is not None and default.directive:
             lines.append(f"# @auth {default.directive}")
             lines += [f"@{name} = {value}" for name, value in default.settings]
-        if kept_scripts:
-            self.report.attention(
-                folder.where,
-                f"{len(kept_scripts)} line(s) of the folder's test script have no httprun form: "
-                "kept as comments; write them as ?? checks",
-            )
-            lines.append("# Postman test script lines of this folder (not run):")
-            lines += [f"#   {line}" for line in kept_scripts]
-        return lines
+        return lines + script_comments
 
     def _file_variables(self, variables: list[Pair], where: str) -> list[Pair]:
         """The collection and folder variables a request file may hold; the others (secret,
