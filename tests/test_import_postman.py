@@ -35,6 +35,8 @@ ECHO_SECRETS = (
     "Coll3ctionSecretValue",
     "Query0Key0Value",
     "Digest0Password0Value",
+    "OAuth0Client0Secret",
+    "Live0OAuth0Access0Token",
 )
 
 
@@ -118,7 +120,8 @@ def _echoes(folder: Path, local_server: str) -> dict[str, dict[str, Any]]:
         [str(folder / "requests")],
         RunOptions(
             env_files=(str(folder / "envs" / "Echo.env"),),
-            variables={"base_url": local_server},
+            # The oauth2 profile's store entry is seeded: no login against the echo server.
+            variables={"base_url": local_server, "access_token": "Seeded0Token"},
         ),
     )
     echoes = {}
@@ -134,7 +137,8 @@ def test_every_body_auth_and_url_shape_is_sent_as_the_collection_says(
 ) -> None:
     code, out, err = run_cli(["import", "postman", str(ECHO), "--out", str(tmp_path)], capsys)
     assert code == 0, out + err
-    assert out.splitlines()[-1] == "15 requests imported, 4 need attention"
+    assert out.splitlines()[-1] == "16 requests imported, 5 need attention"
+    assert "Echo / OAuth: the exported OAuth 2.0 access token is left out" in out
     assert "the body sends the file 'upload.txt': put it beside the request file" in out
     assert "Postman's digest auth has no httprun form" in out
     _no_secret_in(tmp_path, out + err, ECHO_SECRETS, envs=True)
@@ -164,6 +168,20 @@ def test_every_body_auth_and_url_shape_is_sent_as_the_collection_says(
     assert echo["api key query"]["query"] == {"api_key": ["Query0Key0Value"]}
     assert "authorization" not in echo["digest"]["headers"]
     assert "authorization" not in echo["none"]["headers"]
+    assert echo["oauth2"]["headers"]["authorization"] == "Bearer Seeded0Token"
+    oauth = (tmp_path / "requests" / "OAuth.http").read_text()
+    for setting in (
+        "# @auth oauth2",
+        "@auth_url = <<base_url>>/authorize",
+        "@token_url = <<base_url>>/token",
+        "@client_auth = body",
+        "@scope = read write",
+    ):
+        assert setting in oauth
+    local = (tmp_path / "envs" / "Echo.local.env").read_text()
+    assert "client_secret='OAuth0Client0Secret'" in local
+    assert "Live0OAuth0Access0Token" not in local  # a live token is never written anywhere
+    assert "client_id='client-1'" in (tmp_path / "envs" / "Echo.env").read_text()
 
     assert echo["a string request"]["query"] == {"plain": ["1"]}
     query_over_raw = echo["query over raw"]
