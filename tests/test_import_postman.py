@@ -37,6 +37,7 @@ ECHO_SECRETS = (
     "Digest0Password0Value",
     "OAuth0Client0Secret",
     "Live0OAuth0Access0Token",
+    "Body0Password0Value",
 )
 
 
@@ -144,7 +145,8 @@ def test_every_body_auth_and_url_shape_is_sent_as_the_collection_says(
     _no_secret_in(tmp_path, out + err, ECHO_SECRETS, envs=True)
     echo = _echoes(tmp_path, local_server)
 
-    assert json.loads(echo["raw json"]["body"])["a"] == 1
+    raw_json = json.loads(echo["raw json"]["body"])
+    assert raw_json["a"] == 1 and raw_json["user"] == {"password": "Body0Password0Value"}
     assert echo["raw json"]["headers"]["content-type"] == "application/json"
     assert echo["raw with lines the format reads"]["body"] == (
         "first\n### not a title\n?? not a check\n< not a file"

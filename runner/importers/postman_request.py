@@ -236,13 +236,47 @@ def _text_lines(
     text: str, request: Request, context: Context, side_file: SideFile, extension: str
 ) -> list[str]:
     """Body text as body lines, or one include line when a line would read as something else."""
-    template = context.template(text, request.where)
+    template = _without_secret_fields(
+        text, context.template(text, request.where), context, request.where
+    )
     lines = template.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     if not any(_UNSAFE_BODY_LINE.match(line) for line in lines):
         return lines
     if template == text:  # nothing to interpolate: the bytes, as Postman sends them
         return ["< " + side_file(extension, text)]
     return ["<@ " + side_file(extension, template)]
+
+
+def _without_secret_fields(text: str, template: str, context: Context, where: str) -> str:
+    """``template`` (of the JSON ``text``) with each literal string of a secret-named field
+    (``"password": "hunter2"``) read from an env variable instead."""
+    try:
+        document = json.loads(text)
+    except (ValueError, RecursionError):
+        return template
+    for key, value in _secret_fields(document):
+        quoted = json.dumps(value, ensure_ascii=False)
+        if "<<" in value or "{{" in value or quoted not in template:
+            continue
+        context.masker.add(value)
+        template = template.replace(quoted, f'"{context.credential(key, value, where)}"')
+    return template
+
+
+def _secret_fields(document: object) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    pending = [document]
+    while pending:  # without recursion: a body may nest deeply
+        item = pending.pop()
+        if isinstance(item, dict):
+            for key, child in item.items():
+                if isinstance(child, str) and is_secret_name(key) and has_literal(child):
+                    found.append((key, child))
+                elif isinstance(child, dict | list):
+                    pending.append(child)
+        elif isinstance(item, list):
+            pending += [child for child in item if isinstance(child, dict | list)]
+    return found
 
 
 def _form_field(pair: Pair, context: Context, where: str) -> str:
