@@ -388,3 +388,36 @@ def test_an_error_never_shows_a_secret_of_the_export(
     code, _, err = run_cli(["import", "postman", str(path)], capsys)
     assert code == 3 and "c.json:1:" in err
     assert "Live0Token0In0Line" not in err and "******" in err
+
+
+def test_environment_values_win_over_collection_variables_and_captures_are_per_file(
+    tmp_path: Path,
+) -> None:
+    capture = {
+        "listen": "test",
+        "script": {"exec": ['pm.environment.set("tok", pm.response.json().t);']},
+    }
+    document = {
+        "info": {"name": "c"},
+        "variable": [{"key": "host", "value": "http://default"}, {"key": "page", "value": "1"}],
+        "item": [
+            {"name": "A", "item": [{"name": "login", "event": [capture], "request": "{{host}}/a"}]},
+            {"name": "B", "item": [{"name": "use", "request": "{{host}}/b?t={{tok}}&p={{page}}"}]},
+        ],
+    }
+    environment = {
+        "name": "dev",
+        "values": [{"key": "host", "value": "http://dev", "enabled": True}],
+    }
+    planned, report = import_postman(
+        _collection(tmp_path, document),
+        [_collection(tmp_path, environment, "dev.json")],
+        tmp_path / "out",
+    )
+    b = planned.files[Path("requests/B.http")]
+    assert "@page = 1" in b and "@host" not in b  # the environment sets host: it stays there
+    assert "host='http://dev'" in planned.files[Path("envs/dev.env")]
+    assert [item.what for item in report.items if item.where == "requests/B.http"] == [
+        "<<tok>> is captured in requests/A.http, and captures last one file in httprun: move "
+        "the requests into one file, or set tok in the env file"
+    ]

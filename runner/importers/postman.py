@@ -42,6 +42,9 @@ _PREREQUEST = (
     "a pre-request script, which httprun does not run: kept as a comment; use @name = value "
     "and <<$dynamic>> values"
 )
+_CAPTURE = re.compile(r"^>> ([A-Za-z_]\w*) =", re.MULTILINE)
+_FILE_VARIABLE = re.compile(r"^@([A-Za-z_]\w*) =", re.MULTILINE)
+_REFERENCE = re.compile(r"(?<!\\)<<%?([A-Za-z_]\w*)")
 _CAFE24_TOKEN_REQUEST = re.compile(r"\.cafe24api\.com/api/v2/oauth/token\b")
 _CAFE24_BEARER = re.compile(r"(?i)bearer\s+\{\{\s*access_token\s*\}\}\s*")
 # cafe24's guide variables that @auth cafe24 makes unnecessary, and why.
@@ -127,6 +130,8 @@ class _Writer:
         self.env_names = {pair.key for env in environments for pair in env.values}
         self.overridden: dict[str, Pair] = {}  # collection variables the environments set
         self._plans: dict[int, AuthPlan] = {}
+        self._texts: dict[Path, str] = {}  # the request files planned
+        self.env_values = {context.rename(name) for name in self.env_names}
         self._cafe24_plan: AuthPlan | None = None
         if cafe24:
             auth, where = next((a, w) for a, w in _auths(collection) if is_cafe24(a))
@@ -138,6 +143,24 @@ class _Writer:
         root = self.collection
         scope = _Scope(root.auth, root.where)
         self._folder(root, scope, PurePosixPath(file_name(root.name, "collection")), source)
+        self._report_captures_used_elsewhere()
+
+    def _report_captures_used_elsewhere(self) -> None:
+        """Postman's environment.set lasts the whole run; an httprun capture lasts its file."""
+        captured: dict[str, list[Path]] = {}
+        for path, text in self._texts.items():
+            for name in _CAPTURE.findall(text):
+                captured.setdefault(name, []).append(path)
+        for path, text in self._texts.items():
+            defined = set(_CAPTURE.findall(text)) | set(_FILE_VARIABLE.findall(text))
+            for name in dict.fromkeys(_REFERENCE.findall(text)):
+                if name in defined or name in self.env_values or name not in captured:
+                    continue
+                self.report.attention(
+                    str(path),
+                    f"<<{name}>> is captured in {captured[name][0]}, and captures last one file "
+                    f"in httprun: move the requests into one file, or set {name} in the env file",
+                )
 
     def _folder(self, folder: Folder, parent: _Scope, path: PurePosixPath, source: Path) -> None:
         """Plan the file of ``folder``'s requests at ``path`` (without ``.http``); its folders'
@@ -238,6 +261,7 @@ class _Writer:
             self._refuse_secrets(side_path, side_text)
         self._refuse_secrets(relative, text)
         self.planned.add(relative, _canonical(text, relative))
+        self._texts[relative] = text
         for side_path, side_text in side_files.items():
             self.planned.add(side_path, side_text)
 
