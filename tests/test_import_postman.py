@@ -17,6 +17,7 @@ from runner.importers.names import Renamer
 from runner.importers.postman import import_postman
 from runner.importers.postman_scripts import convert_tests
 from runner.options import RunOptions
+from runner.parser import parse_text
 from runner.run import run_files
 
 DATA = Path(__file__).resolve().parent / "data" / "postman"
@@ -225,6 +226,16 @@ SCRIPTS = {
     'pm.expect(pm.response.json().tags).to.include("new");': ['?? body.tags contains "new"'],
     "pm.expect(pm.response.json().id).to.exist;": ["?? body.id exists"],
     "pm.expect(pm.response.json().n).to.be.above(2);": ["?? body.n > 2"],
+    'pm.test("Status code is 200", () => pm.response.to.have.status(200));': ["?? status == 200"],
+    (
+        'pm.test("ok", function () { pm.response.to.be.ok; '
+        "pm.expect(pm.response.json().a).to.exist; });"
+    ): [
+        "?? status == 200",
+        "?? body.a exists",
+    ],
+    'tests["Status code is 200"] = responseCode.code === 200;': ["?? status == 200"],
+    'tests["has id"] = responseBody.has("id");': ['?? text contains "id"'],
 }
 
 
@@ -232,6 +243,25 @@ SCRIPTS = {
 def test_script_shapes(line: str, expected: list[str]) -> None:
     converted = convert_tests([line], Renamer())
     assert converted.lines == expected and converted.kept == []
+
+
+_SCRIPT_PIECES = st.sampled_from(
+    [
+        "pm.response.json()", "j", ".a", "[0]", "['a-b']", '["x\\"y"]', "pm.expect(", ")",
+        ".to.eql(", ".to.include(", ".to.not.equal(", ".to.exist", "pm.environment.set(",
+        '"t"', "'t t'", ", ", "1", "'<<x>>'", '"s"', "null", ";", "pm.test(", "() => ",
+        "pm.response.to.have.status(", "200", "pm.response.to.be.", "success", "{", "}",
+        "pm.response.code", 'pm.response.headers.get("X")', "pm.variables.get('v')", " ",
+    ]
+)  # fmt: skip
+
+
+@given(st.lists(st.lists(_SCRIPT_PIECES, max_size=12).map("".join), max_size=4))
+def test_script_lines_become_valid_checks_or_are_kept_verbatim(script: list[str]) -> None:
+    converted = convert_tests(["var j = pm.response.json();", *script], Renamer())
+    assert all(line in [s.rstrip() for s in script] for line in converted.kept)
+    block = "GET http://x\n\n" + "".join(f"{line}\n" for line in converted.lines)
+    parse_text(block)  # every check and capture is one the parser reads
 
 
 def test_a_json_variable_is_followed_and_other_lines_are_kept() -> None:

@@ -27,6 +27,17 @@ _JSON_VAR = re.compile(
 _TEST_OPEN = re.compile(
     r"pm\.test\(\s*" + _STRING + r"\s*,\s*(?:function\s*\(\s*\)|\(\s*\)\s*=>)\s*\{\s*$"
 )
+_ONE_LINE_TEST = re.compile(
+    r"pm\.test\(\s*" + _STRING + r"\s*,\s*(?:(?:function\s*\(\s*\)|\(\s*\)\s*=>)\s*\{(.*)\}"
+    r"|\(\s*\)\s*=>\s*([^{].*?))\s*\)" + _END
+)
+# The sandbox API before pm.*: tests["name"] = responseCode.code === 200;
+_LEGACY_STATUS = re.compile(
+    r"tests\[\s*" + _STRING + r"\s*\]\s*=\s*responseCode\.code\s*={2,3}\s*(\d{3})" + _END
+)
+_LEGACY_HAS = re.compile(
+    r"tests\[\s*" + _STRING + r"\s*\]\s*=\s*responseBody\.has\(\s*(" + _STRING + r")\s*\)" + _END
+)
 _CLOSE = re.compile(r"\}\s*\)" + _END)
 _STATUS = re.compile(r"pm\.response\.to\.have\.status\(\s*(\d{3})\s*\)" + _END)
 _BE = re.compile(r"pm\.response\.to\.(not\.)?be\.(\w+)" + _END)
@@ -105,13 +116,37 @@ def convert_tests(script: list[str] | tuple[str, ...], rename: Rename) -> Conver
             continue
         converted = _convert_line(line, json_vars, rename)
         if converted is None:
+            converted = _one_line_test(line, json_vars, rename)
+        if converted is None:
             out.kept.append(raw_line.rstrip())
         else:
             out.lines += converted
     return out
 
 
+def _one_line_test(line: str, json_vars: set[str], rename: Rename) -> list[str] | None:
+    """``pm.test("name", () => STATEMENT);`` or ``pm.test("name", function () { A; B; });``:
+    the checks of its statements, when every one of them has a form."""
+    match = _ONE_LINE_TEST.fullmatch(line)
+    if match is None:
+        return None
+    body = match.group(1) if match.group(1) is not None else match.group(2)
+    out: list[str] = []
+    for statement in filter(None, (part.strip() for part in body.split(";"))):
+        converted = _convert_line(statement, json_vars, rename)
+        if converted is None:
+            return None
+        out += converted
+    return out or None
+
+
 def _convert_line(line: str, json_vars: set[str], rename: Rename) -> list[str] | None:
+    legacy = _LEGACY_STATUS.fullmatch(line)
+    if legacy is not None:
+        return [f"?? status == {legacy.group(1)}"]
+    has = _LEGACY_HAS.fullmatch(line)
+    if has is not None:
+        return [f"?? text contains {json.dumps(_js_string(has.group(1)), ensure_ascii=False)}"]
     status = _STATUS.fullmatch(line)
     if status is not None:
         return [f"?? status == {status.group(1)}"]
