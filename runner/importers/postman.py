@@ -129,7 +129,7 @@ class _Writer:
         self.cafe24 = cafe24
         self.env_names = {pair.key for env in environments for pair in env.values}
         self.overridden: dict[str, Pair] = {}  # collection variables the environments set
-        self._plans: dict[int, AuthPlan] = {}
+        self._plan_cache: dict[int, AuthPlan] = {}  # by auth block: each reported once
         self._texts: dict[Path, str] = {}  # the request files planned
         self.env_values = {context.rename(name) for name in self.env_names}
         self._cafe24_plan: AuthPlan | None = None
@@ -214,35 +214,10 @@ class _Writer:
     ) -> None:
         relative = self.planned.unique(Path("requests") / f"{path}.http")
         side_files: dict[Path, str] = {}
-
-        def side_file(extension: str, text: str) -> str:
-            wanted = relative.with_name(f"{relative.stem}.body{extension}")
-            taken = {*self.planned.files, *side_files}
-            chosen, counter = wanted, 1
-            while chosen in taken:
-                counter += 1
-                chosen = wanted.with_name(f"{relative.stem}.body-{counter}{extension}")
-            side_files[chosen] = text
-            return f"./{chosen.name}"
-
+        side_file = self._side_file_planner(relative, side_files)
+        names = Renamer()  # the @name of each request: unique in its file
         blocks = []
-        names = Renamer()
-        bearer_dropped = 0
-        plans = []
-        for request in requests:
-            if self.cafe24 and _CAFE24_TOKEN_REQUEST.search(request.url):
-                self.report.attention(
-                    request.where,
-                    "a cafe24 token request by hand: left out, @auth cafe24 gets and refreshes "
-                    "the token itself",
-                )
-                continue
-            if not request.url.strip():
-                self.report.attention(request.where, "the request has no URL: left out")
-                continue
-            plan, dropped = self._plan(request, scope)
-            bearer_dropped += dropped
-            plans.append((request, plan))
+        plans, bearer_dropped = self._plans(requests, scope)
         default = _file_default([plan for _, plan in plans])
         for request, plan in plans:
             blocks.append(self._block(request, plan, default, scope, names, side_file))
@@ -265,6 +240,46 @@ class _Writer:
         for side_path, side_text in side_files.items():
             self.planned.add(side_path, side_text)
 
+    def _side_file_planner(self, relative: Path, side_files: dict[Path, str]) -> SideFile:
+        """Plans body files beside ``relative`` (``NAME.body.json``, ``NAME.body-2.json``...)
+        into ``side_files``."""
+
+        def side_file(extension: str, text: str) -> str:
+            wanted = relative.with_name(f"{relative.stem}.body{extension}")
+            taken = {*self.planned.files, *side_files}
+            chosen, counter = wanted, 1
+            while chosen in taken:
+                counter += 1
+                chosen = wanted.with_name(f"{relative.stem}.body-{counter}{extension}")
+            side_files[chosen] = text
+            return f"./{chosen.name}"
+
+        return side_file
+
+    def _plans(
+        self, requests: list[Request], scope: _Scope
+    ) -> tuple[list[tuple[Request, AuthPlan]], int]:
+        """The requests to write with their auth plans, and how many cafe24 Bearer headers
+        are left out; cafe24's hand-made token requests and requests without a URL are
+        left out, and reported."""
+        plans = []
+        bearer_dropped = 0
+        for request in requests:
+            if self.cafe24 and _CAFE24_TOKEN_REQUEST.search(request.url):
+                self.report.attention(
+                    request.where,
+                    "a cafe24 token request by hand: left out, @auth cafe24 gets and refreshes "
+                    "the token itself",
+                )
+                continue
+            if not request.url.strip():
+                self.report.attention(request.where, "the request has no URL: left out")
+                continue
+            plan, dropped = self._plan(request, scope)
+            bearer_dropped += dropped
+            plans.append((request, plan))
+        return plans, bearer_dropped
+
     def _plan(self, request: Request, scope: _Scope) -> tuple[AuthPlan, int]:
         """The request's auth plan, and 1 when a cafe24 Bearer header is left out for it."""
         auth, where = (
@@ -276,9 +291,9 @@ class _Writer:
             )
         )
         key = id(auth)
-        if key not in self._plans:
-            self._plans[key] = plan_auth(auth, where, self.context)
-        plan = self._plans[key]
+        if key not in self._plan_cache:
+            self._plan_cache[key] = plan_auth(auth, where, self.context)
+        plan = self._plan_cache[key]
         bearer = self.cafe24 and any(_is_cafe24_bearer(pair) for pair in request.headers)
         if bearer and not plan.directive and self._cafe24_plan is not None:
             plan = self._cafe24_plan  # the guide's calls: no auth of their own, the header

@@ -33,7 +33,7 @@ _LANGUAGE_TYPES = {
 }
 _EXTENSIONS = {"json": ".json", "xml": ".xml", "html": ".html", "javascript": ".js"}
 
-# A file beside the request file: (name, text) -> the path written, relative to the request file.
+# Plans a file beside the request file: (extension, text) -> its "./name" for an include line.
 SideFile = Callable[[str, str], str]
 
 
