@@ -451,3 +451,33 @@ def test_environment_values_win_over_collection_variables_and_captures_are_per_f
         "<<tok>> is captured in requests/A.http, and captures last one file in httprun: move "
         "the requests into one file, or set tok in the env file"
     ]
+
+
+def test_nested_folders_names_and_descriptions(tmp_path: Path) -> None:
+    document = {
+        "info": {
+            "name": "Shop API",
+            "description": {"content": "The shop.\nTwo lines.", "type": "text/markdown"},
+        },
+        "item": [
+            {"name": "same", "request": {"url": "http://x/1", "description": "First."}},
+            {"name": "same", "request": "http://x/2"},
+            {"name": "2fa code", "request": "http://x/3"},
+            {
+                "name": "Outer",
+                "item": [
+                    {"name": "Inner / deep", "item": [{"name": "r", "request": "http://x/4"}]}
+                ],
+            },
+        ],
+    }
+    planned, report = import_postman(_collection(tmp_path, document), [], tmp_path / "out")
+    assert sorted(map(str, planned.files)) == [
+        "requests/Outer/Inner - deep.http",
+        "requests/Shop API.http",
+    ]
+    top = planned.files[Path("requests/Shop API.http")]
+    assert "# The shop.\n# Two lines.\n" in top
+    assert "### same\n# First.\n# @name same\n" in top
+    assert "### same\n# @name same_2\n" in top and "# @name _2fa_code\n" in top
+    assert report.requests == 4 and report.items == []

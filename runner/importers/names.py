@@ -39,12 +39,18 @@ class Renamer:
         known = self._names.get(name)
         if known is not None:
             return known
+        chosen = self.fresh(name)
+        self._names[name] = chosen
+        return chosen
+
+    def fresh(self, name: str) -> str:
+        """A new identifier for ``name``, even when it was asked for before (two requests of a
+        file with the same name get ``same`` and ``same_2`` as their ``@name``)."""
         wanted = name if is_identifier(name) else as_identifier(name)
         chosen, counter = wanted, 1
         while chosen in self._taken:
             counter += 1
             chosen = f"{wanted}_{counter}"
-        self._names[name] = chosen
         self._taken.add(chosen)
         return chosen
 

@@ -215,7 +215,7 @@ class _Writer:
         relative = self.planned.unique(Path("requests") / f"{path}.http")
         side_files: dict[Path, str] = {}
         side_file = self._side_file_planner(relative, side_files)
-        names = Renamer()  # the @name of each request: unique in its file
+        names = Renamer()  # the @names of this file: one for each request
         blocks = []
         plans, bearer_dropped = self._plans(requests, scope)
         default = _file_default([plan for _, plan in plans])
@@ -310,7 +310,7 @@ class _Writer:
     ) -> str:
         lines = [f"### {' '.join(request.name.split())}"]
         lines += _comment_lines(request.description)
-        lines.append(f"# @name {names(request.name)}")
+        lines.append(f"# @name {names.fresh(request.name)}")
         if request.no_redirect:
             lines.append("# @no-redirect")
         if default is None or plan != default:
