@@ -481,3 +481,23 @@ def test_nested_folders_names_and_descriptions(tmp_path: Path) -> None:
     assert "### same\n# First.\n# @name same\n" in top
     assert "### same\n# @name same_2\n" in top and "# @name _2fa_code\n" in top
     assert report.requests == 4 and report.items == []
+
+
+def test_a_secret_value_written_literally_in_a_request_is_refused_by_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    document = {
+        "info": {"name": "c"},
+        "item": [{"name": "r", "request": "http://x/?q=Env0Secret0Value"}],
+    }
+    environment = {"name": "dev", "values": [{"key": "api_secret", "value": "Env0Secret0Value"}]}
+    args = ["import", "postman", str(_collection(tmp_path, document))]
+    args += [
+        "--env",
+        str(_collection(tmp_path, environment, "dev.json")),
+        "--out",
+        str(tmp_path / "o"),
+    ]
+    code, out, err = run_cli(args, capsys)
+    assert code == 3 and "would hold the value of the environment value api_secret" in err
+    assert "Env0Secret0Value" not in out + err and not (tmp_path / "o").exists()

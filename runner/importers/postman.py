@@ -22,8 +22,8 @@ from ..parser import parse_text
 from .envfiles import EnvValue, env_texts, expands
 from .names import Renamer
 from .output import PlannedFiles, file_name
-from .postman_auth import AuthPlan, is_cafe24, plan_auth
-from .postman_context import Context
+from .postman_auth import AuthPlan, is_cafe24, learn_secrets, plan_auth
+from .postman_context import Context, has_literal
 from .postman_json import read_document
 from .postman_model import (
     Auth,
@@ -68,15 +68,35 @@ def import_postman(
         _names(collection, environments), fixed={"version": "api_version"} if cafe24 else None
     )
     context = Context(rename, ImportReport(), masker)
-    for environment in environments:
-        for pair in environment.values:
-            if pair.kind == "secret" or is_secret_name(pair.key):
-                masker.add(pair.value)
+    _learn_secrets(collection, environments, context)
     planned = PlannedFiles(out, masker)
     writer = _Writer(collection, environments, context, planned, cafe24)
     writer.plan_requests(collection_path)
     writer.plan_environments(collection)
     return planned, context.report
+
+
+def _learn_secrets(collection: Folder, environments: list[Environment], context: Context) -> None:
+    """Every secret of the export, before anything is written or printed: secret or
+    secret-named environment values and variables, and each auth block's credentials and live
+    tokens, used or not."""
+    pairs = [pair for environment in environments for pair in environment.values]
+    pairs += _variables(collection)
+    context.masker.add_all(
+        pair.value
+        for pair in pairs
+        if (pair.kind == "secret" or is_secret_name(pair.key)) and has_literal(pair.value)
+    )
+    for auth, _ in _auths(collection):
+        learn_secrets(auth, context)
+
+
+def _variables(folder: Folder) -> list[Pair]:
+    found = list(folder.variables)
+    for child in folder.children:
+        if isinstance(child, Folder):
+            found += _variables(child)
+    return found
 
 
 def _auths(folder: Folder) -> Iterator[tuple[Auth, str]]:
@@ -91,15 +111,7 @@ def _auths(folder: Folder) -> Iterator[tuple[Auth, str]]:
 
 def _names(collection: Folder, environments: list[Environment]) -> list[str]:
     names = [pair.key for environment in environments for pair in environment.values]
-
-    def walk(folder: Folder) -> None:
-        names.extend(pair.key for pair in folder.variables)
-        for child in folder.children:
-            if isinstance(child, Folder):
-                walk(child)
-
-    walk(collection)
-    return names
+    return names + [pair.key for pair in _variables(collection)]
 
 
 @dataclass
@@ -384,13 +396,34 @@ class _Writer:
         return out
 
     def _refuse_secrets(self, relative: Path, text: str) -> None:
-        if self.context.masker.mask(text) != text:
-            raise ParseError(
-                f"{self.collection.where}: {relative} would hold the value of a secret "
-                "(an environment secret, or a credential of the collection) as plain text",
-                hint="in Postman, write that value as a {{variable}} everywhere it is used, "
-                "export again and import",
-            )
+        if self.context.masker.mask(text) == text:
+            return
+        named = [
+            name for name, value in self._named_secrets() if Masker([value]).mask(text) != text
+        ]
+        which = f"the value of {named[0]}" if named else "a secret's value"
+        raise ParseError(
+            f"{self.collection.where}: {relative} would hold {which} as plain text",
+            hint="in Postman, write that value as a {{variable}} everywhere it is used, export "
+            "again and import (a secret of 1 to 3 characters also matches as a word: give it "
+            "a longer value)",
+        )
+
+    def _named_secrets(self) -> list[tuple[str, str]]:
+        """What the error names a secret by (never its value)."""
+        pairs = [
+            (f"the environment value {pair.key}", pair)
+            for environment in self.environments
+            for pair in environment.values
+        ]
+        pairs += [
+            (f"the collection variable {pair.key}", pair) for pair in _variables(self.collection)
+        ]
+        return [
+            (name, pair.value)
+            for name, pair in pairs
+            if pair.kind == "secret" or is_secret_name(pair.key)
+        ]
 
     # ---- env files ----------------------------------------------------------------------------
 
