@@ -4,6 +4,7 @@ type and URL shape sent to a local echo server, scripts, secrets, the report and
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -337,6 +338,11 @@ def test_bad_input_is_a_positioned_error(
     assert code == 3 and "bad.json:4:46" in err and "Traceback" not in err
     code, _, err = run_cli(["import", "postman", str(tmp_path / "missing.json")], capsys)
     assert code == 2 and "cannot read" in err
+    fifo = tmp_path / "fifo.json"
+    os.mkfifo(fifo)
+    collection = _collection(tmp_path, {"info": {"name": "c"}, "item": []})
+    code, _, err = run_cli(["import", "postman", str(collection), "--env", str(fifo)], capsys)
+    assert code == 2 and "not a regular file" in err
 
 
 _JSON = st.recursive(

@@ -15,6 +15,7 @@ from typing import Any
 
 from ..errors import ParseError, UsageError
 from ..masking import is_secret_name
+from ..reading import MAX_TEXT_FILE, UnreadableFile, read_regular_file
 from ..source import Span, remember_source
 
 Step = str | int
@@ -43,12 +44,13 @@ class Document:
 def read_document(path: Path) -> tuple[Document, Any]:
     """The export's text and its JSON value. A file that cannot be read is a usage error; text
     that is not JSON is a ParseError at the line and column where it stops being JSON."""
-    try:
-        data = path.read_bytes()
-    except OSError as error:
+    try:  # a regular file only: a FIFO or /dev/zero never hangs the import
+        data = read_regular_file(path, limit=MAX_TEXT_FILE)
+    except UnreadableFile as error:
         raise UsageError(
-            f"cannot read {path}: {error.strerror or error}",
-            hint="give the path of a Postman export (Collection v2.0/v2.1 or an environment)",
+            f"cannot read {path}: {error.reason}",
+            hint=error.hint
+            or "give the path of a Postman export (Collection v2.0/v2.1 or an environment)",
         ) from None
     try:
         text = data.decode("utf-8-sig")
