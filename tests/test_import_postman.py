@@ -144,6 +144,7 @@ def test_every_body_auth_and_url_shape_is_sent_as_the_collection_says(
     assert "Echo / OAuth: the exported OAuth 2.0 access token is left out" in out
     assert "the body sends the file 'upload.txt': put it beside the request file" in out
     assert "Postman's digest auth has no httprun form" in out
+    assert "are in envs/Echo.env and its .local.env: run with --env envs/Echo.env" in out
     _no_secret_in(tmp_path, out + err, ECHO_SECRETS, envs=True)
     echo = _echoes(tmp_path, local_server)
 

@@ -431,11 +431,11 @@ class _Writer:
         environments = self.environments
         if not environments and (self.context.extras or self.overridden):
             environments = [Environment(collection.name, "the collection")]
+            env = f"envs/{file_name(collection.name, 'environment')}.env"
             self.report.attention(
                 collection.where,
-                f"credentials of the collection are in envs/{file_name(collection.name)}"
-                ".local.env: run with --env "
-                f"envs/{file_name(collection.name)}.env",
+                f"values moved out of the request files (credentials, secret variables) are in "
+                f"{env} and its .local.env: run with --env {env}",
             )
         for environment in environments:
             self._environment(environment)
