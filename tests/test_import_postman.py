@@ -508,3 +508,32 @@ def test_a_secret_value_written_literally_in_a_request_is_refused_by_name(
     code, out, err = run_cli(args, capsys)
     assert code == 3 and "would hold the value of the environment value api_secret" in err
     assert "Env0Secret0Value" not in out + err and not (tmp_path / "o").exists()
+
+
+def test_a_file_with_mixed_auth_gives_each_request_its_own(tmp_path: Path) -> None:
+    oauth = {
+        "type": "oauth2",
+        "oauth2": [
+            {"key": "authUrl", "value": "https://auth.example.com/authorize"},
+            {"key": "accessTokenUrl", "value": "https://auth.example.com/token"},
+            {"key": "clientId", "value": "{{client_id}}"},
+        ],
+    }
+    document = {
+        "info": {"name": "c"},
+        "auth": oauth,
+        "item": [
+            {
+                "name": "public",
+                "request": {"url": "https://api.example.com/p", "auth": {"type": "noauth"}},
+            },
+            {"name": "private", "request": "https://api.example.com/q"},
+        ],
+    }
+    planned, _ = import_postman(_collection(tmp_path, document), [], tmp_path / "out")
+    text = planned.files[Path("requests/c.http")]
+    public, private = text.split("### ")[1:]
+    assert "@auth" not in public
+    assert "# @auth oauth2\n@auth_url = https://auth.example.com/authorize\n" in private
+    assert "@token_url = https://auth.example.com/token\n" in private
+    assert "client_id" not in private  # read from the variable of that name already

@@ -294,14 +294,9 @@ class _Writer:
 
     def _plan(self, request: Request, scope: _Scope) -> tuple[AuthPlan, int]:
         """The request's auth plan, and 1 when a cafe24 Bearer header is left out for it."""
-        auth, where = (
-            (request.auth, request.where)
-            if request.auth is not None
-            else (
-                scope.auth,
-                scope.auth_where,
-            )
-        )
+        auth, where = scope.auth, scope.auth_where
+        if request.auth is not None:  # its own; else inherited from the nearest folder
+            auth, where = request.auth, request.where
         key = id(auth)
         if key not in self._plan_cache:
             self._plan_cache[key] = plan_auth(auth, where, self.context)
@@ -325,12 +320,9 @@ class _Writer:
         lines.append(f"# @name {names.fresh(request.name)}")
         if request.no_redirect:
             lines.append("# @no-redirect")
-        if default is None or plan != default:
-            if plan.directive:
-                lines.append(f"# @auth {plan.directive}")
-                lines += [f"@{name} = {value}" for name, value in plan.settings]
-            elif default is not None:
-                lines.append("# @auth none")
+        if default is None and plan.directive:  # else the file's default says it
+            lines.append(f"# @auth {plan.directive}")
+            lines += [f"@{name} = {value}" for name, value in plan.settings]
         if plan.comment:
             lines.append(f"# {plan.comment}")
         drop = _is_cafe24_bearer if plan.directive == "cafe24" else _never
@@ -480,7 +472,8 @@ class _Writer:
 
 
 def _file_default(plans: list[AuthPlan]) -> AuthPlan | None:
-    """The auth every request of a file shares, when it is an OAuth profile."""
+    """The auth every request of a file shares, when it is an OAuth profile: the file's
+    default. Otherwise each request says its own (its settings are variables of its block)."""
     if plans and plans[0].directive and all(plan == plans[0] for plan in plans):
         return plans[0]
     return None
