@@ -228,6 +228,9 @@ SCRIPTS = {
     'pm.expect(pm.response.json().tags).to.include("new");': ['?? body.tags contains "new"'],
     "pm.expect(pm.response.json().id).to.exist;": ["?? body.id exists"],
     "pm.expect(pm.response.json().n).to.be.above(2);": ["?? body.n > 2"],
+    "pm.expect(pm.response.json().n).to.be.at.least(2);": ["?? body.n >= 2"],
+    "pm.expect(pm.response.json().items).to.have.lengthOf(3);": ["?? length(body.items) == 3"],
+    "pm.expect(pm.response.json().a).to.not.eql(1);": ["?? body.a != 1"],
     'pm.test("Status code is 200", () => pm.response.to.have.status(200));': ["?? status == 200"],
     (
         'pm.test("ok", function () { pm.response.to.be.ok; '

@@ -49,8 +49,8 @@ _SET = re.compile(
     + _END
 )
 _EXPECT = re.compile(
-    r"pm\.expect\((.+?)\)\.to\.(not\.)?(?:be\.|have\.|deep\.)*"
-    r"(eql|equal|eq|include|includes|contain|exist|oneOf|above|below|least|most)"
+    r"pm\.expect\((.+?)\)\.to\.(not\.)?(?:be\.|have\.|deep\.|at\.)*"
+    r"(eql|equal|eq|include|includes|contain|exist|oneOf|above|below|least|most|lengthOf)"
     r"(?:\((.*)\))?" + _END
 )
 _PATH_STEP = re.compile(r"\.([A-Za-z_$][\w$]*)|\[(\d+)\]|\[\s*(" + _STRING + r")\s*\]")
@@ -87,6 +87,7 @@ _OPERATORS = {
     "below": "<",
     "least": ">=",
     "most": "<=",
+    "lengthOf": "==",
 }
 _NEGATED = {"==": "!=", ">": "<=", "<": ">=", ">=": "<", "<=": ">"}
 
@@ -192,6 +193,8 @@ def _expectation(expect: re.Match[str], json_vars: set[str], rename: Rename) -> 
     value = _check_value(argument.strip(), rename)
     if value is None:
         return None
+    if verb == "lengthOf":
+        query = f"length({query})"
     operator = _OPERATORS[verb]
     if negated:
         operator = _NEGATED.get(operator, f"not {operator}")
