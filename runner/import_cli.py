@@ -66,3 +66,30 @@ def finish_import(planned: PlannedFiles, report: ImportReport, *, force: bool) -
         typer.echo(masker.mask(f"wrote {planned.root / path}"))
     for line in report.lines(masker.mask):
         typer.echo(line)
+
+
+@import_app.command("postman", no_args_is_help=True)
+def postman_command(
+    collection: Annotated[
+        Path, typer.Argument(metavar="COLLECTION.json", help="A Postman collection export.")
+    ],
+    env: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--env",
+            "-e",
+            metavar="ENVIRONMENT.json",
+            help="A Postman environment export (repeatable): envs/NAME.env and NAME.local.env.",
+        ),
+    ] = None,
+    out: OutOpt = Path("."),
+    force: ForceOpt = False,
+) -> None:
+    """Import a Postman collection (v2.0/v2.1) and its environments into requests/ and envs/."""
+    from .importers.postman import import_postman
+
+    try:
+        planned, report = import_postman(collection, list(env or []), out)
+    except HttprunError as error:
+        fail(error)
+    finish_import(planned, report, force=force)

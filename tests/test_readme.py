@@ -149,6 +149,7 @@ DEV_ENV_WITHOUT_SECRET = Run(
 DEMO = "httprun requests/products.http --env envs/sandbox.env"
 DEMO_RUN = Run(exit_code=0, shows=("8 passed, 0 failed", "bundled cafe24 sandbox"))
 CI_FILES = "requests/products.http requests/orders.http"
+POSTMAN = REPO / "tests" / "data" / "postman"  # cafe24's guide set-up, as the import test uses it
 
 COVERED: dict[str, Run | Recipe | Installed] = {
     "httprun requests/products.http --env envs/dev.env": DEV_ENV_WITHOUT_SECRET,
@@ -196,6 +197,22 @@ COVERED: dict[str, Run | Recipe | Installed] = {
         substitutions=(CI_ENV_TO_SANDBOX,),
         environment={"CAFE24_REFRESH_TOKEN": "not-a-live-refresh-token"},
         writes=("reports/httprun.xml", "reports/httprun.html"),
+    ),
+    "httprun import postman cafe24.postman_collection.json --env cafe24.postman_environment.json"
+    " --out imported": Run(
+        exit_code=0,
+        shows=("4 requests imported, 8 need attention", "access_token left out"),
+        substitutions=(
+            (
+                "cafe24.postman_collection.json",
+                str(POSTMAN / "cafe24-guide.postman_collection.json"),
+            ),
+            (
+                "cafe24.postman_environment.json",
+                str(POSTMAN / "cafe24-guide.postman_environment.json"),
+            ),
+        ),
+        writes=("imported/requests/Products.http", "imported/envs/cafe24 sandbox.local.env"),
     ),
     "pytest requests/products.http --http-env envs/sandbox.env": Run(
         exit_code=0, shows=("8 passed",)
