@@ -1,0 +1,551 @@
+"""``httprun import curl``: one curl command line as one httprun request block.
+
+The words come from :mod:`.curl_words` (POSIX shells and Windows cmd) and are read through the
+option table of :mod:`.curl_flags`; this module decides what curl would send (method, URL,
+headers, body) and writes it as request text. Credentials never reach the text: an
+``Authorization``, ``Cookie`` or API-key header's value, ``-u``'s password, and a secret-named
+query, form or JSON value become ``<<variables>>``, each reported with the env file it belongs in.
+Decisions (docs/FORMAT.md, "Importing a curl command"): without ``-L`` curl does not follow
+redirects, so the block says ``# @no-redirect``; ``-k`` has no per-request form and is reported.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import posixpath
+import re
+from dataclasses import dataclass, field
+from urllib.parse import quote, quote_plus, unquote
+
+from ..errors import InternalError, UsageError
+from ..masking import Masker, is_secret_name, is_sensitive_header
+from .curl_flags import CurlCommand, read_command
+from .curl_words import curl_words
+from .names import as_identifier
+from .report import ImportReport
+
+_METHOD = re.compile(r"[A-Z][A-Z0-9_-]*")
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+_TOKEN_SCHEMES = ("bearer", "token")
+# curl's guesses for a -F file part's Content-Type (lib/mime.c), else application/octet-stream.
+_FILE_TYPES = {
+    ".gif": "image/gif", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
+    ".svg": "image/svg+xml", ".txt": "text/plain", ".htm": "text/html", ".html": "text/html",
+    ".pdf": "application/pdf", ".xml": "application/xml",
+}  # fmt: skip
+_FORM_MODIFIERS = re.compile(r";\s*(type|filename|headers|encoder)=", re.IGNORECASE)
+# Body lines a request file would read as something else: a new block, a check, a capture,
+# a response link, a handler, an include.
+_NOT_BODY_TEXT = re.compile(r"^(?:###|\?\?|>>|<>|>|<@?[ \t]+\S)", re.MULTILINE)
+_ENV_FILE = "envs/NAME.local.env"
+_UNSAFE_IN_URL = re.compile(r"[\s\x00-\x1f\x7f]")
+
+
+@dataclass
+class CurlImport:
+    """The request block, what needs a person, and the credentials that were taken out of the
+    command (for masking the report)."""
+
+    text: str
+    report: ImportReport
+    secrets: frozenset[str]
+
+
+def import_curl(command: str) -> CurlImport:
+    """Read ``command`` (``curl ...`` as pasted) into one request block.
+
+    Raises :class:`UsageError` when it has no URL or cannot be read as a command line."""
+    report = ImportReport()
+    words = curl_words(command)
+    if words and posixpath.basename(words[0].replace("\\", "/")).lower() in ("curl", "curl.exe"):
+        words = words[1:]
+    curl = read_command(words, report)
+    builder = _Builder(report)
+    text = _canonical(builder.block(curl))
+    secrets = frozenset(builder.hidden)
+    _refuse_leaks(text, secrets)
+    report.requests = 1
+    return CurlImport(text, report, secrets)
+
+
+def _canonical(text: str) -> str:
+    """The block in httprun's canonical style. Today it is only parsed, which proves it is a
+    valid request block; the canonical writer (runner.writer.format_text) takes over here."""
+    from ..errors import HttprunError
+    from ..parser import parse_text
+
+    try:
+        parsed = parse_text(text, "<curl>")
+    except HttprunError as error:
+        raise InternalError(ValueError(f"the imported block does not parse: {error}")) from None
+    if len(parsed.requests) != 1:
+        raise InternalError(ValueError("the imported block is not one request"))
+    return text
+
+
+def _refuse_leaks(text: str, secrets: frozenset[str]) -> None:
+    """A credential of the command still in the text (it also stood in a place no rule reads,
+    such as a URL path) is refused rather than written."""
+    if Masker(secrets).mask(text) != text:
+        raise UsageError(
+            "a credential of the curl command also appears where the import cannot replace it "
+            "(the URL's path, another value)",
+            hint="replace it there with a <<variable>> in the command, then import it again",
+        )
+
+
+@dataclass
+class _Builder:
+    """Builds the request text of one command; ``hidden`` maps each credential taken out of it
+    to the variable written instead."""
+
+    report: ImportReport
+    hidden: dict[str, str] = field(default_factory=dict)
+
+    def block(self, curl: CurlCommand) -> str:
+        url = self.url(curl)
+        headers = self.headers(curl)
+        body, body_headers = self.body(curl)
+        if curl.get and curl.data:
+            url = self.with_query(url, curl)
+            body, body_headers = None, []
+        names = {name.lower() for name, _ in headers}
+        headers += [(n, v) for n, v in body_headers if n.lower() not in names]
+        lines = self.directives(curl)
+        version = " HTTP/2" if curl.http2 else ""
+        lines.append(f"{self.method(curl, body is not None)} {url}{version}")
+        lines += [f"{name}: {value}" for name, value in headers]
+        if body is not None:
+            lines += ["", body]
+        return "\n".join(lines) + "\n"
+
+    # -- the request line --------------------------------------------------------------------
+
+    def method(self, curl: CurlCommand, has_body: bool) -> str:
+        if curl.method is not None:
+            written = curl.method.strip().upper()
+            if _METHOD.fullmatch(written):
+                if written != curl.method:
+                    self.report.attention(
+                        "-X", f"curl sends the method as written; httprun writes it as {written}"
+                    )
+                return written
+            self.report.attention("-X", "not a method httprun can send: the method curl infers")
+        if curl.head:
+            return "HEAD"
+        if curl.upload_file is not None:
+            return "PUT"
+        if curl.get:
+            return "GET"
+        return "POST" if has_body else "GET"
+
+    def url(self, curl: CurlCommand) -> str:
+        if not curl.urls:
+            raise UsageError(
+                "the curl command has no URL", hint="curl 'https://example.com/path' ..."
+            )
+        if len(curl.urls) > 1:
+            self.report.attention(
+                "URL",
+                f"{len(curl.urls) - 1} more argument(s) after the first URL: curl would send a "
+                "request to each; only the first is imported",
+            )
+        url = curl.urls[0]
+        if not url:
+            raise UsageError("the URL of the curl command is empty", hint="give a URL")
+        scheme = _SCHEME.match(url)
+        if scheme is not None and scheme.group(1).lower() not in ("http", "https"):
+            raise UsageError(
+                f"httprun sends http:// and https:// requests, not {scheme.group(1)}://",
+                hint="import an HTTP request",
+            )
+        if _UNSAFE_IN_URL.search(url):
+            self.report.attention(
+                "URL", "white space and control characters in the URL are written %-encoded"
+            )
+            url = _UNSAFE_IN_URL.sub(lambda m: quote(m.group(0)), url)
+        url = self.url_password(_literal(url))
+        base, question, query = url.partition("?")
+        if question:
+            query, hash_mark, fragment = query.partition("#")
+            url = f"{base}?{self.query(query, 'URL')}{hash_mark}{fragment}"
+        return url
+
+    def url_password(self, url: str) -> str:
+        match = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*://)([^/@?#:]*):([^/@?#]*)@", url)
+        if match is None or not match.group(3):
+            return url
+        variable = self.hide(unquote(match.group(3)), "password", "the URL's password")
+        return f"{match.group(1)}{match.group(2)}:{variable}@{url[match.end() :]}"
+
+    def query(self, query: str, where: str) -> str:
+        """A query or form text with secret-named values as variables (``<<name>>``, the value
+        as written, so the bytes sent stay the same)."""
+        pairs = []
+        for pair in query.split("&"):
+            name, equals, value = pair.partition("=")
+            if equals and value and is_secret_name(unquote(name)):
+                value = self.hide(value, unquote(name), f"{where} parameter {unquote(name)!r}")
+            pairs.append(f"{name}{equals}{value}")
+        return "&".join(pairs)
+
+    def with_query(self, url: str, curl: CurlCommand) -> str:
+        """-G: the data joined as curl joins it, after ``?`` (or ``&`` when there is a query)."""
+        pieces = [self.form_piece(option, value) for option, value in curl.data]
+        data = "&".join(piece for piece in pieces if piece is not None)
+        if not data:
+            return url
+        base, hash_mark, fragment = url.partition("#")
+        joined = f"{base}{'&' if '?' in base else '?'}{self.query(_literal(data), '-G')}"
+        return f"{joined}{hash_mark}{fragment}"
+
+    def directives(self, curl: CurlCommand) -> list[str]:
+        lines = []
+        if not curl.location:
+            lines.append("# @no-redirect")
+        if curl.insecure:
+            self.report.attention(
+                "-k", "httprun verifies TLS certificates: run it with --insecure for this server"
+            )
+        if curl.max_time is not None:
+            timeout = _timeout(curl.max_time)
+            if timeout is None:
+                self.report.attention("-m", "not a number of seconds: not imported")
+            else:
+                lines.append(f"# @timeout {timeout}")
+        return lines
+
+    # -- headers -----------------------------------------------------------------------------
+
+    def headers(self, curl: CurlCommand) -> list[tuple[str, str]]:
+        headers: list[tuple[str, str]] = []
+        for written in curl.headers:
+            header = self.header(written)
+            if header is not None:
+                headers.append(header)
+        given = {name.lower() for name, _ in headers}
+
+        def add(name: str, value: str | None) -> None:
+            if value is not None and name.lower() not in given:
+                headers.append((name, value))
+                given.add(name.lower())
+
+        add("Authorization", self.basic(curl.user) if curl.user is not None else None)
+        if curl.bearer is not None:
+            add("Authorization", f"Bearer {self.hide(curl.bearer, 'token', '--oauth2-bearer')}")
+        add("User-Agent", _literal(curl.user_agent) if curl.user_agent is not None else None)
+        if curl.referer is not None:
+            add("Referer", _literal(curl.referer.removesuffix(";auto")))
+        if curl.byte_range is not None:
+            add("Range", f"bytes={_literal(curl.byte_range)}")
+        cookies = [c for c in curl.cookies if "=" in c]
+        if len(cookies) < len(curl.cookies):
+            self.report.attention(
+                "-b", "a cookie file is not imported: write its cookies as a Cookie header"
+            )
+        if cookies:
+            add("Cookie", self.hide("; ".join(cookies), "cookie", "-b"))
+        return headers
+
+    def header(self, written: str) -> tuple[str, str] | None:
+        if written.startswith("@"):
+            self.report.attention("-H", "headers read from a file are not imported: add them")
+            return None
+        name, colon, value = written.partition(":")
+        if not colon:
+            name, semicolon, rest = written.partition(";")
+            if not semicolon or rest.strip():
+                self.report.attention("-H", "not a 'Name: value' header: not imported")
+                return None
+        elif not value.strip():
+            return None  # curl's "Name:" takes away a header curl would add: httprun adds none
+        name = name.strip()
+        value = value.strip(" \t")
+        if not _HEADER_NAME.fullmatch(name) or any(c in value for c in "\r\n\0"):
+            self.report.attention("-H", "not a header a request can send: not imported")
+            return None
+        if is_sensitive_header(name) and value:
+            return name, self.credential(name, value)
+        return name, _literal(value)
+
+    def credential(self, name: str, value: str) -> str:
+        """A sensitive header's value with the credential as a variable; the scheme of an
+        Authorization value stays (``Bearer <<token>>``), Basic credentials become
+        ``user:<<password>>``, which httprun encodes again."""
+        where = f"-H {name}"
+        scheme, space, rest = value.partition(" ")
+        if space and rest.strip() and name.lower() in ("authorization", "proxy-authorization"):
+            rest = rest.strip()
+            if scheme.lower() == "basic":
+                decoded = _basic_pair(rest)
+                if decoded is not None:
+                    user, password = decoded
+                    return f"Basic {self.basic_pair(user, password, where)}"
+            variable = "token" if scheme.lower() in _TOKEN_SCHEMES else f"{as_identifier(name)}_key"
+            return f"{scheme} {self.hide(rest, variable, where)}"
+        variable = "cookie" if name.lower() == "cookie" else as_identifier(name).lower()
+        if not is_secret_name(variable) and variable != "cookie":
+            variable += "_key"
+        return self.hide(value, variable, where)
+
+    def basic(self, user: str) -> str | None:
+        name, colon, password = user.partition(":")
+        if not colon:
+            self.report.attention(
+                "-u", "no password: curl asks for it; write it as <<password>> in an env file"
+            )
+            return f"Basic {_literal(name)}:<<password>>"
+        if not name and not password:
+            return None
+        return f"Basic {self.basic_pair(name, password, '-u')}"
+
+    def basic_pair(self, user: str, password: str, where: str) -> str:
+        if not password:  # an API key given as the user name, as Stripe's documentation does
+            return f"{self.hide(user, 'api_key', where)}:"
+        return f"{_literal(user)}:{self.hide(password, 'password', where)}"
+
+    # -- the body ----------------------------------------------------------------------------
+
+    def body(self, curl: CurlCommand) -> tuple[str | None, list[tuple[str, str]]]:
+        """The body text and the headers curl adds for it (unless the command gives them)."""
+        if curl.forms:
+            if curl.data:
+                self.report.attention("-F", "curl refuses -d with -F: the -d data is left out")
+            return self.multipart(curl.forms)
+        if curl.upload_file is not None:
+            return self.include(curl.upload_file, "-T"), []
+        if not curl.data:
+            return None, []
+        if all(option == "json" for option, _ in curl.data):
+            headers = [("Content-Type", "application/json"), ("Accept", "application/json")]
+        else:
+            headers = [("Content-Type", "application/x-www-form-urlencoded")]
+        return self.data(curl.data), headers
+
+    def data(self, pieces: list[tuple[str, str]]) -> str:
+        """-d pieces joined as curl joins them (``&``; a --json piece follows directly)."""
+        files = [value[1:] for option, value in pieces if _reads_file(option, value)]
+        if files:
+            if len(pieces) > 1:
+                self.report.attention(
+                    "-d",
+                    "a file's data joined with other data is not imported exactly: curl "
+                    "joins them with '&' on one line; httprun sends each '<' file on a line "
+                    "of its own",
+                )
+            return "\n".join(
+                self.include(value[1:], f"--{option}")
+                if _reads_file(option, value)
+                else self.text_body(self.form_piece(option, value) or "")
+                for option, value in pieces
+            )
+        text = ""
+        for position, (option, value) in enumerate(pieces):
+            piece = self.form_piece(option, value)
+            if piece is None:
+                continue
+            separator = "" if position == 0 or option == "json" else "&"
+            text += separator + piece
+        return self.text_body(text, form=any(option != "json" for option, _ in pieces))
+
+    def form_piece(self, option: str, value: str) -> str | None:
+        """The text one data option adds (None when it cannot be imported)."""
+        if option == "data-urlencode":
+            return self.urlencoded(value)
+        if value == "@-" and option != "data-raw":
+            self.report.attention(f"--{option}", "data from standard input is not imported")
+            return None
+        if option in ("data", "data-ascii") and value.startswith("@"):
+            return None  # a file: handled by data()
+        return value
+
+    def urlencoded(self, value: str) -> str | None:
+        """``--data-urlencode``'s forms: ``content``, ``=content``, ``name=content``,
+        ``@file``, ``name@file``."""
+        name, equals, content = value.partition("=")
+        at = value.find("@")
+        if (not equals or at < value.find("=")) and at >= 0:
+            name, file = value[:at], value[at + 1 :]
+            variable = as_identifier(name or posixpath.basename(file) or "data")
+            self.report.attention(
+                "--data-urlencode",
+                f"the URL-encoded content of the file {file!r} is not imported: put it in the "
+                f"variable {variable} (an env file), which <<%{variable}>> encodes",
+            )
+            prefix = f"{name}=" if name else ""
+            return f"{prefix}<<%{variable}>>"
+        if not equals:
+            return quote_plus(value, safe="")
+        encoded = quote_plus(content, safe="")
+        return f"{name}={encoded}" if name else encoded
+
+    def text_body(self, text: str, *, form: bool = False) -> str:
+        """Body text as a request file writes it: ``<<`` escaped, secret values as variables."""
+        written = self.json_secrets(_literal(text))
+        if form and written == _literal(text):
+            written = self.query(written, "form")
+        if _NOT_BODY_TEXT.search(written) or "\r" in written or "\0" in written:
+            self.report.attention(
+                "body",
+                "a line of the body would be read as something else in a request file ('###', "
+                "'??', '>>', '<' at the start of a line, \\r or NUL): the request reads it from "
+                "./body.txt; save the body of the command there",
+            )
+            return "< ./body.txt"
+        if re.search(r"\n[ \t]*\Z", written):
+            self.report.attention("body", "its trailing line breaks are not sent by httprun")
+        return written
+
+    def json_secrets(self, text: str) -> str:
+        """Secret-named string values of a JSON body as variables (``"<<password>>"``)."""
+        try:
+            document = json.loads(text)
+        except (ValueError, RecursionError):
+            return text
+        for name, value in _secret_strings(document):
+            escaped = _literal(json.dumps(value, ensure_ascii=False)[1:-1])
+            if escaped and escaped in text:
+                text = text.replace(escaped, self.hide(value, name, f"JSON field {name!r}"))
+        return text
+
+    def multipart(self, forms: list[tuple[str, str]]) -> tuple[str, list[tuple[str, str]]]:
+        parts = [self.form_part(option, spec) for option, spec in forms]
+        boundary = "----httprun"
+        while any(boundary in part for part in parts):
+            boundary += "-x"
+        lines = []
+        for part in parts:
+            lines += [f"--{boundary}", part]
+        lines.append(f"--{boundary}--")
+        return "\n".join(lines), [("Content-Type", f"multipart/form-data; boundary={boundary}")]
+
+    def form_part(self, option: str, spec: str) -> str:
+        """One ``-F name=value`` as a part: its headers, a blank line and its content."""
+        name, _, value = spec.partition("=")
+        modifiers: dict[str, str] = {}
+        if option == "form":
+            value, modifiers = _form_modifiers(value)
+        disposition = f'Content-Disposition: form-data; name="{_quoted(name)}"'
+        headers = []
+        if option == "form" and value.startswith("@"):
+            path = value[1:]
+            filename = modifiers.get("filename", posixpath.basename(path.replace("\\", "/")))
+            disposition += f'; filename="{_quoted(filename)}"'
+            extension = posixpath.splitext(filename)[1].lower()
+            kind = modifiers.get("type", _FILE_TYPES.get(extension, "application/octet-stream"))
+            headers.append(f"Content-Type: {kind}")
+            content = self.include(path, "-F")
+        elif option == "form" and value.startswith("<"):
+            content = self.include(value[1:], "-F")
+        else:
+            if "type" in modifiers:
+                headers.append(f"Content-Type: {modifiers['type']}")
+            if is_secret_name(name) and value:
+                content = self.hide(value, name, f"-F {name!r}")
+            else:
+                content = self.text_body(value)
+        return "\n".join([disposition, *headers, "", content])
+
+    def include(self, path: str, where: str) -> str:
+        """``< ./path``: the file's bytes, relative to the request file."""
+        relative = path if path.startswith(("./", "../", "/")) else f"./{path}"
+        self.report.attention(
+            where,
+            f"the request reads the file {relative} relative to the request file: place the "
+            "file there",
+        )
+        return f"< {_literal(relative)}"
+
+    # -- credentials ---------------------------------------------------------------------------
+
+    def hide(self, value: str, name: str, where: str) -> str:
+        """``<<variable>>`` for ``value`` (the same one each time it is met), reported.
+        ``value`` is as written in the request text (``\\<<`` for ``<<``)."""
+        value = value.replace("\\<<", "<<")
+        variable = self.hidden.get(value)
+        if variable is None:
+            variable = self._new_variable(name)
+            self.hidden[value] = variable
+            self.report.attention(
+                where,
+                f"the credential is written as <<{variable}>>: put {variable}=... (its value "
+                f"from the command) in an env file such as {_ENV_FILE}",
+            )
+        return f"<<{variable}>>"
+
+    def _new_variable(self, name: str) -> str:
+        wanted = as_identifier(name)
+        taken = set(self.hidden.values())
+        chosen, counter = wanted, 1
+        while chosen in taken:
+            counter += 1
+            chosen = f"{wanted}_{counter}"
+        return chosen
+
+
+def _literal(text: str) -> str:
+    """Text written into a request file as it is: a ``<<`` is ``\\<<``."""
+    return text.replace("<<", "\\<<")
+
+
+def _quoted(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _reads_file(option: str, value: str) -> bool:
+    return (
+        option in ("data", "data-ascii", "data-binary", "json")
+        and value.startswith("@")
+        and (value != "@-")
+    )
+
+
+def _form_modifiers(value: str) -> tuple[str, dict[str, str]]:
+    """``-F``'s ``;type=``, ``;filename=``... taken off the value."""
+    match = _FORM_MODIFIERS.search(value)
+    if match is None:
+        return value, {}
+    modifiers: dict[str, str] = {}
+    for item in re.split(r";\s*(?=(?:type|filename|headers|encoder)=)", value[match.start() + 1 :]):
+        key, _, setting = item.partition("=")
+        modifiers[key.strip().lower()] = setting.strip().strip('"')
+    return value[: match.start()], modifiers
+
+
+def _basic_pair(encoded: str) -> tuple[str, str] | None:
+    try:
+        text = base64.b64decode(encoded, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    user, colon, password = text.partition(":")
+    return (user, password) if colon and "\n" not in text else None
+
+
+def _secret_strings(document: object) -> list[tuple[str, str]]:
+    """(name, value) of every string under a secret-named key of a JSON document."""
+    found: list[tuple[str, str]] = []
+    pending = [document]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(item, str) and item and is_secret_name(str(key)):
+                    found.append((str(key), item))
+                elif isinstance(item, dict | list):
+                    pending.append(item)
+        elif isinstance(value, list):
+            pending.extend(value)
+    return found
+
+
+def _timeout(seconds: str) -> str | None:
+    try:
+        value = float(seconds)
+    except ValueError:
+        return None
+    if not value > 0 or value > 86_400:
+        return None
+    return f"{round(value)}s" if value == round(value) else f"{round(value * 1000)}ms"
