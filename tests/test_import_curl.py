@@ -238,6 +238,12 @@ def test_harmless_options_are_ignored_quietly() -> None:
     assert imported(command) == "GET https://x\n"
 
 
+def test_a_credential_that_also_stands_where_no_rule_reads_is_refused() -> None:
+    with pytest.raises(UsageError, match="also appears") as refused:
+        import_curl("curl -L https://x/users/abcdefgh123 -H 'Authorization: Bearer abcdefgh123'")
+    assert "abcdefgh123" not in str(refused.value) + refused.value.hint
+
+
 def test_without_a_url_or_with_another_scheme_it_is_a_usage_error() -> None:
     with pytest.raises(UsageError, match="no URL"):
         import_curl("curl -H 'A: b'")
