@@ -74,7 +74,11 @@ class _Capturer(BaseHTTPRequestHandler):
         body = self.rfile.read(length)
         headers = tuple((name.lower(), value) for name, value in self.headers.items())
         self.received.append(Received(self.command, self.path, headers, body))
-        self.send_response(200)
+        if self.path.startswith("/redirect"):  # for tests of following, or not
+            self.send_response(302)
+            self.send_header("Location", "/landed")
+        else:
+            self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", "2")
         self.end_headers()
@@ -89,7 +93,7 @@ class _Capturer(BaseHTTPRequestHandler):
 @contextmanager
 def capturing_server() -> Iterator[tuple[str, list[Received]]]:
     """Yield the base URL and the list of every request received whole (method, target,
-    headers, body bytes), each answered 200 ``{}``."""
+    headers, body bytes), each answered 200 ``{}`` (``/redirect...``: 302 to ``/landed``)."""
     received: list[Received] = []
     handler = type("Capturer", (_Capturer,), {"received": received})
     with serve(handler=handler) as base_url:

@@ -47,11 +47,15 @@ _UNSAFE_IN_URL = re.compile(r"[\s\x00-\x1f\x7f]")
 @dataclass
 class CurlImport:
     """The request block, what needs a person, and the credentials that were taken out of the
-    command (for masking the report)."""
+    command, by the variable written instead (for masking the report, and for tests)."""
 
     text: str
     report: ImportReport
-    secrets: frozenset[str]
+    credentials: dict[str, str]  # variable -> the value the command held (never printed)
+
+    @property
+    def secrets(self) -> frozenset[str]:
+        return frozenset(self.credentials.values())
 
 
 def import_curl(command: str) -> CurlImport:
@@ -60,15 +64,16 @@ def import_curl(command: str) -> CurlImport:
     Raises :class:`UsageError` when it has no URL or cannot be read as a command line."""
     report = ImportReport()
     words = curl_words(command)
+    if words[:1] in (["$"], ["%"], [">"]):  # a prompt copied with the command
+        words = words[1:]
     if words and posixpath.basename(words[0].replace("\\", "/")).lower() in ("curl", "curl.exe"):
         words = words[1:]
     curl = read_command(words, report)
     builder = _Builder(report)
     text = _canonical(builder.block(curl))
-    secrets = frozenset(builder.hidden)
-    _refuse_leaks(text, secrets)
+    _refuse_leaks(text, frozenset(builder.hidden))
     report.requests = 1
-    return CurlImport(text, report, secrets)
+    return CurlImport(text, report, {name: value for value, name in builder.hidden.items()})
 
 
 def _canonical(text: str) -> str:
@@ -104,6 +109,7 @@ class _Builder:
 
     report: ImportReport
     hidden: dict[str, str] = field(default_factory=dict)
+    reserved: set[str] = field(default_factory=set)
 
     def block(self, curl: CurlCommand) -> str:
         url = self.url(curl)
@@ -162,17 +168,22 @@ class _Builder:
                 f"httprun sends http:// and https:// requests, not {scheme.group(1)}://",
                 hint="import an HTTP request",
             )
-        if _UNSAFE_IN_URL.search(url):
-            self.report.attention(
-                "URL", "white space and control characters in the URL are written %-encoded"
-            )
-            url = _UNSAFE_IN_URL.sub(lambda m: quote(m.group(0)), url)
-        url = self.url_password(_literal(url))
+        url = self.url_password(_literal(self.url_safe(url)))
         base, question, query = url.partition("?")
         if question:
             query, hash_mark, fragment = query.partition("#")
             url = f"{base}?{self.query(query, 'URL')}{hash_mark}{fragment}"
         return url
+
+    def url_safe(self, url: str) -> str:
+        """``url`` with white space and control characters %-encoded (a URL in a request file
+        holds none)."""
+        if not _UNSAFE_IN_URL.search(url):
+            return url
+        self.report.attention(
+            "URL", "white space and control characters in the URL are written %-encoded"
+        )
+        return _UNSAFE_IN_URL.sub(lambda match: quote(match.group(0)), url)
 
     def url_password(self, url: str) -> str:
         match = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*://)([^/@?#:]*):([^/@?#]*)@", url)
@@ -199,7 +210,8 @@ class _Builder:
         if not data:
             return url
         base, hash_mark, fragment = url.partition("#")
-        joined = f"{base}{'&' if '?' in base else '?'}{self.query(_literal(data), '-G')}"
+        query = self.query(_literal(self.url_safe(data)), "-G")
+        joined = f"{base}{'&' if '?' in base else '?'}{query}"
         return f"{joined}{hash_mark}{fragment}"
 
     def directives(self, curl: CurlCommand) -> list[str]:
@@ -233,7 +245,10 @@ class _Builder:
                 headers.append((name, value))
                 given.add(name.lower())
 
-        add("Authorization", self.basic(curl.user) if curl.user is not None else None)
+        if curl.user is not None and "authorization" in given:
+            self.report.attention("-u", "left out: the command's Authorization header wins")
+        elif curl.user is not None:
+            add("Authorization", self.basic(curl.user))
         if curl.bearer is not None:
             add("Authorization", f"Bearer {self.hide(curl.bearer, 'token', '--oauth2-bearer')}")
         add("User-Agent", _literal(curl.user_agent) if curl.user_agent is not None else None)
@@ -297,7 +312,7 @@ class _Builder:
             self.report.attention(
                 "-u", "no password: curl asks for it; write it as <<password>> in an env file"
             )
-            return f"Basic {_literal(name)}:<<password>>"
+            return f"Basic {_literal(name)}:<<{self.reserve('password')}>>"
         if not name and not password:
             return None
         return f"Basic {self.basic_pair(name, password, '-u')}"
@@ -335,6 +350,15 @@ class _Builder:
                     "a file's data joined with other data is not imported exactly: curl "
                     "joins them with '&' on one line; httprun sends each '<' file on a line "
                     "of its own",
+                )
+            if any(
+                option in ("data", "data-ascii") for option, value in pieces if value[:1] == "@"
+            ):
+                self.report.attention(
+                    "-d",
+                    "curl takes the line breaks out of a file given to -d @file; httprun sends "
+                    "the file as it is (as --data-binary does): remove them from the file if "
+                    "the server minds",
                 )
             return "\n".join(
                 self.include(value[1:], f"--{option}")
@@ -425,21 +449,21 @@ class _Builder:
     def form_part(self, option: str, spec: str) -> str:
         """One ``-F name=value`` as a part: its headers, a blank line and its content."""
         name, _, value = spec.partition("=")
-        modifiers: dict[str, str] = {}
+        source, modifiers = _form_value(value) if option == "form" else ("", {})
         if option == "form":
-            value, modifiers = _form_modifiers(value)
+            value = modifiers.pop("", value)
         disposition = f'Content-Disposition: form-data; name="{_quoted(name)}"'
         headers = []
-        if option == "form" and value.startswith("@"):
-            path = value[1:]
+        if source == "@":
+            path = value
             filename = modifiers.get("filename", posixpath.basename(path.replace("\\", "/")))
             disposition += f'; filename="{_quoted(filename)}"'
             extension = posixpath.splitext(filename)[1].lower()
             kind = modifiers.get("type", _FILE_TYPES.get(extension, "application/octet-stream"))
             headers.append(f"Content-Type: {kind}")
             content = self.include(path, "-F")
-        elif option == "form" and value.startswith("<"):
-            content = self.include(value[1:], "-F")
+        elif source == "<":
+            content = self.include(value, "-F")
         else:
             if "type" in modifiers:
                 headers.append(f"Content-Type: {modifiers['type']}")
@@ -451,7 +475,15 @@ class _Builder:
 
     def include(self, path: str, where: str) -> str:
         """``< ./path``: the file's bytes, relative to the request file."""
-        relative = path if path.startswith(("./", "../", "/")) else f"./{path}"
+        if path.startswith("/") or re.match(r"[A-Za-z]:[\\/]", path):
+            relative = f"./{posixpath.basename(path.replace(chr(92), '/'))}"
+            self.report.attention(
+                where,
+                f"the request reads {relative} (httprun reads files inside the project): copy "
+                f"{path} next to the request file",
+            )
+            return f"< {_literal(relative)}"
+        relative = path if path.startswith(("./", "../")) else f"./{path}"
         self.report.attention(
             where,
             f"the request reads the file {relative} relative to the request file: place the "
@@ -476,9 +508,15 @@ class _Builder:
             )
         return f"<<{variable}>>"
 
+    def reserve(self, name: str) -> str:
+        """A variable for a value the command does not hold (curl would ask for it)."""
+        variable = self._new_variable(name)
+        self.reserved.add(variable)
+        return variable
+
     def _new_variable(self, name: str) -> str:
         wanted = as_identifier(name)
-        taken = set(self.hidden.values())
+        taken = {*self.hidden.values(), *self.reserved}
         chosen, counter = wanted, 1
         while chosen in taken:
             counter += 1
@@ -501,6 +539,26 @@ def _reads_file(option: str, value: str) -> bool:
         and value.startswith("@")
         and (value != "@-")
     )
+
+
+def _form_value(value: str) -> tuple[str, dict[str, str]]:
+    """How curl reads a ``-F`` value: its source (``@`` a file upload, ``<`` a file's text, ""
+    the text itself) and its modifiers, the value under the key "". A value (or file name) in
+    double quotes (``"a;b"``, Postman's ``@"/path/file"``) is taken whole, ``\\"`` a quote."""
+    source = value[:1] if value[:1] in ("@", "<") else ""
+    value = value[len(source) :]
+    if not value.startswith('"'):
+        content, modifiers = _form_modifiers(value)
+        return source, {"": content, **modifiers}
+    characters: list[str] = []
+    index = 1
+    while index < len(value) and value[index] != '"':
+        if value[index] == "\\" and index + 1 < len(value):
+            index += 1
+        characters.append(value[index])
+        index += 1
+    _, modifiers = _form_modifiers(value[index + 1 :])
+    return source, {"": "".join(characters), **modifiers}
 
 
 def _form_modifiers(value: str) -> tuple[str, dict[str, str]]:
