@@ -2,25 +2,22 @@
 
 The words come from :mod:`.curl_words` (POSIX shells and Windows cmd) and are read through the
 option table of :mod:`.curl_flags`; this module decides what curl would send (method, URL,
-headers, body) and writes it as request text. Credentials never reach the text: an
-``Authorization``, ``Cookie`` or API-key header's value, ``-u``'s password, and a secret-named
-query, form or JSON value become ``<<variables>>``, each reported with the env file it belongs in.
-Decisions (docs/FORMAT.md, "Importing a curl command"): without ``-L`` curl does not follow
+headers, body) and writes it as request text; :mod:`.curl_credentials` takes the credentials
+out of it (they become ``<<variables>>``, each reported with the env file it belongs in).
+Decisions (docs/FORMAT.md, "curl in and out"): without ``-L`` curl does not follow
 redirects, so the block says ``# @no-redirect``; ``-k`` has no per-request form and is reported.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import posixpath
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import quote, quote_plus, unquote
 
 from ..errors import InternalError, UsageError
-from ..masking import Masker, is_secret_name, is_sensitive_header
+from ..masking import is_secret_name, is_sensitive_header
+from .curl_credentials import Credentials
 from .curl_flags import CurlCommand, read_command
 from .curl_words import curl_words
 from .names import as_identifier
@@ -29,7 +26,6 @@ from .report import ImportReport
 _METHOD = re.compile(r"[A-Z][A-Z0-9_-]*")
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
-_TOKEN_SCHEMES = ("bearer", "token")
 # curl's guesses for a -F file part's Content-Type (lib/mime.c), else application/octet-stream.
 _FILE_TYPES = {
     ".gif": "image/gif", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
@@ -40,7 +36,6 @@ _FORM_MODIFIERS = re.compile(r";\s*(type|filename|headers|encoder)=", re.IGNOREC
 # Body lines a request file would read as something else: a new block, a check, a capture,
 # a response link, a handler, an include.
 _NOT_BODY_TEXT = re.compile(r"^(?:###|\?\?|>>|<>|>|<@?[ \t]+\S)", re.MULTILINE)
-_ENV_FILE = "envs/NAME.local.env"
 _UNSAFE_IN_URL = re.compile(r"[\s\x00-\x1f\x7f]")
 
 
@@ -69,11 +64,12 @@ def import_curl(command: str) -> CurlImport:
     if words and posixpath.basename(words[0].replace("\\", "/")).lower() in ("curl", "curl.exe"):
         words = words[1:]
     curl = read_command(words, report)
-    builder = _Builder(report)
+    credentials = Credentials(report)
+    builder = _Builder(report, credentials)
     text = _canonical(builder.block(curl))
-    _refuse_leaks(text, frozenset(builder.hidden))
+    credentials.refuse_leaks(text)
     report.requests = 1
-    return CurlImport(text, report, {name: value for value, name in builder.hidden.items()})
+    return CurlImport(text, report, credentials.by_variable())
 
 
 def _canonical(text: str) -> str:
@@ -91,25 +87,12 @@ def _canonical(text: str) -> str:
     return text
 
 
-def _refuse_leaks(text: str, secrets: frozenset[str]) -> None:
-    """A credential of the command still in the text (it also stood in a place no rule reads,
-    such as a URL path) is refused rather than written."""
-    if Masker(secrets).mask(text) != text:
-        raise UsageError(
-            "a credential of the curl command also appears where the import cannot replace it "
-            "(the URL's path, another value)",
-            hint="replace it there with a <<variable>> in the command, then import it again",
-        )
-
-
 @dataclass
 class _Builder:
-    """Builds the request text of one command; ``hidden`` maps each credential taken out of it
-    to the variable written instead."""
+    """Builds the request text of one command, its credentials taken out by ``credentials``."""
 
     report: ImportReport
-    hidden: dict[str, str] = field(default_factory=dict)
-    reserved: set[str] = field(default_factory=set)
+    credentials: Credentials
 
     def block(self, curl: CurlCommand) -> str:
         url = self.url(curl)
@@ -172,7 +155,7 @@ class _Builder:
         base, question, query = url.partition("?")
         if question:
             query, hash_mark, fragment = query.partition("#")
-            url = f"{base}?{self.query(query, 'URL')}{hash_mark}{fragment}"
+            url = f"{base}?{self.credentials.pairs(query, 'URL')}{hash_mark}{fragment}"
         return url
 
     def url_safe(self, url: str) -> str:
@@ -189,19 +172,8 @@ class _Builder:
         match = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*://)([^/@?#:]*):([^/@?#]*)@", url)
         if match is None or not match.group(3):
             return url
-        variable = self.hide(unquote(match.group(3)), "password", "the URL's password")
+        variable = self.credentials.hide(unquote(match.group(3)), "password", "the URL's password")
         return f"{match.group(1)}{match.group(2)}:{variable}@{url[match.end() :]}"
-
-    def query(self, query: str, where: str) -> str:
-        """A query or form text with secret-named values as variables (``<<name>>``, the value
-        as written, so the bytes sent stay the same)."""
-        pairs = []
-        for pair in query.split("&"):
-            name, equals, value = pair.partition("=")
-            if equals and value and is_secret_name(unquote(name)):
-                value = self.hide(value, unquote(name), f"{where} parameter {unquote(name)!r}")
-            pairs.append(f"{name}{equals}{value}")
-        return "&".join(pairs)
 
     def with_query(self, url: str, curl: CurlCommand) -> str:
         """-G: the data joined as curl joins it, after ``?`` (or ``&`` when there is a query)."""
@@ -210,7 +182,7 @@ class _Builder:
         if not data:
             return url
         base, hash_mark, fragment = url.partition("#")
-        query = self.query(_literal(self.url_safe(data)), "-G")
+        query = self.credentials.pairs(_literal(self.url_safe(data)), "-G")
         joined = f"{base}{'&' if '?' in base else '?'}{query}"
         return f"{joined}{hash_mark}{fragment}"
 
@@ -248,9 +220,12 @@ class _Builder:
         if curl.user is not None and "authorization" in given:
             self.report.attention("-u", "left out: the command's Authorization header wins")
         elif curl.user is not None:
-            add("Authorization", self.basic(curl.user))
+            add("Authorization", self.credentials.basic(curl.user))
         if curl.bearer is not None:
-            add("Authorization", f"Bearer {self.hide(curl.bearer, 'token', '--oauth2-bearer')}")
+            add(
+                "Authorization",
+                f"Bearer {self.credentials.hide(curl.bearer, 'token', '--oauth2-bearer')}",
+            )
         add("User-Agent", _literal(curl.user_agent) if curl.user_agent is not None else None)
         if curl.referer is not None:
             add("Referer", _literal(curl.referer.removesuffix(";auto")))
@@ -262,7 +237,7 @@ class _Builder:
                 "-b", "a cookie file is not imported: write its cookies as a Cookie header"
             )
         if cookies:
-            add("Cookie", self.hide("; ".join(cookies), "cookie", "-b"))
+            add("Cookie", self.credentials.hide("; ".join(cookies), "cookie", "-b"))
         return headers
 
     def header(self, written: str) -> tuple[str, str] | None:
@@ -283,44 +258,8 @@ class _Builder:
             self.report.attention("-H", "not a header a request can send: not imported")
             return None
         if is_sensitive_header(name) and value:
-            return name, self.credential(name, value)
+            return name, self.credentials.header_value(name, value)
         return name, _literal(value)
-
-    def credential(self, name: str, value: str) -> str:
-        """A sensitive header's value with the credential as a variable; the scheme of an
-        Authorization value stays (``Bearer <<token>>``), Basic credentials become
-        ``user:<<password>>``, which httprun encodes again."""
-        where = f"-H {name}"
-        scheme, space, rest = value.partition(" ")
-        if space and rest.strip() and name.lower() in ("authorization", "proxy-authorization"):
-            rest = rest.strip()
-            if scheme.lower() == "basic":
-                decoded = _basic_pair(rest)
-                if decoded is not None:
-                    user, password = decoded
-                    return f"Basic {self.basic_pair(user, password, where)}"
-            variable = "token" if scheme.lower() in _TOKEN_SCHEMES else f"{as_identifier(name)}_key"
-            return f"{scheme} {self.hide(rest, variable, where)}"
-        variable = "cookie" if name.lower() == "cookie" else as_identifier(name).lower()
-        if not is_secret_name(variable) and variable != "cookie":
-            variable += "_key"
-        return self.hide(value, variable, where)
-
-    def basic(self, user: str) -> str | None:
-        name, colon, password = user.partition(":")
-        if not colon:
-            self.report.attention(
-                "-u", "no password: curl asks for it; write it as <<password>> in an env file"
-            )
-            return f"Basic {_literal(name)}:<<{self.reserve('password')}>>"
-        if not name and not password:
-            return None
-        return f"Basic {self.basic_pair(name, password, '-u')}"
-
-    def basic_pair(self, user: str, password: str, where: str) -> str:
-        if not password:  # an API key given as the user name, as Stripe's documentation does
-            return f"{self.hide(user, 'api_key', where)}:"
-        return f"{_literal(user)}:{self.hide(password, 'password', where)}"
 
     # -- the body ----------------------------------------------------------------------------
 
@@ -408,9 +347,9 @@ class _Builder:
 
     def text_body(self, text: str, *, form: bool = False) -> str:
         """Body text as a request file writes it: ``<<`` escaped, secret values as variables."""
-        written = self.json_secrets(_literal(text))
+        written = self.credentials.json_fields(_literal(text))
         if form and written == _literal(text):
-            written = self.query(written, "form")
+            written = self.credentials.pairs(written, "form")
         if _NOT_BODY_TEXT.search(written) or "\r" in written or "\0" in written:
             self.report.attention(
                 "body",
@@ -422,18 +361,6 @@ class _Builder:
         if re.search(r"\n[ \t]*\Z", written):
             self.report.attention("body", "its trailing line breaks are not sent by httprun")
         return written
-
-    def json_secrets(self, text: str) -> str:
-        """Secret-named string values of a JSON body as variables (``"<<password>>"``)."""
-        try:
-            document = json.loads(text)
-        except (ValueError, RecursionError):
-            return text
-        for name, value in _secret_strings(document):
-            escaped = _literal(json.dumps(value, ensure_ascii=False)[1:-1])
-            if escaped and escaped in text:
-                text = text.replace(escaped, self.hide(value, name, f"JSON field {name!r}"))
-        return text
 
     def multipart(self, forms: list[tuple[str, str]]) -> tuple[str, list[tuple[str, str]]]:
         parts = [self.form_part(option, spec) for option, spec in forms]
@@ -468,7 +395,7 @@ class _Builder:
             if "type" in modifiers:
                 headers.append(f"Content-Type: {modifiers['type']}")
             if is_secret_name(name) and value:
-                content = self.hide(value, name, f"-F {name!r}")
+                content = self.credentials.hide(value, name, f"-F {name!r}")
             else:
                 content = self.text_body(value)
         return "\n".join([disposition, *headers, "", content])
@@ -490,38 +417,6 @@ class _Builder:
             "file there",
         )
         return f"< {_literal(relative)}"
-
-    # -- credentials ---------------------------------------------------------------------------
-
-    def hide(self, value: str, name: str, where: str) -> str:
-        """``<<variable>>`` for ``value`` (the same one each time it is met), reported.
-        ``value`` is as written in the request text (``\\<<`` for ``<<``)."""
-        value = value.replace("\\<<", "<<")
-        variable = self.hidden.get(value)
-        if variable is None:
-            variable = self._new_variable(name)
-            self.hidden[value] = variable
-            self.report.attention(
-                where,
-                f"the credential is written as <<{variable}>>: put {variable}=... (its value "
-                f"from the command) in an env file such as {_ENV_FILE}",
-            )
-        return f"<<{variable}>>"
-
-    def reserve(self, name: str) -> str:
-        """A variable for a value the command does not hold (curl would ask for it)."""
-        variable = self._new_variable(name)
-        self.reserved.add(variable)
-        return variable
-
-    def _new_variable(self, name: str) -> str:
-        wanted = as_identifier(name)
-        taken = {*self.hidden.values(), *self.reserved}
-        chosen, counter = wanted, 1
-        while chosen in taken:
-            counter += 1
-            chosen = f"{wanted}_{counter}"
-        return chosen
 
 
 def _literal(text: str) -> str:
@@ -571,32 +466,6 @@ def _form_modifiers(value: str) -> tuple[str, dict[str, str]]:
         key, _, setting = item.partition("=")
         modifiers[key.strip().lower()] = setting.strip().strip('"')
     return value[: match.start()], modifiers
-
-
-def _basic_pair(encoded: str) -> tuple[str, str] | None:
-    try:
-        text = base64.b64decode(encoded, validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        return None
-    user, colon, password = text.partition(":")
-    return (user, password) if colon and "\n" not in text else None
-
-
-def _secret_strings(document: object) -> list[tuple[str, str]]:
-    """(name, value) of every string under a secret-named key of a JSON document."""
-    found: list[tuple[str, str]] = []
-    pending = [document]
-    while pending:
-        value = pending.pop()
-        if isinstance(value, dict):
-            for key, item in value.items():
-                if isinstance(item, str) and item and is_secret_name(str(key)):
-                    found.append((str(key), item))
-                elif isinstance(item, dict | list):
-                    pending.append(item)
-        elif isinstance(value, list):
-            pending.extend(value)
-    return found
 
 
 def _timeout(seconds: str) -> str | None:
