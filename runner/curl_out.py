@@ -153,7 +153,8 @@ def shell_word(value: str | bytes) -> str:
 
 
 def _first_line(request: ResolvedRequest, arguments: list[Argument]) -> list[Argument]:
-    """The method (only when curl would not infer it), ``-L`` and the URL."""
+    """The method (only when curl would not infer it), ``-L``, ``--http2``, ``--globoff``
+    when the URL holds what curl would read as a pattern, and the URL."""
     words = []
     has_body = bool(arguments)
     if request.method == "HEAD" and not has_body:
@@ -164,6 +165,8 @@ def _first_line(request: ResolvedRequest, arguments: list[Argument]) -> list[Arg
         words.append(Argument("-L"))
     if request.http_version == "HTTP/2":
         words.append(Argument("--http2"))
+    if any(char in request.url for char in "[]{}"):
+        words.append(Argument("--globoff"))  # else curl reads them as its URL patterns
     words.append(Argument("", request.url))
     return words
 

@@ -47,6 +47,7 @@ REQUESTS = {
         '{"a": 1}\n--XyZ--\n'
     ),
     "delete": "# @no-redirect\nDELETE <<base>>/items/7\n",
+    "brackets": "GET <<base>>/f?ids[]=1&q={a}\n",
     "head": "HEAD <<base>>/h\nX-Token: <<token>>\n",
     "get with body": "GET <<base>>/q\nContent-Type: text/plain\n\nbody of a GET\n",
 }
