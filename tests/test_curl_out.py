@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 from cli_helpers import no_colour, run_cli
+from curl_binary import require_curl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from recording_server import Received, capturing_server, recording_server
-from test_import_curl import require_curl
 
 from runner.curl_out import shell_word
 

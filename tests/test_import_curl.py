@@ -8,12 +8,12 @@ import email.parser
 import email.policy
 import os
 import shlex
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 from cli_helpers import no_colour, run_cli
+from curl_binary import require_curl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from recording_server import Received, capturing_server
@@ -24,18 +24,6 @@ from runner.importers.curl_words import curl_words
 from runner.parser import parse_text
 
 __all__ = ["no_colour"]
-
-CURL = shutil.which("curl")
-
-
-def require_curl() -> str:
-    """The curl binary; without it the test skips loudly, or fails under REQUIRE_CURL_TESTS=1
-    (CI sets it when curl is installed)."""
-    if CURL is None:
-        if os.environ.get("REQUIRE_CURL_TESTS") == "1":
-            pytest.fail("curl is missing but REQUIRE_CURL_TESTS=1")
-        pytest.skip("SKIPPED LOUDLY: no curl binary on PATH; install curl to run this test")
-    return CURL
 
 
 def imported(command: str) -> str:
