@@ -367,6 +367,19 @@ def test_arbitrary_text_never_crashes(text: str) -> None:
 
 # What a credential is made of; not the characters that separate form, query and cookie pairs
 # (with "&" in it, "password=a&b" holds the password "a": curl sends the same).
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet="^\"'\\$ \n\r\t-Hdux:=@;ab", max_size=40))
+def test_shell_syntax_never_crashes(tail: str) -> None:
+    """Quotes, carets, backslashes and $'...' in any order, for both shells' readers."""
+    for head in ("curl ", 'curl ^"', "curl $'"):
+        try:
+            import_curl(head + tail)
+        except InternalError:
+            raise
+        except HttprunError:
+            pass
+
+
 SECRET = st.text(
     st.characters(min_codepoint=0x21, max_codepoint=0x7E, blacklist_characters="&#;=%+"),
     min_size=8,
