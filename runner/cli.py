@@ -193,7 +193,7 @@ def run_command(
     ] = False,
     curl: Annotated[
         bool,
-        typer.Option("--curl", help="Print each request as a curl command (masked); send nothing."),
+        typer.Option("--curl", help="Print the requests as curl commands; send nothing."),
     ] = False,
     unmask: Annotated[
         bool, typer.Option("--unmask", help="With --curl: show secrets in the commands.")
