@@ -281,6 +281,14 @@ POSTMAN = """curl --location 'https://api.example.com/v1/upload?x=1' \\
 --form 'title="hello; world"' \\
 --form 'file=@"cat.png"'"""
 
+# Chrome copies an upload as its body on the wire (a file part's content left empty).
+CHROME_MULTIPART = (
+    "curl 'https://api.example.com/v1/upload' -H 'content-type: multipart/form-data; "
+    "boundary=----WebKitFormBoundaryAb12' --data-raw $'------WebKitFormBoundaryAb12\\r\\n"
+    'Content-Disposition: form-data; name="title"\\r\\n\\r\\nline one\\r\\nline two\\r\\n'
+    "------WebKitFormBoundaryAb12--\\r\\n'"
+)
+
 
 def test_chrome_copy_as_curl_bash() -> None:
     result = import_curl(CHROME_BASH)
@@ -325,6 +333,17 @@ def test_firefox_copy_as_curl() -> None:
         "\n"
         '{"id":7}\n'
     )
+
+
+def test_chrome_multipart_copy_is_written_as_on_the_wire() -> None:
+    result = import_curl(CHROME_MULTIPART)
+    assert result.text == (
+        "# @no-redirect\nPOST https://api.example.com/v1/upload\n"
+        "content-type: multipart/form-data; boundary=----WebKitFormBoundaryAb12\n\n"
+        '------WebKitFormBoundaryAb12\nContent-Disposition: form-data; name="title"\n\n'
+        "line one\nline two\n------WebKitFormBoundaryAb12--\n"
+    )
+    assert result.report.items == []
 
 
 def test_postman_code_snippet() -> None:
@@ -476,6 +495,7 @@ ROUND_TRIPS = [
     CHROME_BASH.replace("https://api.example.com", "{base}"),
     FIREFOX.replace("https://api.example.com", "{base}"),
     POSTMAN.replace("https://api.example.com", "{base}"),
+    CHROME_MULTIPART.replace("https://api.example.com", "{base}"),
 ]
 IGNORED_HEADERS = {
     "user-agent",

@@ -93,6 +93,7 @@ class _Builder:
 
     report: ImportReport
     credentials: Credentials
+    multipart_text: bool = False  # the body is multipart as on the wire, \r\n line endings
 
     def block(self, curl: CurlCommand) -> str:
         url = self.url(curl)
@@ -277,6 +278,12 @@ class _Builder:
             headers = [("Content-Type", "application/json"), ("Accept", "application/json")]
         else:
             headers = [("Content-Type", "application/x-www-form-urlencoded")]
+        # A multipart body given whole (Chrome copies uploads so): a request file writes it
+        # with \n, which httprun sends as \r\n again.
+        self.multipart_text = any(
+            re.match(r"\s*content-type\s*:\s*multipart/form-data", header, re.IGNORECASE)
+            for header in curl.headers
+        )
         return self.data(curl.data), headers
 
     def data(self, pieces: list[tuple[str, str]]) -> str:
@@ -347,6 +354,8 @@ class _Builder:
 
     def text_body(self, text: str, *, form: bool = False) -> str:
         """Body text as a request file writes it: ``<<`` escaped, secret values as variables."""
+        if self.multipart_text and "\r" not in text.replace("\r\n", ""):
+            text = text.replace("\r\n", "\n").rstrip("\n")
         written = self.credentials.json_fields(_literal(text))
         if form and written == _literal(text):
             written = self.credentials.pairs(written, "form")
