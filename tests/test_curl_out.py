@@ -191,6 +191,16 @@ def test_a_body_with_a_nul_byte_is_not_printed(
     assert "not printed: the body holds NUL bytes" in err
 
 
+def test_a_skipped_request_is_not_printed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "skip.http"
+    path.write_text("# @skip not ready\nGET http://h/x\n")
+    code, out, err = run_cli([str(path), "--curl"], capsys)
+    assert (code, out) == (0, "")
+    assert f"{path}:2: not printed: not ready" in err
+
+
 def test_errors_of_the_file_are_shown(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "bad.http"
     path.write_text("GET http://h/<<missing>>\n")

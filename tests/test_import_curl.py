@@ -68,6 +68,11 @@ def test_windows_cmd_carets_and_runtime_quoting() -> None:
     ]  # fmt: skip
 
 
+def test_chrome_cmd_escapes_percent_before_a_name_character() -> None:
+    # %^1 keeps cmd from expanding %1...%: the caret goes, the percent stays.
+    assert curl_words('curl ^"https://x/^" --data-raw ^"a=50%^25^&b=1^"')[-1] == "a=50%25&b=1"
+
+
 def test_chrome_cmd_writes_a_line_break_in_a_value_as_caret_newline_newline() -> None:
     command = 'curl ^"https://x/^" ^\n  --data-raw ^"a^\n\nb^"'
     assert curl_words(command)[-1] == "a\nb"
