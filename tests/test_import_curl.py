@@ -225,6 +225,7 @@ REPORTED = {
     "curl https://x -d $'a\\n'": "body: its trailing line breaks are not sent",
     "curl https://x -F a=1 -d b=2": "-F: curl refuses -d with -F",
     "curl https://x -d @form.txt": "-d: curl takes the line breaks out of a file given to -d",
+    "curl https://x -G --data-binary @q.txt": "-G: data read from a file is not put in the query",
     "curl https://x -F f=@/abs/cat.png": "copy /abs/cat.png next to the request file",
     "curl https://x -u bob:pw -H 'Authorization: Bearer abcdefgh1'": "-u: left out",
     "curl 'https://x/a b'": "URL: white space and control characters in the URL are written",

@@ -98,10 +98,12 @@ class _Builder:
     def block(self, curl: CurlCommand) -> str:
         url = self.url(curl)
         headers = self.headers(curl)
-        body, body_headers = self.body(curl)
+        body: str | None = None
+        body_headers: list[tuple[str, str]] = []
         if curl.get and curl.data:
             url = self.with_query(url, curl)
-            body, body_headers = None, []
+        else:
+            body, body_headers = self.body(curl)
         names = {name.lower() for name, _ in headers}
         headers += [(n, v) for n, v in body_headers if n.lower() not in names]
         lines = self.directives(curl)
@@ -178,6 +180,10 @@ class _Builder:
 
     def with_query(self, url: str, curl: CurlCommand) -> str:
         """-G: the data joined as curl joins it, after ``?`` (or ``&`` when there is a query)."""
+        if any(_reads_file(option, value) for option, value in curl.data):
+            self.report.attention(
+                "-G", "data read from a file is not put in the query: add it to the URL by hand"
+            )
         pieces = [self.form_piece(option, value) for option, value in curl.data]
         data = "&".join(piece for piece in pieces if piece is not None)
         if not data:
@@ -328,8 +334,8 @@ class _Builder:
         if value == "@-" and option != "data-raw":
             self.report.attention(f"--{option}", "data from standard input is not imported")
             return None
-        if option in ("data", "data-ascii") and value.startswith("@"):
-            return None  # a file: handled by data()
+        if _reads_file(option, value):
+            return None  # a file: data() writes it as an include
         return value
 
     def urlencoded(self, value: str) -> str | None:
