@@ -498,6 +498,7 @@ ROUND_TRIPS = [
     "curl -L {base}/up -F a=1 -F 'f=@cat.png' -F 'n=<notes.txt' -F 't=x;type=text/csv'",
     "curl -L {base}/raw --data-binary @body.bin -H 'Content-Type: application/octet-stream'",
     "curl {base}/redirect -H 'X-Not-Followed: 1'",
+    "curl -L '{base_with_user}/me'",
     CHROME_BASH.replace("https://api.example.com", "{base}"),
     FIREFOX.replace("https://api.example.com", "{base}"),
     POSTMAN.replace("https://api.example.com", "{base}"),
@@ -554,7 +555,8 @@ def test_the_import_sends_what_curl_sends(
     curl = require_curl()
     _files(tmp_path)
     with capturing_server() as (base, received):
-        command = shape.replace("{base}", base)
+        with_user = base.replace("http://", "http://bob:p%40ss1234@")
+        command = shape.replace("{base}", base).replace("{base_with_user}", with_user)
         done = subprocess.run(  # the shell reads the command as a user's shell would
             ["bash", "-c", f"{command} -s -o {os.devnull}"],
             cwd=tmp_path, capture_output=True, timeout=20, check=False,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass
-from urllib.parse import quote, quote_plus, unquote
+from urllib.parse import quote, quote_plus
 
 from ..errors import InternalError, UsageError
 from ..masking import is_secret_name, is_sensitive_header
@@ -175,7 +175,8 @@ class _Builder:
         match = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*://)([^/@?#:]*):([^/@?#]*)@", url)
         if match is None or not match.group(3):
             return url
-        variable = self.credentials.hide(unquote(match.group(3)), "password", "the URL's password")
+        # As written (percent-encoded): the URL sends the same bytes with the variable in it.
+        variable = self.credentials.hide(match.group(3), "password", "the URL's password")
         return f"{match.group(1)}{match.group(2)}:{variable}@{url[match.end() :]}"
 
     def with_query(self, url: str, curl: CurlCommand) -> str:
