@@ -147,6 +147,9 @@ CASES = {
     "curl -L -u sk_test_123456789: https://x/a": (
         "GET https://x/a\nAuthorization: Basic <<api_key>>:\n"
     ),
+    "curl -L -u 'john doe:pw12345' https://x/a": (
+        "GET https://x/a\nAuthorization: Basic <<basic_credentials>>\n"
+    ),
     "curl -L --oauth2-bearer abcdefgh123 https://x/a": (
         "GET https://x/a\nAuthorization: Bearer <<token>>\n"
     ),
@@ -494,6 +497,7 @@ ROUND_TRIPS = [
     "curl -L {base}/search -G -d q=tea --data-urlencode 'note=a b&c'",
     "curl -L {base}/j --json '{\"n\":1}'",
     "curl -L {base}/me -u bob:pw1234567 -b 'sid=abcdefgh123' -e https://r/",
+    "curl -L {base}/me -u 'john doe:pw 1234567'",
     "curl -L -I {base}/head -A agent/2",
     "curl -L {base}/up -F a=1 -F 'f=@cat.png' -F 'n=<notes.txt' -F 't=x;type=text/csv'",
     "curl -L {base}/raw --data-binary @body.bin -H 'Content-Type: application/octet-stream'",

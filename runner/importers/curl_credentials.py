@@ -107,15 +107,26 @@ class Credentials:
     def basic(self, user: str) -> str | None:
         name, colon, password = user.partition(":")
         if not colon:
+            variable = self.reserve("password")
             self.report.attention(
-                "-u", "no password: curl asks for it; write it as <<password>> in an env file"
+                "-u", f"no password: curl asks for it; put it in an env file as {variable}"
             )
-            return f"Basic {_literal(name)}:<<{self.reserve('password')}>>"
+            return f"Basic {_literal(name)}:<<{variable}>>"
         if not name and not password:
             return None
         return f"Basic {self.basic_pair(name, password, '-u')}"
 
     def basic_pair(self, user: str, password: str, where: str) -> str:
+        """``user:<<password>>`` for a Basic header, which httprun encodes."""
+        if any(char.isspace() for char in user):
+            # httprun reads "Basic a b:c" as user "a", password "b:c": send it encoded.
+            encoded = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+            self.report.attention(
+                where,
+                "a user name with white space: the header is written encoded, as "
+                "<<basic_credentials>>, whose value is the base64 of user:password",
+            )
+            return self.hide(encoded, "basic_credentials", where)
         if not password:  # an API key given as the user name, as Stripe's documentation does
             return f"{self.hide(user, 'api_key', where)}:"
         return f"{_literal(user)}:{self.hide(password, 'password', where)}"
