@@ -226,8 +226,8 @@ def _form_arguments(
     message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
         f"Content-Type: {content_type}\r\n\r\n".encode() + body
     )
-    if not message.is_multipart():
-        return None
+    if not message.is_multipart() or (message.preamble or "").strip():
+        return None  # curl's -F writes no text before the first part
     files = _file_bytes(includes)
     words = []
     for part in message.iter_parts():
