@@ -191,6 +191,13 @@ def run_command(
     watch: Annotated[
         bool, typer.Option("--watch", help="Run again whenever a request or env file changes.")
     ] = False,
+    curl: Annotated[
+        bool,
+        typer.Option("--curl", help="Print the requests as curl commands; send nothing."),
+    ] = False,
+    unmask: Annotated[
+        bool, typer.Option("--unmask", help="With --curl: show secrets in the commands.")
+    ] = False,
     traceback: TracebackOpt = False,
 ) -> None:
     """Run request files and check their responses."""
@@ -198,6 +205,7 @@ def run_command(
 
     if verbose and quiet:
         _fail(UsageError("--verbose and --quiet cannot be used together"))
+    _check_curl_options(curl, unmask=unmask, watch=watch, reports=(junit, json_report, html))
     if math.isnan(timeout):
         _fail(UsageError("--timeout takes a number of seconds, not nan", hint="e.g. --timeout 10"))
     try:
@@ -207,7 +215,7 @@ def run_command(
             variables=parse_vars(var),
             names=tuple(name or ()),
             fail_fast=fail_fast,
-            dry_run=dry_run,
+            dry_run=dry_run or curl,
             timeout=timeout,
             insecure=insecure,
             allow_outside_files=allow_outside_files,
@@ -215,6 +223,9 @@ def run_command(
             open_browser=not no_browser,
             jobs=jobs,
         )
+        if curl:
+            code = _print_curl(targets, options, unmask=unmask)
+            raise typer.Exit(code)
         reports = Reports(junit=junit, json=json_report, html=html)
         from .watch import watched_paths  # the request and env files a run reads
 
@@ -226,6 +237,40 @@ def run_command(
     except HttprunError as error:
         _fail(error)
     raise typer.Exit(code)
+
+
+def _check_curl_options(
+    curl: bool, *, unmask: bool, watch: bool, reports: tuple[Path | None, ...]
+) -> None:
+    if unmask and not curl:
+        _fail(UsageError("--unmask works with --curl only", hint="add --curl"))
+    if curl and (watch or any(path is not None for path in reports)):
+        _fail(
+            UsageError(
+                "--curl prints commands and runs nothing: it takes no --watch, --junit, --json "
+                "or --html",
+                hint="leave those options out, or --curl",
+            )
+        )
+
+
+def _print_curl(targets: list[str], options: RunOptions, *, unmask: bool) -> int:
+    """``--curl``: each selected request as a curl command on stdout; errors and notes on
+    stderr. The exit code is the run's: 0, or that of the requests that could not be built."""
+    from .curl_out import UNMASK_WARNING, CurlPrinter
+    from .masking import Masker
+    from .run import run_files
+    from .targets import expand_targets
+
+    expanded = expand_targets(targets)
+    if unmask:
+        typer.echo(UNMASK_WARNING, err=True)
+    masker = Masker()
+    printer = CurlPrinter(sys.stdout, sys.stderr, masker, unmask=unmask)
+    result = run_files(expanded, options, listener=printer, masker=masker)
+    if result.interrupted:
+        raise KeyboardInterrupt
+    return result.exit_code
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
-from .errors import HttprunError
+from .errors import HttprunError, UsageError
 
 if TYPE_CHECKING:
     from .importers.output import PlannedFiles
@@ -93,3 +93,98 @@ def postman_command(
     except HttprunError as error:
         fail(error)
     finish_import(planned, report, force=force)
+
+
+@import_app.command("curl")
+def import_curl_command(
+    command: Annotated[
+        str,
+        typer.Argument(
+            metavar="COMMAND",
+            help="The curl command line in quotes ('curl https://...'), - to read it from "
+            "standard input, or @FILE to read it from a file.",
+            show_default=False,
+        ),
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            metavar="FILE",
+            help="Append the request to this request file (created when missing) instead of "
+            "printing it.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Turn a curl command (as browsers' "Copy as cURL" write it) into a request block."""
+    from .importers.curl import import_curl
+    from .masking import Masker
+
+    try:
+        imported = import_curl(_command_text(command))
+    except HttprunError as error:
+        fail(error)
+    masker = Masker(imported.secrets)
+    if out is None:
+        typer.echo(imported.text, nl=False)
+    else:
+        try:
+            append_block(out, imported.text)
+        except HttprunError as error:
+            fail(error, masker.mask)
+        typer.echo(masker.mask(f"appended the request to {out}"), err=True)
+    for line in imported.report.lines(masker.mask):
+        typer.echo(line, err=True)
+
+
+_MAX_COMMAND = 64 * 1024 * 1024  # a command line with a body: as large as a request file
+
+
+def _command_text(command: str) -> str:
+    """The command itself, from standard input (``-``) or a file (``@FILE``)."""
+    if command == "-":
+        return sys.stdin.read()
+    if not command.startswith("@"):
+        return command
+    from .reading import UnreadableFile, read_regular_file, shown_path
+
+    path = command[1:]
+    try:
+        return read_regular_file(Path(path), limit=_MAX_COMMAND).decode("utf-8-sig")
+    except UnreadableFile as error:
+        raise UsageError(
+            f"cannot read the curl command from '{shown_path(path)}': {error.reason}",
+            hint="give the path of a file that holds the command",
+        ) from None
+    except UnicodeDecodeError:
+        raise UsageError(
+            f"'{shown_path(path)}' is not UTF-8 text", hint="save the command as UTF-8"
+        ) from None
+
+
+def append_block(path: Path, block: str) -> None:
+    """Append a request block to the request file ``path`` (created when missing), after a
+    blank line and ``###`` when the file has content."""
+    from .reading import path_kind, shown_path
+
+    shown = shown_path(path)
+    kind = path_kind(path)
+    if kind not in (None, "missing"):
+        raise UsageError(f"--out '{shown}' is {kind}", hint="give the path of a request file")
+    try:
+        current = path.read_text(encoding="utf-8") if kind is None else ""
+        if current.strip():
+            separator = "" if current.endswith("\n") else "\n"
+            block = f"{separator}\n###\n{block}"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(block)
+    except UnicodeDecodeError:
+        raise UsageError(f"'{shown}' is not UTF-8 text", hint="append to a request file") from None
+    except OSError as error:
+        raise UsageError(
+            f"cannot write '{shown}': {error.strerror or error}",
+            hint="choose a request file in a folder you can write to",
+        ) from None

@@ -473,13 +473,15 @@ class FileRun:
         except HttprunError as error:
             if self.session.options.dry_run and self._comes_from_a_response(error):
                 # Nothing is sent in a dry run, so captures and named responses stay empty:
-                # show the request as written instead of failing it.
+                # show the request as written instead of failing it, and keep it resolved
+                # with what does not come from a response (what --curl prints).
                 return RequestResult(
                     path,
                     block,
                     Outcome.SKIPPED,
                     request_node.method,
                     request_node.url.source,
+                    request=self._resolved_without_responses(block, defaults, settings),
                     skip_reason=f"dry run: {error.message.removeprefix('undefined variable ')} "
                     "comes from an earlier response",
                 )
@@ -566,17 +568,43 @@ class FileRun:
         )
         return exchange, evaluation
 
+    def _resolved_without_responses(
+        self, block: Block, defaults: tuple[Directive, ...], settings: RequestSettings
+    ) -> ResolvedRequest | None:
+        """The request of ``block`` with the ``<<...>>`` that read an earlier response left as
+        written (None when it cannot be resolved even so)."""
+        from .placeholders import keep_unresolved
+
+        try:
+            request = resolve_block(
+                keep_unresolved(block, self.scope, self._names_from_responses()),
+                self.scope,
+                file_path=self.file_path,
+                defaults=defaults,
+                options=self.resolve_options,
+                settings=settings,
+            )
+        except HttprunError:
+            return None
+        self.session.masker.add_request(request.url, request.headers, request.body)
+        return request
+
+    def _names_from_responses(self) -> frozenset[str]:
+        """What the requests of this file name and capture (worked out once per file: a scan
+        per request would be quadratic)."""
+        if self._response_names is None:
+            self._response_names = frozenset().union(
+                *(block.provides for block in self.http_file.requests)
+            )
+        return self._response_names
+
     def _comes_from_a_response(self, error: HttprunError) -> bool:
         """Whether ``error`` is an undefined name that a request of this file provides."""
         from .errors import UndefinedVariable
 
         if not isinstance(error, UndefinedVariable):
             return False
-        if self._response_names is None:  # once per file: a scan per error is quadratic
-            self._response_names = frozenset().union(
-                *(block.provides for block in self.http_file.requests)
-            )
-        return error.name in self._response_names
+        return error.name in self._names_from_responses()
 
     def _authorise(self, settings: RequestSettings) -> httpx.Auth | None:
         """The bearer for this block's ``@auth`` profile (its own, else the file default).

@@ -183,6 +183,21 @@ COVERED: dict[str, Run | Recipe | Installed] = {
         exit_code=0, shows=(), substitutions=(("${file}", "requests/products.http"),)
     ),
     "pip install httprun": Installed(),
+    "httprun import curl \"curl https://api.example.com/v1/notes -H 'Authorization: Bearer "
+    "abc123def' -d title=tea\"": Run(
+        exit_code=0,
+        shows=(
+            "POST https://api.example.com/v1/notes\nAuthorization: Bearer <<token>>\n",
+            "1 request imported, 1 need attention",
+        ),
+    ),
+    "httprun requests/products.http --name products --env envs/sandbox.env --curl": Run(
+        exit_code=0,
+        shows=(
+            "curl -L 'https://demo.cafe24api.com/api/v2/admin/products?limit=5",
+            "-H 'Authorization: Bearer <<auth.access_token>>'",
+        ),
+    ),
     f"httprun {CI_FILES} --env envs/ci.env --var refresh_token={GITHUB_SECRET}"
     " --junit reports/httprun.xml -j 4": Run(
         exit_code=0,
