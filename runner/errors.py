@@ -5,7 +5,7 @@
     HttprunError            .span (may be None); str() is a one-line summary
     ├── UsageError          a bad command line                              exit 2
     ├── ParseError          the request file does not follow the format     exit 3
-    │   └── InvalidFile     errors httprun check finds: nothing of it is sent
+    │   └── InvalidFile     several errors of one file: nothing of it is sent
     ├── EnvError            a malformed env file                            exit 3
     ├── ResolveError        a request cannot be built (UndefinedVariable)   exit 3
     ├── AuthError           token endpoint or flow failure, no secrets      exit 4
@@ -158,8 +158,9 @@ class InternalError(HttprunError):
 
 
 class InvalidFile(ParseError):
-    """The errors ``httprun check`` finds in a file that parses: none of its requests is
-    sent. Each diagnostic has its own span."""
+    """Several errors of one file, none of whose requests is sent: the syntax errors of its
+    blocks (the parser goes on at the next ``###``), or the errors ``httprun check`` finds in
+    a file that parses. Each diagnostic has its own span."""
 
     def __init__(self, problems: Sequence[Diagnostic]) -> None:
         self.problems = tuple(problems)

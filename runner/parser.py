@@ -36,26 +36,29 @@ REST Client would expect them):
   ``"`` that is not valid JSON → error; anything else → TEMPLATE (compared as a string).
 - Variable and capture names are identifiers (``[A-Za-z_][A-Za-z0-9_]*``), so that
   ``<<name>>`` can read them. ``@name =`` with nothing after it is the empty string.
+- A syntax error ends its block only: :func:`parse_text_collecting` parses each ``###`` block
+  on its own after one, so every block's first error is reported at once.
 - A UTF-8 byte order mark at the start is dropped; ``\\r\\n``, a lone ``\\r`` (old Mac files) and
   ``\\n`` end a line alike and give the same tree.
 """
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import gc
 import importlib.resources
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedInput, VisitError
 
-from .errors import HttprunError, ParseError
+from .errors import HttprunError, InvalidFile, ParseError
 from .jsonvalues import MAX_DEPTH, TooDeep, decode_json
 from .nodes import (
     Block,
@@ -77,10 +80,17 @@ from .nodes import (
     Variable,
 )
 from .reading import MAX_TEXT_FILE, UnreadableFile, read_regular_file, shown_path
-from .source import Span, normalize_newlines, remember_source
+from .source import Span, normalize_newlines, remember_source, source_lines
 from .template import parse_template
 
-__all__ = ["parse_file", "parse_text"]
+__all__ = [
+    "names_of_broken_blocks",
+    "parse_file",
+    "parse_file_collecting",
+    "parse_text",
+    "parse_text_collecting",
+    "read_request_file",
+]
 
 # ---- The Lark parser, built once ---------------------------------------------------------------
 
@@ -147,8 +157,20 @@ def parse_file(path: str | os.PathLike[str]) -> HttpFile:
     """Read and parse a UTF-8 request file (a byte order mark is allowed).
 
     An unreadable file or invalid UTF-8 is a :class:`ParseError`; ``HttpFile.path`` is
-    ``str(path)`` as given.
+    ``str(path)`` as given. Syntax errors are raised as :func:`parse_text` raises them.
     """
+    return parse_text(read_request_file(path), str(path))
+
+
+def parse_file_collecting(path: str | os.PathLike[str]) -> tuple[HttpFile, list[ParseError]]:
+    """:func:`parse_file` that goes on after syntax errors, as :func:`parse_text_collecting`
+    does (an unreadable file is still raised)."""
+    return parse_text_collecting(read_request_file(path), str(path))
+
+
+def read_request_file(path: str | os.PathLike[str]) -> str:
+    """The text of a UTF-8 request file; an unreadable file or invalid UTF-8 is a
+    :class:`ParseError`."""
     name = str(path)
     try:
         data = read_regular_file(path, limit=MAX_TEXT_FILE)
@@ -165,11 +187,31 @@ def parse_file(path: str | os.PathLike[str]) -> HttpFile:
         # the line as it was when the file last parsed (``--watch`` re-parses changed files).
         remember_source(name, normalize_newlines(data.decode("utf-8-sig", errors="replace")))
         raise _not_utf8(name, data, error) from None
-    return parse_text(text, name)
+    return text
 
 
 def parse_text(text: str, path: str = "<text>") -> HttpFile:
-    """Parse the text of a request file; ``path`` is used in spans and error messages."""
+    """Parse the text of a request file; ``path`` is used in spans and error messages.
+
+    Raises the file's syntax error; when several blocks have one, an :class:`InvalidFile`
+    that holds them all (its message and span are the first one's).
+    """
+    http_file, errors = parse_text_collecting(text, path)
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise InvalidFile([problem for error in errors for problem in error.diagnostics()])
+    return http_file
+
+
+def parse_text_collecting(text: str, path: str = "<text>") -> tuple[HttpFile, list[ParseError]]:
+    """Parse the text of a request file, going on after syntax errors: the blocks that parse,
+    and every syntax error, in the order of the file.
+
+    A block stops at its first error; the reading starts again at the next ``###`` line, so a
+    file has at most one error per block. The one place that recovers from errors:
+    :func:`parse_text` and ``httprun check`` are built on it.
+    """
     if text.startswith("\ufeff"):
         text = text[1:]
     text = normalize_newlines(text)
@@ -178,17 +220,95 @@ def parse_text(text: str, path: str = "<text>") -> HttpFile:
     remember_source(path, text)
     with _collector_paused():
         try:
-            tree = _lark().parse(text)
-        except UnexpectedInput as error:
-            raise _syntax_error(error, path, text.split("\n")) from None
-        try:
-            result = _FileBuilder(path).transform(tree)
-        except VisitError as error:
-            if isinstance(error.orig_exc, HttprunError):
-                raise error.orig_exc from None
-            raise
+            return _parse_blocks(text, path), []
+        except ParseError:
+            pass
+        return _parse_each_block(text, path)
+
+
+def _parse_blocks(text: str, path: str, first_line: int = 1) -> HttpFile:
+    """Parse ``text``, whose first line is line ``first_line`` of the file ``path``; raises
+    the first ParseError."""
+    shift = first_line - 1
+    try:
+        tree = _lark().parse(text)
+    except UnexpectedInput as error:
+        lines = text.split("\n")
+        found = _syntax_error(error, path, lines)
+        raise _moved_down(found, shift) from None
+    if shift:
+        for token in tree.scan_values(lambda value: isinstance(value, Token)):
+            token.line = _line_of(token) + shift
+            if token.end_line is not None:
+                token.end_line += shift
+    try:
+        result = _FileBuilder(path).transform(tree)
+    except VisitError as error:
+        if isinstance(error.orig_exc, HttprunError):
+            raise error.orig_exc from None
+        raise
     assert isinstance(result, HttpFile)
     return result
+
+
+_BLOCK_START = re.compile(r"^###", re.MULTILINE)  # where the grammar's SEPARATOR can start
+
+
+def _parse_each_block(text: str, path: str) -> tuple[HttpFile, list[ParseError]]:
+    """Parse the text before the first ``###`` line and each ``###`` block on its own, each
+    at its own line numbers: the blocks that parse, and the error of each that does not."""
+    starts = [0, *(match.start() for match in _BLOCK_START.finditer(text, 1))]
+    blocks: list[Block] = []
+    errors: list[ParseError] = []
+    first_line = 1
+    for start, end in zip(starts, [*starts[1:], len(text)], strict=True):
+        piece = text[start:end]
+        try:
+            blocks.extend(_parse_blocks(piece, path, first_line).blocks)
+        except ParseError as error:
+            errors.append(error)
+        first_line += piece.count("\n")
+    return HttpFile(path, tuple(blocks)), errors
+
+
+def names_of_broken_blocks(path: str, errors: Sequence[ParseError]) -> set[str]:
+    """The names that the blocks with ``errors`` (from :func:`parse_text_collecting` of
+    ``path``) would define: request names, file variables and captures, read line by line.
+    ``httprun check`` does not call them undefined where the blocks that parse read them."""
+    lines = source_lines(path) or []
+    starts = [number for number, text in enumerate(lines, 1) if text.startswith("###")]
+    names: set[str] = set()
+    for error in errors:
+        if error.span is None:
+            continue
+        after = bisect.bisect_right(starts, error.span.line)  # the blocks that start below
+        first = starts[after - 1] if after else 1
+        last = starts[after] - 1 if after < len(starts) else len(lines)
+        for text in lines[first - 1 : last]:
+            name = _name_defined_by(text.rstrip(" \t"))
+            if name:
+                names.add(name)
+    return names
+
+
+def _name_defined_by(line: str) -> str | None:
+    directive = _DIRECTIVE.fullmatch(line)
+    if directive is not None:
+        return directive[2].strip(" \t=") if directive[1] == "name" else None
+    variable = _VARIABLE.fullmatch(line)
+    if variable is not None:
+        return variable[2]
+    capture = _SIMPLE_CAPTURE.fullmatch(line)
+    return capture[1] if capture is not None else None
+
+
+def _moved_down(error: ParseError, lines: int) -> ParseError:
+    """``error`` with its span ``lines`` lines further down the file."""
+    span = error.span
+    if not lines or span is None:
+        return error
+    moved = Span(span.path, span.line + lines, span.column, span.end_line + lines, span.end_column)
+    return ParseError(error.message, moved, label=error.label, hint=error.hint)
 
 
 @contextlib.contextmanager
