@@ -38,15 +38,24 @@ IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _DURATION = re.compile(r"([0-9]+(?:\.[0-9]+)?|\.[0-9]+)[ \t]*(ms|s|m|h)?")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
 
-# Directives of other .http tools that users bring along, with what httprun does instead.
+_REMOVE = "remove this line"
+_RUNS_WHAT_IS_READ = (
+    "httprun runs a named request first when a later one reads <<name.body...>>",
+    _REMOVE,
+)
+# Directives of other .http tools that users bring along: what httprun does instead (the
+# label, shown by ``httprun check`` too) and what to do (the help line).
 _OTHER_TOOLS = {
-    "no-log": "httprun keeps no response history",
-    "no-cookie-jar": "httprun keeps no cookie jar between requests",
-    "no-auto-encoding": "httprun sends the URL as written after interpolation",
-    "prompt": "httprun never prompts for variables: pass --var NAME=VALUE",
-    "note": "httprun never asks for confirmation",
-    "connection-timeout": "use '@timeout DURATION'",
-    "file-name": "httprun does not save responses to files",
+    "no-log": ("httprun keeps no response history", _REMOVE),
+    "no-cookie-jar": ("httprun keeps no cookie jar between requests", _REMOVE),
+    "no-auto-encoding": ("httprun sends the URL as written after interpolation", _REMOVE),
+    "prompt": ("httprun never prompts for variables", "pass --var NAME=VALUE, and " + _REMOVE),
+    "note": ("httprun never asks for confirmation", _REMOVE),
+    "connection-timeout": ("httprun has one timeout per request", "use '# @timeout DURATION'"),
+    "file-name": ("httprun does not save responses to files", _REMOVE),
+    # httpyac's "send that request first": httprun infers it from what a request reads.
+    "ref": _RUNS_WHAT_IS_READ,
+    "forceRef": _RUNS_WHAT_IS_READ,
 }
 
 
@@ -118,14 +127,29 @@ def validate_directive(directive: Directive) -> list[Diagnostic]:
     """What ``httprun check`` says about one directive: unknown keys are warnings, bad values
     errors. An empty list means the directive is fine."""
     key, value, span = directive.key, directive.value, directive.span
+    if key == "import":
+        # An error, not "ignored": the file needs what the other file defines.
+        return [
+            Diagnostic(
+                "error",
+                "'@import' is not supported yet: files that use other files come in a later "
+                "version of httprun",
+                span,
+                label="meanwhile, copy what this file needs from the other file into it",
+                hint="copy the requests and '@name = value' lines this file reads from the "
+                "other file above the requests that read them, and remove this line",
+            )
+        ]
     if key not in KNOWN_DIRECTIVES:
         if key in _OTHER_TOOLS:
+            label, hint = _OTHER_TOOLS[key]
             return [
                 Diagnostic(
                     "warning",
                     f"directive '@{key}' of other .http tools is ignored",
                     span,
-                    hint=_OTHER_TOOLS[key],
+                    label=label,
+                    hint=hint,
                 )
             ]
         known = ", ".join(f"@{name}" for name in KNOWN_DIRECTIVES)

@@ -38,6 +38,9 @@ REST Client would expect them):
   ``<<name>>`` can read them. ``@name =`` with nothing after it is the empty string.
 - A syntax error ends its block only: :func:`parse_text_collecting` parses each ``###`` block
   on its own after one, so every block's first error is reported at once.
+- Request lines of other protocols (``GRAPHQL``, ``GRPC``, ``WEBSOCKET``...) and httpyac's
+  ``{{``...``}}`` JavaScript blocks are errors that say what to write instead
+  (:mod:`runner.dialects`).
 - A UTF-8 byte order mark at the start is dropped; ``\\r\\n``, a lone ``\\r`` (old Mac files) and
   ``\\n`` end a line alike and give the same tree.
 """
@@ -58,6 +61,7 @@ from typing import Any, NoReturn
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedInput, VisitError
 
+from .dialects import is_script_open, other_protocol, script_block, script_blocks
 from .errors import HttprunError, InvalidFile, ParseError
 from .jsonvalues import MAX_DEPTH, TooDeep, decode_json
 from .nodes import (
@@ -234,7 +238,7 @@ def _parse_blocks(text: str, path: str, first_line: int = 1) -> HttpFile:
         tree = _lark().parse(text)
     except UnexpectedInput as error:
         lines = text.split("\n")
-        found = _syntax_error(error, path, lines)
+        found = _script_block_around(error, path, lines) or _syntax_error(error, path, lines)
         raise _moved_down(found, shift) from None
     if shift:
         for token in tree.scan_values(lambda value: isinstance(value, Token)):
@@ -269,6 +273,24 @@ def _parse_each_block(text: str, path: str) -> tuple[HttpFile, list[ParseError]]
             errors.append(error)
         first_line += piece.count("\n")
     return HttpFile(path, tuple(blocks)), errors
+
+
+def _script_block_around(error: UnexpectedInput, path: str, lines: list[str]) -> ParseError | None:
+    """The error for the httpyac JavaScript block in which the syntax error is, if any: its
+    lines are no httprun syntax, and saying so is more useful than what they look like."""
+    line = error.line if isinstance(error.line, int) and error.line > 0 else len(lines)
+    for start, end in script_blocks(lines):
+        if start < line <= end + 1:
+            return _script_block_error(path, start + 1, lines[start])
+    return None
+
+
+def _script_block_error(path: str, number: int, text: str) -> ParseError:
+    wording = script_block()
+    content = text.rstrip(" \t")
+    indent = len(content) - len(content.lstrip(" \t"))
+    span = Span(path, number, indent + 1, number, len(content) + 1)
+    return ParseError(wording.message, span, label=wording.label, hint=wording.hint)
 
 
 def names_of_broken_blocks(path: str, errors: Sequence[ParseError]) -> set[str]:
@@ -691,6 +713,18 @@ class _BlockReader:
     def read_request_line(self, number: int, text: str) -> tuple[str, Template, str | None]:
         content = text.rstrip(" \t")
         url_start = len(content) - len(content.lstrip(" \t"))
+        if is_script_open(content):
+            raise _script_block_error(self.path, number, content)
+        words = content[url_start:].split(None, 1)
+        # "SSE" alone too, but not a lone lower-case word: that is a URL.
+        other = other_protocol(words[0]) if len(words) == 2 or words[0].isupper() else None
+        if other is not None:
+            self.fail(
+                other.message,
+                self.span(number, url_start, url_start + len(words[0])),
+                label=other.label,
+                hint=other.hint,
+            )
         method_match = _METHOD_AND_BLANKS.match(content, url_start)
         method: str | None = None
         if method_match is not None:

@@ -17,6 +17,7 @@ with errors that do not depend on the environment sends none of its requests.
 - ``<<$dynamic>>`` values that do not exist or have the wrong arguments;
 - ``{{name}}`` (other tools' variables, plain text in httprun), and bodies that end with a
   comment line or hold a line that looks like a check or a request line (warnings);
+- httpyac JavaScript blocks (``{{`` to ``}}`` lines) in a body (errors: they would be sent);
 - request names used twice (warnings).
 """
 
@@ -33,6 +34,7 @@ from typing import Any
 from jmespath.exceptions import JMESPathError
 from jmespath.functions import Functions
 
+from .dialects import script_block, script_blocks
 from .directives import did_you_mean, request_settings, validate_directive
 from .dynamic import DynamicSources, evaluate_dynamic
 from .errors import Diagnostic, InvalidFile, ResolveError
@@ -225,6 +227,7 @@ class _FileChecker:
                 else:
                     self.check_template(part.template, available)
                     self.scan_other_dialect(part.template.span)
+                    self.check_script_blocks(part)
                     self.check_body_lines(part)
         for check in block.checks:
             self.check_query(check.query, check.query_span, "check")
@@ -239,6 +242,19 @@ class _FileChecker:
                 self.scan_other_dialect(check.value.span)
         for capture in block.captures:
             self.check_query(capture.query, capture.query_span, "capture")
+
+    def check_script_blocks(self, part: BodyText) -> None:
+        """httpyac's JavaScript blocks after a request are body lines to httprun: an error,
+        since the run would send the script as the body."""
+        lines = part.template.source.split("\n")
+        wording = script_block()
+        for start, _ in script_blocks(lines):
+            self.error(
+                wording.message,
+                self.line_span(part.template.span.line + start, lines[start]),
+                label=wording.label,
+                hint=wording.hint,
+            )
 
     def check_body_lines(self, part: BodyText) -> None:
         if self.errors_only:

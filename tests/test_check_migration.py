@@ -1,5 +1,7 @@
 """``httprun check`` for people who migrate from other ``.http`` tools: every error of a file
-in one run (the parser recovers at the next ``###``)."""
+in one run (the parser recovers at the next ``###``), and other tools' constructs with their
+own message (httpyac's JavaScript blocks, GraphQL/gRPC/WebSocket/MQTT/SSE request lines,
+``@ref``/``@forceRef``/``@import``)."""
 
 from __future__ import annotations
 
@@ -10,9 +12,11 @@ from cli_helpers import no_colour, run_cli  # noqa: F401  (no_colour: autouse)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from runner.dialects import script_blocks
 from runner.errors import InvalidFile, ParseError
 from runner.nodes import Block
 from runner.parser import parse_text, parse_text_collecting
+from runner.static import check_file, refuse_invalid
 
 PATH = "migrate.http"
 
@@ -34,6 +38,9 @@ BROKEN_BLOCKS = [
     (["GET http://h/e", "", "?? status == 200", "after"], 4, "expected a '??' check"),
     (["GET http://h/f", "", "?? status = 200"], 3, "'=' in a check"),
     (["get http://h/g"], 1, "method 'get' is not upper case"),
+    (["GRAPHQL http://h/graphql", "", "query { a }"], 1, "httprun sends HTTP requests only"),
+    (["{{", "  exports.a = 1;", "}}", "GET http://h/i"], 1, "httpyac JavaScript blocks"),
+    (["GET http://h/j", "", "?? status == 200", "{{", "  test();", "}}"], 4, "httpyac JavaScript"),
     (["GET http://h/k", "> {% client.global.set('a', 1) %}"], 2, "JavaScript response handlers"),
 ]
 
@@ -137,6 +144,175 @@ def test_the_text_before_the_first_separator_is_a_block_of_its_own() -> None:
 def test_a_file_that_parses_has_no_errors_and_the_same_tree() -> None:
     text = "### a\nGET http://h/a\n\n?? status == 200\n### b\nPOST http://h/b\n"
     assert parse_text_collecting(text, PATH) == (parse_text(text, PATH), [])
+
+
+# ---- Other tools' constructs -------------------------------------------------------------------
+
+
+def one_error(text: str) -> ParseError:
+    _, errors = parse_text_collecting(text, PATH)
+    assert len(errors) == 1, errors
+    return errors[0]
+
+
+@pytest.mark.parametrize(
+    ("word", "label"),
+    [
+        ("GRAPHQL", 'a GraphQL query is a POST with a JSON body {"query": ...}'),
+        ("GRPC", "call the service's HTTP/JSON gateway with POST, or use grpcurl"),
+        ("WEBSOCKET", "use a WebSocket client (e.g. websocat) for the socket"),
+        ("WS", "use a WebSocket client (e.g. websocat) for the socket"),
+        ("MQTT", "use an MQTT client (e.g. mosquitto_pub, mosquitto_sub)"),
+        ("SSE", "an event stream does not end, and httprun reads whole responses: use curl -N"),
+        (
+            "EVENTSOURCE",
+            "an event stream does not end, and httprun reads whole responses: use curl -N",
+        ),
+        ("graphql", 'a GraphQL query is a POST with a JSON body {"query": ...}'),
+    ],
+)
+def test_request_lines_of_other_protocols(word: str, label: str) -> None:
+    error = one_error(f"### x\n  {word} example.com:9000/svc\n\n{{}}\n")
+    assert error.message == f"httprun sends HTTP requests only: '{word}' is not an HTTP method"
+    assert error.label == label
+    assert error.hint
+    assert error.span is not None
+    assert (error.span.line, error.span.column, error.span.end_column) == (2, 3, 3 + len(word))
+
+
+def test_urls_that_mention_other_protocols_are_ordinary_requests() -> None:
+    http_file = parse_text("POST http://h/graphql\n###\nGET http://h/ws\n###\nsse\n", PATH)
+    assert [block.request.method for block in http_file.requests if block.request] == [
+        "POST",
+        "GET",
+        "GET",
+    ]
+    assert one_error("### x\nSSE\n").message.startswith("httprun sends HTTP requests only")
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        # Before the request: httprun would read "{{" as the request line.
+        ("{{\n  exports.a = 1;\n}}\nGET http://h/a\n", 1),
+        ("{{\n\n  exports.a = 1;\n}}\nGET http://h/a\n", 1),
+        ("{{@request\n  a: 1\n}}\nGET http://h/a\n", 1),
+        # Among the headers, after the checks.
+        ("GET http://h/a\nAccept: x\n{{+after\n  x();\n}}\n", 3),
+        ("GET http://h/a\n\n?? status == 200\n  {{@response\n  test();\n  }}\n", 4),
+    ],
+)
+def test_httpyac_script_blocks_are_named_where_they_break_the_syntax(text: str, line: int) -> None:
+    error = one_error(text)
+    assert error.message == "httpyac JavaScript blocks are not run by httprun"
+    assert error.label.startswith("httprun runs no JavaScript")
+    assert "'>> name = query'" in error.hint
+    assert error.span is not None and error.span.line == line
+
+
+def test_httpyac_script_blocks_after_the_body_are_static_errors() -> None:
+    """After the blank line that ends the headers they are body lines: the run would send them."""
+    text = "POST http://h/a\n\n{\"a\": 1}\n{{@response\n  test('x', () => 1);\n}}\n"
+    found = check_file(parse_text(text, PATH), ())
+    assert [(d.severity, d.message, d.span.line if d.span else 0) for d in found] == [
+        ("error", "httpyac JavaScript blocks are not run by httprun", 4)
+    ]
+    with pytest.raises(InvalidFile) as refused:  # and a run sends nothing of the file
+        refuse_invalid(parse_text(text, PATH))
+    assert refused.value.diagnostics() == found
+
+
+@pytest.mark.parametrize(
+    ("lines", "blocks"),
+    [
+        (["{{", "a", "}}"], [(0, 2)]),
+        (["{{", "{{", "}}", "{{"], [(0, 2)]),  # as httpyac: a block ends at its first "}}"
+        (["  {{@js +after  ", "}}", "{{@RESPONSE", " }} "], [(0, 1), (2, 3)]),
+        (["{{ name }}", "{{", "x", "{{}}"], []),
+        (["{{"] * 5000, []),
+    ],
+)
+def test_script_blocks_are_found_as_httpyac_finds_them(
+    lines: list[str], blocks: list[tuple[int, int]]
+) -> None:
+    assert list(script_blocks(lines)) == blocks
+
+
+def test_a_brace_line_that_no_closing_line_follows_is_body_text() -> None:
+    text = "POST http://h/a\n\n{{\n  text\n"
+    assert check_file(parse_text(text, PATH), ()) == []
+
+
+# ---- Through httprun check ----------------------------------------------------------------------
+
+MIGRATED = """\
+@host = http://127.0.0.1:1
+
+### login (JetBrains)
+# @name login
+POST <<host>>/login
+Content-Type: application/json
+
+{"user": "a"}
+
+> {% client.global.set("token", response.body.token) %}
+
+### a GraphQL query
+GRAPHQL <<host>>/graphql
+
+query { me { id } }
+
+### httpyac script before the request
+{{
+  exports.when = Date.now();
+}}
+GET <<host>>/items
+
+### refs
+# @ref login
+# @forceRef login
+# @import ./other.http
+GET <<host>>/items?x=<<missing>>
+"""
+
+
+def test_check_reports_every_error_of_a_file_at_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "migrated.http"
+    target.write_text(MIGRATED)
+    code, out, _ = run_cli(["check", str(target)], capsys)
+    assert code == 3
+    lines = [line.removeprefix(str(target) + ":") for line in out.splitlines()]
+    assert lines == [
+        "10:1: error: JavaScript response handlers ('> {% ... %}') are not supported by httprun"
+        " (httprun runs no JavaScript)",
+        "13:1: error: httprun sends HTTP requests only: 'GRAPHQL' is not an HTTP method"
+        ' (a GraphQL query is a POST with a JSON body {"query": ...})',
+        "18:1: error: httpyac JavaScript blocks are not run by httprun (httprun runs no"
+        " JavaScript: write '??' checks and '>> name = query' captures instead)",
+        "24:1: warning: directive '@ref' of other .http tools is ignored (httprun runs a named"
+        " request first when a later one reads <<name.body...>>)",
+        "25:1: warning: directive '@forceRef' of other .http tools is ignored (httprun runs a"
+        " named request first when a later one reads <<name.body...>>)",
+        "26:1: error: '@import' is not supported yet: files that use other files come in a later"
+        " version of httprun (meanwhile, copy what this file needs from the other file into it)",
+        "27:22: error: undefined variable 'missing' (nothing defines 'missing')",
+    ]
+
+
+def test_a_run_of_a_broken_file_shows_every_error_and_sends_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "migrated.http"
+    target.write_text(MIGRATED)
+    code, out, err = run_cli([str(target)], capsys)
+    assert code == 3
+    output = out + err
+    for line in (10, 13, 18):
+        assert f"--> {target}:{line}:1" in output
+    assert "= help: remove the block from '{{' to '}}'" in output
+    assert "0 passed" in output
 
 
 def test_names_a_broken_block_defines_are_not_called_undefined(

@@ -116,7 +116,26 @@ def test_directives_of_other_tools_say_what_httprun_does_instead() -> None:
     [found] = validate_directive(directive("no-log"))
     assert found.severity == "warning"
     assert found.message == "directive '@no-log' of other .http tools is ignored"
-    assert found.hint == "httprun keeps no response history"
+    assert found.label == "httprun keeps no response history"
+    assert found.hint == "remove this line"
+
+
+@pytest.mark.parametrize("key", ["ref", "forceRef"])
+def test_httpyac_references_are_not_needed(key: str) -> None:
+    [found] = validate_directive(directive(key, "login"))
+    assert found.severity == "warning"
+    assert found.message == f"directive '@{key}' of other .http tools is ignored"
+    assert found.label == (
+        "httprun runs a named request first when a later one reads <<name.body...>>"
+    )
+    assert found.hint == "remove this line"
+
+
+def test_import_is_an_error_until_it_is_built() -> None:
+    [found] = validate_directive(directive("import", "./login.http"))
+    assert found.severity == "error"
+    assert found.message.startswith("'@import' is not supported yet")
+    assert "copy" in found.label
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,102 @@
+"""Other ``.http`` tools' constructs that httprun does not have, recognised so that the parser
+and ``httprun check`` can say what to write instead of giving a generic syntax error: httpyac's
+``{{ ... }}`` JavaScript blocks, and request lines of protocols other than HTTP (JetBrains'
+and httpyac's ``GRAPHQL``, ``GRPC``, ``WEBSOCKET``/``WS``, ``MQTT``, ``SSE``/``EVENTSOURCE``).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterator, Sequence
+from typing import NamedTuple
+
+__all__ = ["Wording", "is_script_open", "other_protocol", "script_block", "script_blocks"]
+
+
+class Wording(NamedTuple):
+    """What a diagnostic says: the message, the label under the carets, the help line."""
+
+    message: str
+    label: str
+    hint: str
+
+
+# httpyac's JavaScript block: a line "{{" (optionally "@js", then "+" or "@" and the event it
+# runs at) up to a line "}}". The same lines httpyac itself recognises.
+_SCRIPT_OPEN = re.compile(
+    r"[ \t]*\{\{(?:@js[ \t]+)?[+@]?(?:request|streaming|response|after|responseLogging)?[ \t]*",
+    re.IGNORECASE,
+)
+_SCRIPT_CLOSE = re.compile(r"[ \t]*\}\}[ \t]*")
+
+
+def is_script_open(line: str) -> bool:
+    """Whether ``line`` opens an httpyac JavaScript block."""
+    return _SCRIPT_OPEN.fullmatch(line) is not None
+
+
+def script_blocks(lines: Sequence[str]) -> Iterator[tuple[int, int]]:
+    """(index of the ``{{`` line, index of its ``}}`` line) of each httpyac JavaScript block
+    in ``lines``. A ``{{`` line that no ``}}`` line closes opens none (as in httpyac)."""
+    closes = [index for index, line in enumerate(lines) if _SCRIPT_CLOSE.fullmatch(line)]
+    after_last = 0  # lines before this index are inside the last block found
+    for index in range(len(lines)):
+        if index < after_last or not is_script_open(lines[index]):
+            continue
+        close = bisect.bisect_right(closes, index)  # found by halving: no scan per "{{"
+        if close < len(closes):
+            yield index, closes[close]
+            after_last = closes[close] + 1
+
+
+def script_block() -> Wording:
+    return Wording(
+        "httpyac JavaScript blocks are not run by httprun",
+        "httprun runs no JavaScript: write '??' checks and '>> name = query' captures instead",
+        "remove the block from '{{' to '}}': check responses with '?? QUERY OP VALUE' lines, "
+        "keep values with '>> name = query', and compute values with '@name = value' lines "
+        "and <<$dynamic>> values",
+    )
+
+
+_NOT_HTTP = "httprun sends HTTP requests only"
+
+# Request line words of other tools → the label (what to do, in short) and the help line.
+_PROTOCOLS: dict[str, tuple[str, str]] = {
+    "GRAPHQL": (
+        'a GraphQL query is a POST with a JSON body {"query": ...}',
+        "write 'POST URL', a 'Content-Type: application/json' header and the body "
+        '{"query": "...", "variables": {...}}',
+    ),
+    "GRPC": (
+        "call the service's HTTP/JSON gateway with POST, or use grpcurl",
+        "gRPC is not plain HTTP; services behind a gateway such as grpc-gateway also take "
+        "'POST URL' with a JSON body",
+    ),
+    "WEBSOCKET": (
+        "use a WebSocket client (e.g. websocat) for the socket",
+        "send the HTTP requests around the socket with httprun, and the socket's messages "
+        "with a WebSocket client",
+    ),
+    "MQTT": (
+        "use an MQTT client (e.g. mosquitto_pub, mosquitto_sub)",
+        "MQTT is no HTTP; keep the HTTP requests of the API in this file",
+    ),
+    "SSE": (
+        "an event stream does not end, and httprun reads whole responses: use curl -N",
+        "write 'GET URL' with 'Accept: text/event-stream' only when the server ends the "
+        "stream; read endless streams with curl -N",
+    ),
+}
+_ALIASES = {"WS": "WEBSOCKET", "WSS": "WEBSOCKET", "EVENTSOURCE": "SSE"}
+
+
+def other_protocol(word: str) -> Wording | None:
+    """The wording for a request line that starts with ``word`` when that word names another
+    tool's request of a protocol httprun does not send (any case: those tools accept it)."""
+    key = _ALIASES.get(word.upper(), word.upper())
+    if key not in _PROTOCOLS:
+        return None
+    label, hint = _PROTOCOLS[key]
+    return Wording(f"{_NOT_HTTP}: '{word}' is not an HTTP method", label, hint)
