@@ -1,7 +1,8 @@
 """Other ``.http`` tools' constructs that httprun does not have, recognised so that the parser
-and ``httprun check`` can say what to write instead of giving a generic syntax error: httpyac's
-``{{ ... }}`` JavaScript blocks, and request lines of protocols other than HTTP (JetBrains'
-and httpyac's ``GRAPHQL``, ``GRPC``, ``WEBSOCKET``/``WS``, ``MQTT``, ``SSE``/``EVENTSOURCE``).
+and ``httprun check`` can say what to write instead of giving a generic syntax error: their
+``{{name}}`` values (converted by :mod:`runner.importers.braces`), httpyac's ``{{ ... }}``
+JavaScript blocks, and request lines of protocols other than HTTP (JetBrains' and httpyac's
+``GRAPHQL``, ``GRPC``, ``WEBSOCKET``/``WS``, ``MQTT``, ``SSE``/``EVENTSOURCE``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,18 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
-__all__ = ["Wording", "is_script_open", "other_protocol", "script_block", "script_blocks"]
+from .importers.braces import Dialect, convert_braces
+from .importers.names import as_identifier, is_identifier
+
+__all__ = [
+    "OTHER_VARIABLE",
+    "Wording",
+    "is_script_open",
+    "other_protocol",
+    "other_variable",
+    "script_block",
+    "script_blocks",
+]
 
 
 class Wording(NamedTuple):
@@ -20,6 +32,36 @@ class Wording(NamedTuple):
     message: str
     label: str
     hint: str
+
+
+#: ``{{name}}`` of other tools on one line (the name in group 1): plain text in httprun.
+OTHER_VARIABLE = re.compile(r"\{\{[ \t]*([$A-Za-z_][^{}\n]*?)[ \t]*\}\}")
+
+
+def other_variable(written: str, inner: str) -> Wording:
+    """What to say about ``written``, a ``{{inner}}`` of another tool: the httprun text to
+    write instead (from the one conversion table, :func:`convert_braces`), or why there is
+    none."""
+    conversion = convert_braces(inner, Dialect.HTTP, _httprun_name)
+    if conversion.text is None:
+        return Wording(
+            f"'{written}' is plain text in httprun", "httprun has no equivalent", conversion.note
+        )
+    label = conversion.note or "httprun inserts values with <<...>>"
+    name = inner.strip()
+    if conversion.text == f"<<{_httprun_name(name)}>>" and not is_identifier(name):
+        label = f"'{name}' is no httprun name: rename it in the env files too"
+    return Wording(
+        f"'{written}' is plain text in httprun: write '{conversion.text}'",
+        label,
+        f"replace '{written}' with '{conversion.text}'",
+    )
+
+
+def _httprun_name(name: str) -> str:
+    """``name`` as written when it is an identifier already (``as_identifier`` alone would
+    also drop the ``_`` of ``_private``), else renamed as the importers rename it."""
+    return name if is_identifier(name) else as_identifier(name)
 
 
 # httpyac's JavaScript block: a line "{{" (optionally "@js", then "+" or "@" and the event it

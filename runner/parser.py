@@ -61,7 +61,14 @@ from typing import Any, NoReturn
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedInput, VisitError
 
-from .dialects import is_script_open, other_protocol, script_block, script_blocks
+from .dialects import (
+    OTHER_VARIABLE,
+    is_script_open,
+    other_protocol,
+    other_variable,
+    script_block,
+    script_blocks,
+)
 from .errors import HttprunError, InvalidFile, ParseError
 from .jsonvalues import MAX_DEPTH, TooDeep, decode_json
 from .nodes import (
@@ -781,6 +788,7 @@ class _BlockReader:
             column = start + space.start() + 1
             inside = template.interpolations()
             if not any(i.span.column <= column < i.span.end_column for i in inside):
+                self.other_variable_around(number, text, start, column)
                 self.fail(
                     "white space in a URL",
                     self.span(number, column - 1, column),
@@ -789,6 +797,15 @@ class _BlockReader:
                     "a request line is 'METHOD URL [HTTP/1.1|HTTP/2]'",
                 )
         return template
+
+    def other_variable_around(self, number: int, text: str, start: int, column: int) -> None:
+        """Fail with what to write instead when the white space at ``column`` of a URL is
+        inside another tool's ``{{...}}`` (``{{$processEnv HOME}}``)."""
+        for found in OTHER_VARIABLE.finditer(text):
+            if start + found.start() < column <= start + found.end():
+                wording = other_variable(found.group(0), found.group(1))
+                where = self.span(number, start + found.start(), start + found.end())
+                self.fail(wording.message, where, label=wording.label, hint=wording.hint)
 
     def read_header(self, number: int, text: str) -> Header:
         name, _, rest = text.partition(":")

@@ -15,8 +15,9 @@ with errors that do not depend on the environment sends none of its requests.
   ``@auth`` profile is in effect. File variable values are evaluated lazily, when a request
   uses them, so names anywhere in the file count for them;
 - ``<<$dynamic>>`` values that do not exist or have the wrong arguments;
-- ``{{name}}`` (other tools' variables, plain text in httprun), and bodies that end with a
-  comment line or hold a line that looks like a check or a request line (warnings);
+- ``{{name}}`` (other tools' variables, plain text in httprun) with the ``<<...>>`` to write
+  (an error in a request line, which a run refuses too; a warning elsewhere), and bodies that
+  end with a comment line or hold a line that looks like a check or a request line (warnings);
 - httpyac JavaScript blocks (``{{`` to ``}}`` lines) in a body (errors: they would be sent);
 - request names used twice (warnings).
 """
@@ -34,7 +35,7 @@ from typing import Any
 from jmespath.exceptions import JMESPathError
 from jmespath.functions import Functions
 
-from .dialects import script_block, script_blocks
+from .dialects import OTHER_VARIABLE, other_variable, script_block, script_blocks
 from .directives import did_you_mean, request_settings, validate_directive
 from .dynamic import DynamicSources, evaluate_dynamic
 from .errors import Diagnostic, InvalidFile, ResolveError
@@ -61,7 +62,6 @@ _DASHED_NAME = re.compile(r"(?<![\w\"'`])([A-Za-z_]\w*(?:-\w+)+)")
 _UNDEFINED_HINT = "define it in an env file, with '@name = value', or pass --var NAME=VALUE"
 # How many distinct undefined names of one file get a "did you mean" (see closest_name).
 _SUGGESTED = 100
-_OTHER_DIALECT = re.compile(r"\{\{[ \t]*([$A-Za-z_][^{}\n]*?)[ \t]*\}\}")
 # REST Client and JetBrains names of dynamic values that httprun spells differently.
 _DYNAMIC_SPELLINGS = {
     "$guid": "$uuid",
@@ -104,7 +104,8 @@ def check_file(http_file: HttpFile, defined: Collection[str]) -> list[Diagnostic
 def refuse_invalid(http_file: HttpFile) -> None:
     """Raise :class:`InvalidFile` with the errors ``httprun check`` reports for ``http_file``
     whatever the environment: directive values, JMESPath that does not compile, dynamic
-    values that do not exist. A run calls this before sending any request of the file.
+    values that do not exist, other tools' ``{{...}}`` in a URL and JavaScript blocks in a
+    body. A run calls this before sending any request of the file.
 
     Undefined names are left to the run, which knows the environment and may run only part
     of the file; warnings never stop a run. Cheap: the rules that can only warn are passed
@@ -215,7 +216,8 @@ class _FileChecker:
         request = block.request
         assert request is not None
         self.check_template(request.url, available)
-        self.scan_other_dialect(request.url.span)
+        if "{{" in request.url.source:
+            self.scan_other_dialect(request.url.span, request_line=True)
         for header in request.headers:
             self.check_template(header.value, available)
             self.scan_other_dialect(header.value.span)
@@ -363,25 +365,45 @@ class _FileChecker:
                 Diagnostic("error", error.message, interp.span, error.label, error.hint)
             )
 
-    def scan_other_dialect(self, span: Span) -> None:
-        """Warn about ``{{name}}`` in the source text that ``span`` covers."""
-        if self.errors_only:
+    def scan_other_dialect(self, span: Span, *, request_line: bool = False) -> None:
+        """Other tools' ``{{...}}`` in the source text that ``span`` covers, each with the
+        httprun text to write instead. A warning where templates of other languages are at
+        home (headers, bodies, values); an error in a request line, where a ``{{`` cannot be
+        what the user meant (and which a run refuses too)."""
+        if self.errors_only and not request_line:
             return
         for line, start, text in _covered_text(span):
-            for found in _OTHER_DIALECT.finditer(text):
-                inner = found.group(1)
-                suggestion = _DYNAMIC_SPELLINGS.get(
-                    inner.split(None, 1)[0], inner.split(None, 1)[0]
-                )
-                rest = inner.split(None, 1)[1:] if " " in inner else []
-                written = " ".join([suggestion, *rest])
+            matched: list[tuple[int, int]] = []
+            for found in OTHER_VARIABLE.finditer(text):
+                matched.append(found.span())
                 column = start + found.start()
-                self.warn(
-                    f"'{found.group(0)}' is plain text in httprun",
-                    Span(span.path, line, column, line, column + len(found.group(0))),
-                    label="httprun variables are written <<name>>",
-                    hint=f"write <<{written}>> to insert a value",
+                where = Span(span.path, line, column, line, column + len(found.group(0)))
+                self.other_dialect_value(found.group(0), found.group(1), where, request_line)
+            if request_line:
+                self.stray_braces(
+                    Span(span.path, line, start, line, start + len(text)), text, matched
                 )
+
+    def other_dialect_value(self, written: str, inner: str, where: Span, error: bool) -> None:
+        wording = other_variable(written, inner)
+        report = self.error if error else self.warn
+        report(wording.message, where, label=wording.label, hint=wording.hint)
+
+    def stray_braces(self, line: Span, text: str, matched: list[tuple[int, int]]) -> None:
+        """``{{`` in ``text``, the part of a request line that ``line`` covers, that is no
+        ``{{name}}`` (unclosed, empty, nested)."""
+        position = text.find("{{")
+        while position >= 0:
+            if not any(start <= position < end for start, end in matched):
+                column = line.column + position
+                self.error(
+                    "'{{' in a request line",
+                    Span(line.path, line.line, column, line.line, column + 2),
+                    label="not an httprun variable, and no URL holds it",
+                    hint="write <<name>> to insert a value; percent-encode a literal brace as %7B",
+                )
+                return  # one per line is enough
+            position = text.find("{{", position + 2)
 
     # -- JMESPath --
 

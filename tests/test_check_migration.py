@@ -333,3 +333,116 @@ def test_names_a_broken_block_defines_are_not_called_undefined(
         " (httprun runs no JavaScript)",
         "error: undefined variable 'other' (nothing defines 'other')",
     ]
+
+
+# ---- {{...}} of other tools: what to write instead ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("written", "replacement"),
+    [
+        ("{{token}}", "<<token>>"),
+        ("{{ token }}", "<<token>>"),
+        ("{{$guid}}", "<<$uuid>>"),
+        ("{{$random.uuid}}", "<<$uuid>>"),
+        ("{{$timestamp}}", "<<$timestamp>>"),
+        ("{{$isoTimestamp}}", "<<$isoTimestamp>>"),
+        ("{{$randomInt 1 10}}", "<<$randomInt 1 10>>"),
+        ("{{$random.integer(1, 10)}}", "<<$randomInt 1 10>>"),
+        ("{{$datetime iso8601}}", "<<$datetime iso8601>>"),
+        ("{{$processEnv HOME}}", "<<$env HOME>>"),
+        ("{{$env.HOME}}", "<<$env HOME>>"),
+        ("{{$dotenv API_KEY}}", "<<API_KEY>>"),
+        ("{{login.response.body.$.token}}", "<<login.body.token>>"),
+        ("{{login.response.headers.X-Id}}", '<<login.headers."x-id">>'),
+    ],
+)
+def test_other_dialect_values_name_their_httprun_form(written: str, replacement: str) -> None:
+    found = check_file(parse_text(f"GET http://h/a\nX-A: b {written}\n", PATH), ())
+    [warning] = [d for d in found if "plain text" in d.message]
+    assert warning.severity == "warning"
+    assert warning.message == f"'{written}' is plain text in httprun: write '{replacement}'"
+    assert warning.hint == f"replace '{written}' with '{replacement}'"
+    assert warning.span is not None
+    assert (warning.span.line, warning.span.column) == (2, 8)
+    assert warning.span.end_column == 8 + len(written)
+
+
+def test_values_without_an_httprun_form_say_why() -> None:
+    [warning] = check_file(parse_text("GET http://h/a\nX-A: {{Math.random()}}\n", PATH), ())
+    assert warning.message == "'{{Math.random()}}' is plain text in httprun"
+    assert warning.label == "httprun has no equivalent"
+    assert "JavaScript" in warning.hint
+
+
+def test_names_that_are_no_identifiers_are_renamed_in_the_env_files_too() -> None:
+    [warning] = check_file(parse_text("GET http://h/a\nX-A: {{base-url}}\n", PATH), ())
+    assert warning.message == "'{{base-url}}' is plain text in httprun: write '<<base_url>>'"
+    assert warning.label == "'base-url' is no httprun name: rename it in the env files too"
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    before=st.text(alphabet="abc/-.=&", max_size=10),
+    name=st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,8}", fullmatch=True),
+    after=st.text(alphabet="abc/-.=&", max_size=10),
+    where=st.sampled_from(["url", "continuation", "header", "body"]),
+)
+def test_each_brace_value_is_reported_once_under_itself_with_its_replacement(
+    before: str, name: str, after: str, where: str
+) -> None:
+    """An error in the request line (URL and continuation lines), a warning elsewhere; the
+    hint's replacement, made in the line, leaves no '{{' in it."""
+    piece = f"{before}{{{{{name}}}}}{after}"
+    lines = {
+        "url": [f"GET http://h/{piece}"],
+        "continuation": ["GET http://h/a", f"    ?q={piece}"],
+        "header": ["GET http://h/a", f"X-A: {piece}"],
+        "body": ["POST http://h/a", "", piece],
+    }[where]
+    found = check_file(parse_text("\n".join(lines) + "\n", PATH), ())
+    [diagnostic] = found
+    assert diagnostic.severity == ("error" if where in ("url", "continuation") else "warning")
+    assert diagnostic.span is not None
+    line = lines[diagnostic.span.line - 1]
+    start, end = diagnostic.span.column - 1, diagnostic.span.end_column - 1
+    assert line[start:end] == f"{{{{{name}}}}}"
+    assert diagnostic.hint == f"replace '{{{{{name}}}}}' with '<<{name}>>'"
+    assert "{{" not in line[:start] + f"<<{name}>>" + line[end:]
+
+
+def test_a_brace_in_a_url_refuses_the_run_of_its_file() -> None:
+    with pytest.raises(InvalidFile) as refused:
+        refuse_invalid(parse_text("GET http://h/{{id}}\n###\nGET http://h/{{x\n", PATH))
+    assert [(d.message, d.span.line if d.span else 0) for d in refused.value.diagnostics()] == [
+        ("'{{id}}' is plain text in httprun: write '<<id>>'", 1),
+        ("'{{' in a request line", 3),
+    ]
+
+
+def test_white_space_inside_braces_in_a_url_names_the_replacement() -> None:
+    error = one_error("GET http://h/?home={{$processEnv HOME}}&x=1\n")
+    assert error.message == "'{{$processEnv HOME}}' is plain text in httprun: write '<<$env HOME>>'"
+    assert error.span is not None
+    assert (error.span.column, error.span.end_column) == (20, 40)
+
+
+def test_check_names_the_replacement_of_each_brace_value(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "rest-client.http"
+    target.write_text(
+        "GET https://example.com/items/{{id}}\n"
+        "X-User: {{login.response.body.$.user}}\n"
+        "X-Request-Id: {{$guid}}\n"
+    )
+    code, out, _ = run_cli(["check", str(target)], capsys)
+    assert code == 3
+    assert [line.removeprefix(str(target) + ":") for line in out.splitlines()] == [
+        "1:31: error: '{{id}}' is plain text in httprun: write '<<id>>'"
+        " (httprun inserts values with <<...>>)",
+        "2:9: warning: '{{login.response.body.$.user}}' is plain text in httprun:"
+        " write '<<login.body.user>>' (httprun inserts values with <<...>>)",
+        "3:15: warning: '{{$guid}}' is plain text in httprun: write '<<$uuid>>'"
+        " (httprun inserts values with <<...>>)",
+    ]

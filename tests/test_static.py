@@ -277,7 +277,8 @@ def test_dynamic_values() -> None:
 # ---- Other dialects and bodies -------------------------------------------------------------
 
 
-def test_other_dialect_variables_are_warnings_at_their_columns() -> None:
+def test_other_dialect_variables_say_what_to_write_at_their_columns() -> None:
+    """Warnings where other languages' templates are at home; an error in the request line."""
     text = (
         "@base = {{host}}\n"
         "GET http://a/{{id}}\n"
@@ -287,15 +288,15 @@ def test_other_dialect_variables_are_warnings_at_their_columns() -> None:
     )
     found = check(text)
     assert [(d.severity, d.message, d.span) for d in found] == [
-        ("warning", "'{{host}}' is plain text in httprun", sp(1, 9, 17)),
-        ("warning", "'{{id}}' is plain text in httprun", sp(2, 14, 20)),
-        ("warning", "'{{ $guid }}' is plain text in httprun", sp(3, 23, 34)),
-        ("warning", "'{{name}}' is plain text in httprun", sp(5, 8, 16)),
-        ("warning", "'{{x}}' is plain text in httprun", sp(7, 15, 20)),
+        ("warning", "'{{host}}' is plain text in httprun: write '<<host>>'", sp(1, 9, 17)),
+        ("error", "'{{id}}' is plain text in httprun: write '<<id>>'", sp(2, 14, 20)),
+        ("warning", "'{{ $guid }}' is plain text in httprun: write '<<$uuid>>'", sp(3, 23, 34)),
+        ("warning", "'{{name}}' is plain text in httprun: write '<<name>>'", sp(5, 8, 16)),
+        ("warning", "'{{x}}' is plain text in httprun: write '<<x>>'", sp(7, 15, 20)),
     ]
-    assert found[0].label == "httprun variables are written <<name>>"
-    assert found[0].hint == "write <<host>> to insert a value"
-    assert found[2].hint == "write <<$uuid>> to insert a value"
+    assert found[0].label == "httprun inserts values with <<...>>"
+    assert found[0].hint == "replace '{{host}}' with '<<host>>'"
+    assert found[2].hint == "replace '{{ $guid }}' with '<<$uuid>>'"
 
 
 def test_a_body_ending_with_a_comment_line() -> None:
