@@ -357,7 +357,8 @@ def test_check_splits_a_big_file_once_whatever_its_diagnostics(
     path = tmp_path / "big.http"
     path.write_text(
         "".join(
-            f"### r{i}\nGET http://127.0.0.1:9/{{{{id}}}}\n\n?? nope == 1\n" for i in range(2000)
+            f"### r{i}\nGET http://127.0.0.1:9/\nX-Id: {{{{id}}}}\n\n?? nope == 1\n"
+            for i in range(2000)
         )
     )
     calls = count_line_splits(monkeypatch)
