@@ -17,9 +17,11 @@ from .importers.names import as_identifier, is_identifier
 
 __all__ = [
     "OTHER_VARIABLE",
+    "RUNS_WHAT_IS_READ",
     "Wording",
     "is_script_open",
-    "other_protocol",
+    "not_imported",
+    "other_request_line",
     "other_variable",
     "script_block",
     "script_blocks",
@@ -134,11 +136,47 @@ _PROTOCOLS: dict[str, tuple[str, str]] = {
 _ALIASES = {"WS": "WEBSOCKET", "WSS": "WEBSOCKET", "EVENTSOURCE": "SSE"}
 
 
-def other_protocol(word: str) -> Wording | None:
-    """The wording for a request line that starts with ``word`` when that word names another
-    tool's request of a protocol httprun does not send (any case: those tools accept it)."""
-    key = _ALIASES.get(word.upper(), word.upper())
-    if key not in _PROTOCOLS:
+#: What httprun does instead of httpyac's ``@ref`` and JetBrains' ``run #name``.
+RUNS_WHAT_IS_READ = "httprun runs a named request first when a later one reads <<name.body...>>"
+
+
+def not_imported(what: str) -> Wording:
+    """The wording for ``what`` (``'@import'``, JetBrains' ``import``): FORMAT.md v1.1 defines
+    files that use other files, httprun does not read them yet."""
+    return Wording(
+        f"{what} is not supported yet: files that use other files come in a later version of "
+        "httprun",
+        "meanwhile, copy what this file needs from the other file into it",
+        "copy the requests and '@name = value' lines this file reads from the other file above "
+        "the requests that read them, and remove this line",
+    )
+
+
+def other_request_line(text: str) -> tuple[Wording, int] | None:
+    """The wording for a request line (``text``, from its first character that is not
+    blank) that is another tool's construct, and how many characters of it to underline:
+    a request of another protocol (any case: those tools accept it), httpyac's
+    ``proto < file`` of gRPC, JetBrains' ``import PATH`` and ``run #name``."""
+    words = text.split(None, 1)
+    if not words:
         return None
-    label, hint = _PROTOCOLS[key]
-    return Wording(f"{_NOT_HTTP}: '{word}' is not an HTTP method", label, hint)
+    word = words[0]
+    if len(words) == 2 or word.isupper():  # a lone lower-case word is a URL
+        protocol = _PROTOCOLS.get(_ALIASES.get(word.upper(), word.upper()))
+        if protocol is not None:
+            label, hint = protocol
+            return Wording(f"{_NOT_HTTP}: '{word}' is not an HTTP method", label, hint), len(word)
+    if len(words) < 2:
+        return None
+    if word == "proto" and words[1].startswith("<"):
+        label, hint = _PROTOCOLS["GRPC"]
+        message = f"{_NOT_HTTP}: 'proto < file' loads a gRPC service definition"
+        return Wording(message, label, hint), len(word)
+    if word == "import":
+        return not_imported("JetBrains' 'import'"), len(word)
+    if word == "run":
+        wording = Wording(
+            "JetBrains' 'run' is not needed in httprun", RUNS_WHAT_IS_READ, "remove this line"
+        )
+        return wording, len(word)
+    return None

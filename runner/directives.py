@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from .dialects import RUNS_WHAT_IS_READ, not_imported
 from .errors import Diagnostic, ParseError
 from .nodes import Block, Directive
 from .source import Span
@@ -39,10 +40,7 @@ _DURATION = re.compile(r"([0-9]+(?:\.[0-9]+)?|\.[0-9]+)[ \t]*(ms|s|m|h)?")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
 
 _REMOVE = "remove this line"
-_RUNS_WHAT_IS_READ = (
-    "httprun runs a named request first when a later one reads <<name.body...>>",
-    _REMOVE,
-)
+_RUNS_WHAT_IS_READ = (RUNS_WHAT_IS_READ, _REMOVE)
 # Directives of other .http tools that users bring along: what httprun does instead (the
 # label, shown by ``httprun check`` too) and what to do (the help line).
 _OTHER_TOOLS = {
@@ -129,17 +127,8 @@ def validate_directive(directive: Directive) -> list[Diagnostic]:
     key, value, span = directive.key, directive.value, directive.span
     if key == "import":
         # An error, not "ignored": the file needs what the other file defines.
-        return [
-            Diagnostic(
-                "error",
-                "'@import' is not supported yet: files that use other files come in a later "
-                "version of httprun",
-                span,
-                label="meanwhile, copy what this file needs from the other file into it",
-                hint="copy the requests and '@name = value' lines this file reads from the "
-                "other file above the requests that read them, and remove this line",
-            )
-        ]
+        wording = not_imported("'@import'")
+        return [Diagnostic("error", wording.message, span, wording.label, wording.hint)]
     if key not in KNOWN_DIRECTIVES:
         if key in _OTHER_TOOLS:
             label, hint = _OTHER_TOOLS[key]

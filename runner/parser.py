@@ -64,7 +64,7 @@ from lark.exceptions import UnexpectedInput, VisitError
 from .dialects import (
     OTHER_VARIABLE,
     is_script_open,
-    other_protocol,
+    other_request_line,
     other_variable,
     script_block,
     script_blocks,
@@ -245,7 +245,11 @@ def _parse_blocks(text: str, path: str, first_line: int = 1) -> HttpFile:
         tree = _lark().parse(text)
     except UnexpectedInput as error:
         lines = text.split("\n")
-        found = _script_block_around(error, path, lines) or _syntax_error(error, path, lines)
+        found = (
+            _construct_of_request_line(error, path)
+            or _script_block_around(error, path, lines)
+            or _syntax_error(error, path, lines)
+        )
         raise _moved_down(found, shift) from None
     if shift:
         for token in tree.scan_values(lambda value: isinstance(value, Token)):
@@ -280,6 +284,36 @@ def _parse_each_block(text: str, path: str) -> tuple[HttpFile, list[ParseError]]
             errors.append(error)
         first_line += piece.count("\n")
     return HttpFile(path, tuple(blocks)), errors
+
+
+def _construct_of_request_line(error: UnexpectedInput, path: str) -> ParseError | None:
+    """The error for another tool's construct on the request line of the block in which the
+    syntax error is (``proto < file`` then ``GRPC ...``; ``run #name`` then a request): it
+    says what is wrong, where what the lines after it look like does not."""
+    parser = getattr(error, "interactive_parser", None)
+    if parser is None:
+        return None
+    for value in reversed(parser.parser_state.value_stack):  # the tokens read, last first
+        if not isinstance(value, Token) or value.type == "SEPARATOR":
+            return None  # the block begins before any request line
+        if value.type == "REQUEST":
+            return _other_tool_request_line(path, _line_of(value), value.split("\n", 1)[0])
+    return None
+
+
+def _other_tool_request_line(path: str, number: int, text: str) -> ParseError | None:
+    """The error for a request line (``text``, line ``number``) that is another tool's
+    construct: an httpyac JavaScript block's ``{{`` or a line :mod:`runner.dialects` knows."""
+    content = text.rstrip(" \t")
+    if is_script_open(content):
+        return _script_block_error(path, number, content)
+    start = len(content) - len(content.lstrip(" \t"))
+    other = other_request_line(content[start:])
+    if other is None:
+        return None
+    wording, width = other
+    span = Span(path, number, start + 1, number, start + width + 1)
+    return ParseError(wording.message, span, label=wording.label, hint=wording.hint)
 
 
 def _script_block_around(error: UnexpectedInput, path: str, lines: list[str]) -> ParseError | None:
@@ -720,18 +754,9 @@ class _BlockReader:
     def read_request_line(self, number: int, text: str) -> tuple[str, Template, str | None]:
         content = text.rstrip(" \t")
         url_start = len(content) - len(content.lstrip(" \t"))
-        if is_script_open(content):
-            raise _script_block_error(self.path, number, content)
-        words = content[url_start:].split(None, 1)
-        # "SSE" alone too, but not a lone lower-case word: that is a URL.
-        other = other_protocol(words[0]) if len(words) == 2 or words[0].isupper() else None
-        if other is not None:
-            self.fail(
-                other.message,
-                self.span(number, url_start, url_start + len(words[0])),
-                label=other.label,
-                hint=other.hint,
-            )
+        other_tool = _other_tool_request_line(self.path, number, content)
+        if other_tool is not None:
+            raise other_tool
         method_match = _METHOD_AND_BLANKS.match(content, url_start)
         method: str | None = None
         if method_match is not None:

@@ -248,7 +248,10 @@ class _FileChecker:
     def check_script_blocks(self, part: BodyText) -> None:
         """httpyac's JavaScript blocks after a request are body lines to httprun: an error,
         since the run would send the script as the body."""
-        lines = part.template.source.split("\n")
+        source = part.template.source
+        if "{{" not in source:
+            return  # most bodies: no line to look at
+        lines = source.split("\n")
         wording = script_block()
         for start, _ in script_blocks(lines):
             self.error(

@@ -180,6 +180,35 @@ def test_request_lines_of_other_protocols(word: str, label: str) -> None:
     assert (error.span.line, error.span.column, error.span.end_column) == (2, 3, 3 + len(word))
 
 
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        # httpyac's gRPC: the proto file, then the call; the next line is no header.
+        ("proto < ./hello.proto\nGRPC h:9000/Hello/Say\n", 1, "httprun sends HTTP requests only"),
+        # JetBrains' statements, alone or before a request of the same block.
+        ("import ./auth.http\n", 1, "JetBrains' 'import' is not supported yet"),
+        ("import ./auth.http\nGET http://h/a\n", 1, "JetBrains' 'import' is not supported yet"),
+        ("run #login\n", 1, "JetBrains' 'run' is not needed in httprun"),
+        ("### x\nrun ./login.http (@user=a)\nGET http://h/a\n", 2, "JetBrains' 'run'"),
+        # A protocol line whose next line is no header: the request line is what is wrong.
+        ("GRAPHQL http://h/graphql\nquery { a }\n", 1, "httprun sends HTTP requests only"),
+    ],
+)
+def test_other_tools_statements_on_a_request_line(text: str, line: int, message: str) -> None:
+    error = one_error(text)
+    assert error.message.startswith(message)
+    assert error.span is not None and (error.span.line, error.span.column) == (line, 1)
+    assert error.label and error.hint
+
+
+def test_jetbrains_run_says_what_httprun_does_instead() -> None:
+    error = one_error("run #login\n")
+    assert error.label == (
+        "httprun runs a named request first when a later one reads <<name.body...>>"
+    )
+    assert error.hint == "remove this line"
+
+
 def test_urls_that_mention_other_protocols_are_ordinary_requests() -> None:
     http_file = parse_text("POST http://h/graphql\n###\nGET http://h/ws\n###\nsse\n", PATH)
     assert [block.request.method for block in http_file.requests if block.request] == [
