@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -38,7 +38,7 @@ from jmespath.functions import Functions
 from .dialects import OTHER_VARIABLE, other_variable, script_block, script_blocks
 from .directives import did_you_mean, request_settings, validate_directive
 from .dynamic import DynamicSources, evaluate_dynamic
-from .errors import Diagnostic, InvalidFile, ResolveError
+from .errors import Diagnostic, InvalidFile, ParseError, ResolveError
 from .jmes import compile_query, error_position, explain_error, root_names
 from .nodes import (
     Block,
@@ -101,11 +101,13 @@ def check_file(http_file: HttpFile, defined: Collection[str]) -> list[Diagnostic
     return _FileChecker(http_file, defined).run()
 
 
-def refuse_invalid(http_file: HttpFile) -> None:
+def refuse_invalid(http_file: HttpFile, syntax_errors: Sequence[ParseError] = ()) -> None:
     """Raise :class:`InvalidFile` with the errors ``httprun check`` reports for ``http_file``
     whatever the environment: directive values, JMESPath that does not compile, dynamic
     values that do not exist, other tools' ``{{...}}`` in a URL and JavaScript blocks in a
-    body. A run calls this before sending any request of the file.
+    body. A run calls this before sending any request of the file. ``syntax_errors``, those
+    of the blocks that did not parse (``http_file`` holds the others), come first; one of them
+    alone is raised as it is.
 
     Undefined names are left to the run, which knows the environment and may run only part
     of the file; warnings never stop a run. Cheap: the rules that can only warn are passed
@@ -113,6 +115,9 @@ def refuse_invalid(http_file: HttpFile) -> None:
     """
     found = _FileChecker(http_file, (), errors_only=True).run()
     errors = [diagnostic for diagnostic in found if diagnostic.severity == "error"]
+    if len(syntax_errors) == 1 and not errors:
+        raise syntax_errors[0]
+    errors[:0] = [diagnostic for error in syntax_errors for diagnostic in error.diagnostics()]
     if errors:
         raise InvalidFile(errors)
 

@@ -338,8 +338,10 @@ def test_a_run_of_a_broken_file_shows_every_error_and_sends_nothing(
     code, out, err = run_cli([str(target)], capsys)
     assert code == 3
     output = out + err
-    for line in (10, 13, 18):
+    # The syntax errors, then the errors of the blocks that parse (as httprun check has them).
+    for line in (10, 13, 18, 26):
         assert f"--> {target}:{line}:1" in output
+    assert output.index(f"{target}:18:1") < output.index(f"{target}:26:1")
     assert "= help: remove the block from '{{' to '}}'" in output
     assert "0 passed" in output
 
@@ -475,3 +477,16 @@ def test_check_names_the_replacement_of_each_brace_value(
         "3:15: warning: '{{$guid}}' is plain text in httprun: write '<<$uuid>>'"
         " (httprun inserts values with <<...>>)",
     ]
+
+
+def test_a_run_refuses_syntax_errors_before_the_errors_of_the_blocks_that_parse() -> None:
+    text = "GET http://h/a\nnot a header\n###\nGET http://h/{{id}}\n"
+    http_file, syntax_errors = parse_text_collecting(text, PATH)
+    with pytest.raises(InvalidFile) as refused:
+        refuse_invalid(http_file, syntax_errors)
+    assert [d.span.line if d.span else 0 for d in refused.value.diagnostics()] == [2, 4]
+    # One syntax error and nothing else: raised as it is, as parse_text raises it.
+    alone, [error] = parse_text_collecting("GET http://h/a\nnot a header\n", PATH)
+    with pytest.raises(ParseError) as raised:
+        refuse_invalid(alone, [error])
+    assert raised.value is error
