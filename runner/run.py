@@ -329,13 +329,9 @@ class RunSession:
     def open_file(self, path: str) -> FileRun:
         """Parse ``path`` and give it a fresh scope (raises ParseError; InvalidFile when
         ``httprun check`` finds errors in it)."""
-        from .parser import parse_file_collecting
-        from .static import refuse_invalid
+        from .static import parse_for_run
 
-        http_file, syntax_errors = parse_file_collecting(path)
-        if syntax_errors:  # raised with the errors of the blocks that parse, as check shows
-            refuse_invalid(http_file, syntax_errors)
-        return FileRun(self, http_file)
+        return FileRun(self, parse_for_run(path))
 
     def run_target(self, target: Target, names: Sequence[str] | None = None) -> FileResult:
         """Run one file, or its ``FILE:LINE`` request or the requests ``names`` (default: the

@@ -50,9 +50,10 @@ from .nodes import (
     InterpKind,
     Template,
 )
+from .parser import parse_file_collecting
 from .source import Span, source_line
 
-__all__ = ["RESPONSE_FIELDS", "check_file", "refuse_invalid"]
+__all__ = ["RESPONSE_FIELDS", "check_file", "parse_for_run", "refuse_invalid"]
 
 #: The top-level fields of the response document that checks and captures read (FORMAT.md).
 RESPONSE_FIELDS = ("status", "reason", "headers", "body", "text", "elapsed_ms", "url")
@@ -99,6 +100,16 @@ def check_file(http_file: HttpFile, defined: Collection[str]) -> list[Diagnostic
     ``defined`` are the variable names that the env files and ``--var`` provide.
     """
     return _FileChecker(http_file, defined).run()
+
+
+def parse_for_run(path: str) -> HttpFile:
+    """Parse the request file ``path`` for a run. A file with syntax errors is refused with
+    them and the errors of its blocks that parse, as ``httprun check`` shows them; a file that
+    parses is left to :func:`refuse_invalid` (the run calls it once, when it opens the file)."""
+    http_file, syntax_errors = parse_file_collecting(path)
+    if syntax_errors:
+        refuse_invalid(http_file, syntax_errors)
+    return http_file
 
 
 def refuse_invalid(http_file: HttpFile, syntax_errors: Sequence[ParseError] = ()) -> None:

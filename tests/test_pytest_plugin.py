@@ -340,6 +340,12 @@ def test_a_parse_error_is_a_collection_error_rendered_by_httprun(
         GET <<base>>/json
 
         > {% client.test("ok", function() {}); %}
+
+        ### the errors of every block are shown, then those of the blocks that parse
+        GRAPHQL <<base>>/graphql
+
+        ###
+        GET <<base>>/{{id}}
         """,
     )
     result = run_http("broken.http")
@@ -347,7 +353,9 @@ def test_a_parse_error_is_a_collection_error_rendered_by_httprun(
     result.assert_outcomes(errors=1)
     text = output(result)
     assert "ERROR collecting broken.http" in text
-    result.stdout.fnmatch_lines(["error: *", "*--> broken.http:3:*"])
+    result.stdout.fnmatch_lines(
+        ["error: *", "*--> broken.http:3:*", "*--> broken.http:6:1", "*--> broken.http:9:14"]
+    )
     assert "Traceback" not in text
 
 

@@ -71,11 +71,11 @@ class HttpFileCollector(pytest.File):
 
     def collect(self) -> Iterator[HttpRequestItem]:
         from ..errors import HttprunError
-        from ..parser import parse_file
+        from ..static import parse_for_run
 
         state = _state(self.config)
         try:
-            http_file = parse_file(state.display_path(self.path))
+            http_file = parse_for_run(state.display_path(self.path))
         except HttprunError as error:
             # Rendered like every other httprun error: the file, line, column and a caret.
             raise self.CollectError(state.render(error)) from None
