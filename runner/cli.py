@@ -439,8 +439,8 @@ def check_command(
     """Parse and statically check files (nothing is sent): `file:line:col: severity: message`."""
     from .env import load_env_files, unknown_settings
     from .masking import Masker
-    from .parser import names_of_broken_blocks, parse_file_collecting
-    from .static import check_file
+    from .parser import parse_file_collecting
+    from .static import check_parsed
     from .targets import expand_targets
 
     try:
@@ -460,12 +460,7 @@ def check_command(
     worst = 0
     for target in expanded:
         try:
-            # Every syntax error first (one per block that does not parse), then what the
-            # static pass finds in the blocks that do.
-            http_file, syntax_errors = parse_file_collecting(target.path)
-            diagnostics = [d for error in syntax_errors for d in error.diagnostics()]
-            broken = names_of_broken_blocks(target.path, syntax_errors) if syntax_errors else ()
-            diagnostics += check_file(http_file, defined.union(broken))
+            diagnostics = check_parsed(*parse_file_collecting(target.path), defined)
         except HttprunError as error:
             diagnostics = error.diagnostics()
         for diagnostic in diagnostics:

@@ -50,10 +50,16 @@ from .nodes import (
     InterpKind,
     Template,
 )
-from .parser import parse_file_collecting
+from .parser import names_of_broken_blocks, parse_file_collecting
 from .source import Span, source_line
 
-__all__ = ["RESPONSE_FIELDS", "check_file", "parse_for_run", "refuse_invalid"]
+__all__ = [
+    "RESPONSE_FIELDS",
+    "check_file",
+    "check_parsed",
+    "parse_for_run",
+    "refuse_invalid",
+]
 
 #: The top-level fields of the response document that checks and captures read (FORMAT.md).
 RESPONSE_FIELDS = ("status", "reason", "headers", "body", "text", "elapsed_ms", "url")
@@ -100,6 +106,19 @@ def check_file(http_file: HttpFile, defined: Collection[str]) -> list[Diagnostic
     ``defined`` are the variable names that the env files and ``--var`` provide.
     """
     return _FileChecker(http_file, defined).run()
+
+
+def check_parsed(
+    http_file: HttpFile, syntax_errors: Sequence[ParseError], defined: Collection[str]
+) -> list[Diagnostic]:
+    """What ``httprun check`` (and the language server) report for a file that
+    :func:`~runner.parser.parse_text_collecting` read: every syntax error, then what
+    :func:`check_file` finds in the blocks that parse. The names the broken blocks define
+    count as defined there, so their readers get no "undefined variable" on top."""
+    found = [diagnostic for error in syntax_errors for diagnostic in error.diagnostics()]
+    if syntax_errors:
+        defined = {*defined, *names_of_broken_blocks(http_file.path, syntax_errors)}
+    return found + check_file(http_file, defined)
 
 
 def parse_for_run(path: str) -> HttpFile:

@@ -114,3 +114,26 @@ async def test_a_secret_of_the_env_never_reaches_a_message(
     uri = open_document(client, tmp_path / "a.http", "GET http://x/s3cret-token/<<nope>>\n")
     (warning,) = await diagnostics_for(client, uri, 1)
     assert "s3cret-token" not in warning.message
+
+
+async def test_every_block_s_syntax_error_and_the_blocks_that_parse(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    """The parser goes on at the next ###: every broken block has its error, and the blocks
+    that parse keep their symbols."""
+    text = (
+        "### one\nGET <<host>>/a\nnot a header\n"
+        "### two\nGRAPHQL <<host>>/graphql\n"
+        "### three\n# @name three\nGET <<host>>/c\n"
+    )
+    uri = open_document(client, tmp_path / "a.http", text)
+    found = await diagnostics_for(client, uri, 1)
+    assert [(d.severity, d.range.start.line) for d in found] == [
+        (types.DiagnosticSeverity.Error, 2),
+        (types.DiagnosticSeverity.Error, 4),
+    ]
+    symbols = await client.text_document_document_symbol_async(
+        types.DocumentSymbolParams(text_document=types.TextDocumentIdentifier(uri=uri))
+    )
+    assert symbols is not None
+    assert [s.name for s in symbols if isinstance(s, types.DocumentSymbol)] == ["three"]

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from ..errors import Diagnostic, HttprunError
+from ..errors import Diagnostic, ParseError
 from ..nodes import HttpFile
-from ..parser import parse_text
-from ..static import check_file
+from ..parser import parse_text_collecting
+from ..static import check_parsed
 
 
 @dataclass
@@ -18,12 +18,12 @@ class Analysis:
     text: str
     defined: Collection[str]  # variable names the env files give
     _file: HttpFile | None = field(default=None, init=False)
-    _errors: list[Diagnostic] | None = field(default=None, init=False)
+    _errors: list[ParseError] | None = field(default=None, init=False)  # syntax errors
     _diagnostics: list[Diagnostic] | None = field(default=None, init=False)
 
     @property
     def http_file(self) -> HttpFile:
-        """The blocks that parse (none when the file does not parse)."""
+        """The blocks that parse (a block with a syntax error is left out)."""
         self._parse()
         assert self._file is not None
         return self._file
@@ -34,13 +34,10 @@ class Analysis:
         if self._diagnostics is None:
             self._parse()
             assert self._errors is not None
-            self._diagnostics = [*self._errors, *check_file(self.http_file, self.defined)]
+            self._diagnostics = check_parsed(self.http_file, self._errors, self.defined)
         return self._diagnostics
 
     def _parse(self) -> None:
         if self._file is not None:
             return
-        try:
-            self._file, self._errors = parse_text(self.text, self.path), []
-        except HttprunError as error:
-            self._file, self._errors = HttpFile(self.path, ()), error.diagnostics()
+        self._file, self._errors = parse_text_collecting(self.text, self.path)
