@@ -290,10 +290,13 @@ def _construct_of_request_line(error: UnexpectedInput, path: str) -> ParseError 
     """The error for another tool's construct on the request line of the block in which the
     syntax error is (``proto < file`` then ``GRPC ...``; ``run #name`` then a request): it
     says what is wrong, where what the lines after it look like does not."""
-    parser = getattr(error, "interactive_parser", None)
-    if parser is None:
+    # The tokens read so far, from lark's parser state (looked up defensively: an internal
+    # that another lark version may not have only loses this better message).
+    state = getattr(getattr(error, "interactive_parser", None), "parser_state", None)
+    stack = getattr(state, "value_stack", None)
+    if not isinstance(stack, list):
         return None
-    for value in reversed(parser.parser_state.value_stack):  # the tokens read, last first
+    for value in reversed(stack):  # last first
         if not isinstance(value, Token) or value.type == "SEPARATOR":
             return None  # the block begins before any request line
         if value.type == "REQUEST":
