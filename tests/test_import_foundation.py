@@ -250,3 +250,8 @@ def test_every_sub_command_is_known_to_the_launcher() -> None:
     assert isinstance(group, typer.core.TyperGroup)
     # fmt is registered by its own module; the launcher must not treat it as a file either way.
     assert set(group.commands) <= set(SUBCOMMANDS)
+
+
+@given(st.from_regex(r"[A-Za-z_][A-Za-z0-9_]*", fullmatch=True))
+def test_an_identifier_keeps_its_name(name: str) -> None:
+    assert as_identifier(name) == name

@@ -17,6 +17,8 @@ def is_identifier(name: str) -> bool:
 def as_identifier(name: str) -> str:
     """``name`` with each run of other characters turned into one ``_`` (``base-url`` ->
     ``base_url``), ``_`` put before a leading digit; ``_`` for a name with nothing left."""
+    if is_identifier(name):
+        return name
     words = _NOT_NAME_CHARACTER.sub("_", name.strip()).strip("_") or "_"
     return f"_{words}" if words[0].isdigit() else words
 
