@@ -74,13 +74,15 @@ from .nodes import (
     Template,
     TemplatePart,
     Text,
+    Trivia,
+    TriviaKind,
     Variable,
 )
 from .reading import MAX_TEXT_FILE, UnreadableFile, read_regular_file, shown_path
 from .source import Span, normalize_newlines, remember_source
 from .template import parse_template
 
-__all__ = ["parse_file", "parse_text"]
+__all__ = ["parse_check_line", "parse_file", "parse_text"]
 
 # ---- The Lark parser, built once ---------------------------------------------------------------
 
@@ -189,6 +191,12 @@ def parse_text(text: str, path: str = "<text>") -> HttpFile:
             raise
     assert isinstance(result, HttpFile)
     return result
+
+
+def parse_check_line(line: str, path: str = "<check>") -> Check:
+    """One ``??`` line read alone, as a block would read it (the writer re-reads the checks it
+    respaces with this, to be sure the new spacing means the same)."""
+    return _read_check(_BlockReader(path, None, []), 1, line)
 
 
 @contextlib.contextmanager
@@ -368,6 +376,8 @@ class _BlockReader:
         self.checks: list[Check] = []
         self.captures: list[Capture] = []
         self.request: Request | None = None
+        self.trivia: list[Trivia] = []  # for the writer: comments, blank runs, "<>" links
+        self.blank_until = -1  # the last line of the latest run of blank lines
         # The block's span ends at its last line that is not blank.
         self.seen_text = separator is not None
         self.last_line = _line_of(separator) if separator is not None else 1
@@ -421,13 +431,38 @@ class _BlockReader:
             tuple(self.checks),
             tuple(self.captures),
             span,
+            self.inner_trivia(),
         )
+
+    # -- trivia: what the writer needs beyond the meaning --
+
+    def note(self, kind: TriviaKind, number: int, text: str) -> None:
+        self.trivia.append(Trivia(kind, text.strip(), self.line_span(number, text)))
+
+    def note_blank(self, number: int) -> None:
+        """One Trivia per run of blank lines, on its first line."""
+        if number != self.blank_until + 1:
+            self.trivia.append(Trivia(TriviaKind.BLANK, "", Span(self.path, number, 1, number, 1)))
+        self.blank_until = number
+
+    def inner_trivia(self) -> tuple[Trivia, ...]:
+        """The trivia without blank runs at the block's end (the writer puts one blank line
+        before each ``###``) or at the start of the file."""
+        trivia = self.trivia
+        while trivia and trivia[-1].kind is TriviaKind.BLANK:
+            if trivia[-1].span.line < self.last_line:
+                break
+            trivia.pop()
+        if trivia and trivia[0].kind is TriviaKind.BLANK and trivia[0].span.line == 1:
+            trivia.pop(0)  # only the first block can start at line 1
+        return tuple(trivia)
 
     def read_prelude(self, first: int, lines: list[str]) -> None:
         for index, text in enumerate(lines):
             number = first + index
             head = text.lstrip(" \t")[:2]
             if not head:
+                self.note_blank(number)
                 continue
             if head[0] == "@":
                 self.variables.append(self.read_variable(number, text))
@@ -435,6 +470,8 @@ class _BlockReader:
                 directive = self.read_directive(number, text)
                 if directive is not None:
                     self.directives.append(directive)
+                else:
+                    self.note(TriviaKind.COMMENT, number, text)
             elif head in ("??", ">>"):
                 what = "check" if head == "??" else "capture"
                 request_follows = self.has_request_after(number)
@@ -449,7 +486,7 @@ class _BlockReader:
                     else "put a request line above it, in the same block",
                 )
             elif text.startswith("<>"):
-                continue  # a JetBrains response link
+                self.note(TriviaKind.RESPONSE_LINK, number, text)  # ignored when running
             else:  # "<" or ">" lines
                 self.script_line(number, text, before_request=True)
 
@@ -539,6 +576,7 @@ class _BlockReader:
 
     def read_request(self, first: int, lines: list[str]) -> Request:
         method, url, version = self.read_request_line(first, lines[0])
+        url_breaks: list[int] = []
         index = 1
         while index < len(lines) and lines[index][:1] in (" ", "\t"):
             continuation = _URL_CONTINUATION.fullmatch(lines[index].rstrip(" \t"))
@@ -547,9 +585,11 @@ class _BlockReader:
             if continuation[2].startswith("??"):
                 raise _indented_check(self.line_span(first + index, lines[index]), "??")
             piece = self.url_template(first + index, continuation[2], continuation.start(2))
+            url_breaks.append(len(url.source))
             url = _join(url, piece)
             index += 1
         headers: list[Header] = []
+        comments: list[Trivia] = []
         while index < len(lines) and lines[index].strip():
             text = lines[index]
             head = text.lstrip(" \t")
@@ -562,11 +602,23 @@ class _BlockReader:
                         label="directives go before the request line",
                         hint="move it above the request line",
                     )
+                comments.append(
+                    Trivia(TriviaKind.COMMENT, head.strip(), self.line_span(first + index, text))
+                )
             else:
                 headers.append(self.read_header(first + index, text))
             index += 1
         body = self.read_body(first + index + 1, lines[index + 1 :]) if index < len(lines) else None
-        return Request(method, url, version, tuple(headers), body, self.line_span(first, lines[0]))
+        return Request(
+            method,
+            url,
+            version,
+            tuple(headers),
+            body,
+            self.line_span(first, lines[0]),
+            tuple(url_breaks),
+            tuple(comments),
+        )
 
     def read_request_line(self, number: int, text: str) -> tuple[str, Template, str | None]:
         content = text.rstrip(" \t")
@@ -692,8 +744,10 @@ class _BlockReader:
                 self.checks.append(_read_check(self, number, text))
             elif head == ">>":
                 self.captures.append(self.read_capture(number, text))
-            elif head == "<>" or not text.strip():
-                continue
+            elif not text.strip():
+                self.note_blank(number)
+            elif head == "<>":
+                self.note(TriviaKind.RESPONSE_LINK, number, text)  # ignored when running
             elif head[:1] in ("<", ">"):
                 self.script_line(number, text, before_request=False)
             else:
@@ -713,6 +767,7 @@ class _BlockReader:
                         label="directives go before the request line",
                         hint="move it above the request line",
                     )
+                self.note(TriviaKind.COMMENT, number, text)
 
     def read_capture(self, number: int, text: str) -> Capture:
         text = text.rstrip(" \t")
