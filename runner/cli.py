@@ -65,6 +65,7 @@ OTHER_COMMANDS = """\b
 Other commands (each has --help):
   httprun check TARGET...        check files statically; nothing is sent
   httprun list TARGET...         list each request: FILE:LINE, name, URL
+  httprun fmt TARGET...          rewrite files in the canonical style
   httprun auth login|refresh|status|logout --env FILE   a real mall's tokens
   httprun import postman|http|curl ...   bring requests from other tools
   httprun sandbox [--port PORT]  serve the bundled cafe24 sandbox
@@ -568,4 +569,11 @@ def _mount_sub_apps() -> None:
     app.add_typer(import_app, name="import")
 
 
+def _mount_fmt() -> None:
+    from .fmt_cli import fmt_command
+
+    app.command("fmt", cls=TargetsCommand)(fmt_command)
+
+
 _mount_sub_apps()
+_mount_fmt()

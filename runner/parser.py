@@ -82,7 +82,13 @@ from .reading import MAX_TEXT_FILE, UnreadableFile, read_regular_file, shown_pat
 from .source import Span, normalize_newlines, remember_source
 from .template import parse_template
 
-__all__ = ["parse_check_line", "parse_file", "parse_text"]
+__all__ = [
+    "decode_request_bytes",
+    "parse_check_line",
+    "parse_file",
+    "parse_text",
+    "read_request_bytes",
+]
 
 # ---- The Lark parser, built once ---------------------------------------------------------------
 
@@ -152,22 +158,31 @@ def parse_file(path: str | os.PathLike[str]) -> HttpFile:
     ``str(path)`` as given.
     """
     name = str(path)
+    return parse_text(decode_request_bytes(read_request_bytes(path), name), name)
+
+
+def read_request_bytes(path: str | os.PathLike[str]) -> bytes:
+    """The bytes of a request file; a file that cannot be read is a :class:`ParseError`."""
     try:
-        data = read_regular_file(path, limit=MAX_TEXT_FILE)
+        return read_regular_file(path, limit=MAX_TEXT_FILE)
     except UnreadableFile as error:
         raise ParseError(
-            f"cannot read request file '{shown_path(name)}': {error.reason}",
+            f"cannot read request file '{shown_path(str(path))}': {error.reason}",
             hint=error.hint
             or "check the path; request files are given relative to the current directory",
         ) from None
+
+
+def decode_request_bytes(data: bytes, name: str) -> str:
+    """A request file's text (a byte order mark dropped); invalid UTF-8 is a positioned
+    :class:`ParseError` in file ``name``."""
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         # Register what the file holds now before raising: the renderer would otherwise show
         # the line as it was when the file last parsed (``--watch`` re-parses changed files).
         remember_source(name, normalize_newlines(data.decode("utf-8-sig", errors="replace")))
         raise _not_utf8(name, data, error) from None
-    return parse_text(text, name)
 
 
 def parse_text(text: str, path: str = "<text>") -> HttpFile:
