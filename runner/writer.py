@@ -13,10 +13,12 @@ canonical.
 
 from __future__ import annotations
 
+import dataclasses
+import enum
 from collections.abc import Iterator
 from typing import TypeAlias
 
-from .errors import ParseError
+from .errors import InternalError, ParseError
 from .nodes import (
     Block,
     BodyInclude,
@@ -30,9 +32,10 @@ from .nodes import (
     TriviaKind,
     Variable,
 )
-from .parser import parse_check_line, parse_text
+from .parser import _collector_paused, parse_check_line, parse_text
+from .source import Span
 
-__all__ = ["format_text", "write"]
+__all__ = ["format_text", "without_spans", "write"]
 
 CONTINUATION_INDENT = "    "
 
@@ -41,8 +44,64 @@ Item: TypeAlias = Directive | Variable | Header | Check | Capture | Trivia
 
 def format_text(text: str, path: str = "<text>") -> str:
     """The text of a request file in canonical style; a file that does not parse raises the
-    parser's positioned :class:`~runner.errors.ParseError`."""
-    return write(parse_text(text, path))
+    parser's positioned :class:`~runner.errors.ParseError`.
+
+    As black does, the result is read again and compared with the file, spans aside: a writer
+    bug that would change what the file sends, checks or says is an :class:`InternalError`
+    (exit 70), never a silently different file."""
+    tree = parse_text(text, path)
+    written = write(tree)
+    try:
+        again = parse_text(written, path)
+    except ParseError as error:
+        raise InternalError(error, Span.point(path, 1)) from None
+    with _collector_paused():  # as the parser does: many small objects, no cycles
+        same = without_spans(again.blocks) == without_spans(tree.blocks)
+    if not same:
+        raise InternalError(UnsafeRewrite(path), Span.point(path, 1))
+    return written
+
+
+class UnsafeRewrite(AssertionError):
+    """The canonical text would read differently from the file (a bug in the writer)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(f"the canonical text of '{path}' would read differently; not written")
+
+
+def without_spans(node: object) -> object:
+    """A node as nested tuples of its fields, the spans left out: what the file says, wherever
+    it says it. Fields that ``==`` skips (comments, layout) are kept; ``Check.text``, the check
+    line as written, is not (the writer respaces it; query, operator and value are kept)."""
+    if isinstance(node, Span):
+        return None
+    if isinstance(node, tuple):
+        return tuple(without_spans(item) for item in node)
+    if isinstance(node, float):
+        return ("float", repr(node))  # 1.0 == 1 in Python, not in a file
+    names = _compared_fields(type(node))
+    if names is None:
+        return node.value if isinstance(node, enum.Enum) else node
+    return type(node).__name__, tuple(without_spans(getattr(node, name)) for name in names)
+
+
+_FIELDS: dict[type, tuple[str, ...] | None] = {}
+
+
+def _compared_fields(kind: type) -> tuple[str, ...] | None:
+    """The fields ``without_spans`` keeps of a node type (None: not a node); worked out once
+    per type, since ``dataclasses.fields`` is slow."""
+    if kind not in _FIELDS:
+        _FIELDS[kind] = (
+            tuple(
+                field.name
+                for field in dataclasses.fields(kind)
+                if not field.name.startswith("_") and not (kind is Check and field.name == "text")
+            )
+            if dataclasses.is_dataclass(kind)
+            else None
+        )
+    return _FIELDS[kind]
 
 
 def write(http_file: HttpFile) -> str:

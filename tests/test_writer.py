@@ -10,17 +10,21 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from cli_helpers import no_colour, run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_parser_properties import httpish_text
 from writer_helpers import file_shape
 
-from runner.errors import ParseError
+import runner.writer
+from runner.errors import InternalError, ParseError
 from runner.parser import parse_file, parse_text
 from runner.writer import format_text, write
 
+__all__ = ["no_colour"]
+
 REPO = Path(__file__).resolve().parent.parent
-EXAMPLES = settings(max_examples=120, deadline=None)
+EXAMPLES = settings(max_examples=100, deadline=None)
 
 
 def assert_round_trip(text: str) -> str:
@@ -324,3 +328,36 @@ def test_format_text_raises_the_parsers_positioned_error() -> None:
         format_text("GET https://x\nnot a header\n", "bad.http")
     assert caught.value.span is not None
     assert (caught.value.span.path, caught.value.span.line) == ("bad.http", 2)
+
+
+# ---- The safety net: a writer bug never writes a file that means something else ------------
+
+
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        "GET https://x.test/other\n",  # another request
+        "# the request\nGET https://x.test/a\n",  # a comment that was not there
+        "GET https://x.test/a\nnot a header\n",  # no request file at all
+    ],
+)
+def test_format_text_refuses_a_text_that_reads_differently(
+    monkeypatch: pytest.MonkeyPatch, wrong: str
+) -> None:
+    monkeypatch.setattr(runner.writer, "write", lambda tree: wrong)
+    with pytest.raises(InternalError) as caught:
+        format_text("GET https://x.test/a\n", "f.http")
+    assert caught.value.exit_code == 70
+    assert caught.value.span is not None and caught.value.span.path == "f.http"
+
+
+def test_fmt_leaves_a_file_alone_when_the_writer_would_change_its_meaning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "a.http"
+    path.write_text("GET  https://x.test/a\n")
+    monkeypatch.setattr(runner.writer, "write", lambda tree: "GET https://x.test/b\n")
+    code, _, err = run_cli(["fmt", str(path)], capsys)
+    assert code == 70
+    assert "would read differently" in err and "this is a bug in httprun" in err
+    assert path.read_text() == "GET  https://x.test/a\n"

@@ -1,45 +1,19 @@
 """Compare request-file trees without their spans, for the writer's round-trip tests.
 
 A rewritten file has other line numbers and columns, so ``==`` on trees cannot say "the same
-file". Spans stay part of ``==`` in the code (errors and reports point with them); these
-helpers drop them instead, and add what ``==`` leaves out on purpose: the trivia (comments,
-blank runs, response links), the URL's line breaks, and the order of a block's lines (a
-directive before or after a comment, a capture between two checks).
+file". Spans stay part of ``==`` in the code (errors and reports point with them);
+``runner.writer.without_spans`` drops them instead and keeps what ``==`` leaves out on purpose
+(the trivia: comments, blank runs, response links; the URL's line breaks). ``file_shape`` adds
+what only spans say: the order of a block's lines (a directive before or after a comment, a
+capture between two checks).
 """
 
 from __future__ import annotations
 
-import dataclasses
-import enum
 from typing import Any
 
-from runner.nodes import Block, Check, HttpFile
-from runner.source import Span
-
-
-def without_spans(node: Any) -> Any:
-    """``node`` as plain tuples, lists and values, every Span left out (all dataclass fields,
-    those that ``==`` skips too, except cached ``_private`` ones). ``Check.text``, the line as
-    written for reports, goes too: the writer respaces it (``?? a==1`` → ``?? a == 1``), and the
-    check's query, operator and value, which say what it means, are compared."""
-    if isinstance(node, Span):
-        return None
-    if dataclasses.is_dataclass(node) and not isinstance(node, type):
-        fields = [
-            (field.name, without_spans(getattr(node, field.name)))
-            for field in dataclasses.fields(node)
-            if not field.name.startswith("_")
-            and not isinstance(getattr(node, field.name), Span)
-            and not (isinstance(node, Check) and field.name == "text")
-        ]
-        return (type(node).__name__, tuple(fields))
-    if isinstance(node, tuple | list):
-        return tuple(without_spans(item) for item in node)
-    if isinstance(node, enum.Enum):
-        return node.value
-    if isinstance(node, float):
-        return ("float", repr(node))  # 1.0 and 1 are one key in ==, not in a file
-    return node
+from runner.nodes import Block, HttpFile
+from runner.writer import without_spans
 
 
 def block_layout(block: Block) -> list[str]:
