@@ -62,7 +62,7 @@ class TargetsCommand(TyperCommand):
 
 # "\b" keeps click from re-flowing the lines below into one paragraph.
 OTHER_COMMANDS = """\b
-Other commands (each has --help):
+Other commands (each has --help; and httprun --version):
   httprun check TARGET...        check files statically; nothing is sent
   httprun list TARGET...         list each request: FILE:LINE, name, URL
   httprun fmt TARGET...          rewrite files in the canonical style
@@ -70,7 +70,6 @@ Other commands (each has --help):
   httprun import postman|http|curl ...   bring requests from other tools
   httprun sandbox [--port PORT]  serve the bundled cafe24 sandbox
   httprun lsp                    the language server, for editors
-  httprun --version
 """
 
 
