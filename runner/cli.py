@@ -62,14 +62,14 @@ class TargetsCommand(TyperCommand):
 
 # "\b" keeps click from re-flowing the lines below into one paragraph.
 OTHER_COMMANDS = """\b
-Other commands (each has --help):
+Other commands (each has --help; and httprun --version):
   httprun check TARGET...        check files statically; nothing is sent
   httprun list TARGET...         list each request: FILE:LINE, name, URL
+  httprun fmt TARGET...          rewrite files in the canonical style
   httprun auth login|refresh|status|logout --env FILE   a real mall's tokens
   httprun import postman|http|curl ...   bring requests from other tools
   httprun sandbox [--port PORT]  serve the bundled cafe24 sandbox
   httprun lsp                    the language server, for editors
-  httprun --version
 """
 
 
@@ -568,4 +568,11 @@ def _mount_sub_apps() -> None:
     app.add_typer(import_app, name="import")
 
 
+def _mount_fmt() -> None:
+    from .fmt_cli import fmt_command
+
+    app.command("fmt", cls=TargetsCommand)(fmt_command)
+
+
 _mount_sub_apps()
+_mount_fmt()

@@ -62,7 +62,9 @@ class Template:
                 out.append(part.text.replace("<<", "\\<<"))
             else:
                 sigil = {InterpKind.EXPR: "", InterpKind.DYNAMIC: "$", InterpKind.PERCENT: "%"}
-                out.append(f"<<{sigil[part.kind]}{part.expr}>>")
+                # An expression ending in ">" would end at its own ">>": keep a blank before it.
+                end = " >>" if part.expr.endswith(">") else ">>"
+                out.append(f"<<{sigil[part.kind]}{part.expr}{end}")
         return "".join(out)
 
     def interpolations(self) -> tuple[Interp, ...]:
@@ -84,6 +86,23 @@ class Template:
             object.__setattr__(self, "_reads", names)
             return names
         return self._reads
+
+
+class TriviaKind(enum.Enum):
+    COMMENT = "comment"  # a "#" or "//" line that is no directive
+    BLANK = "blank"  # a run of blank lines between two other lines of a block
+    RESPONSE_LINK = "response link"  # JetBrains' "<> ./2024-01-01T120000.200.json"
+
+
+@dataclass(frozen=True, slots=True)
+class Trivia:
+    """A line that means nothing to a run, kept so that the writer (``httprun fmt``) can write
+    it back. ``text`` is the line without surrounding white space (``""`` for BLANK); ``span``
+    is its line (the first line of a BLANK run)."""
+
+    kind: TriviaKind
+    text: str
+    span: Span
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +169,11 @@ class Request:
     headers: tuple[Header, ...]
     body: Body | None
     span: Span  # the request line
+    # Layout for the writer, left out of ``==`` (two files that send the same are equal):
+    # where continuation lines started, as offsets into ``url.source``, and the comment lines
+    # between the headers.
+    url_breaks: tuple[int, ...] = field(default=(), compare=False)
+    comments: tuple[Trivia, ...] = field(default=(), compare=False)
 
 
 class CheckValueKind(enum.Enum):
@@ -202,6 +226,9 @@ class Block:
     checks: tuple[Check, ...]
     captures: tuple[Capture, ...]
     span: Span  # from the ``###`` line (or the file start) to the block's last line
+    # Comments, blank-line runs and response links before the request line and among the
+    # checks, in file order; for the writer, left out of ``==`` as ``Request.comments`` is.
+    trivia: tuple[Trivia, ...] = field(default=(), compare=False)
     _reads: frozenset[str] | None = field(default=None, init=False, repr=False, compare=False)
 
     def directive(self, key: str) -> Directive | None:

@@ -88,6 +88,8 @@ from .nodes import (
     Template,
     TemplatePart,
     Text,
+    Trivia,
+    TriviaKind,
     Variable,
 )
 from .reading import MAX_TEXT_FILE, UnreadableFile, read_regular_file, shown_path
@@ -95,11 +97,14 @@ from .source import Span, normalize_newlines, remember_source, source_lines
 from .template import parse_template
 
 __all__ = [
+    "decode_request_bytes",
     "names_of_broken_blocks",
+    "parse_check_line",
     "parse_file",
     "parse_file_collecting",
     "parse_text",
     "parse_text_collecting",
+    "read_request_bytes",
     "read_request_file",
 ]
 
@@ -182,23 +187,31 @@ def parse_file_collecting(path: str | os.PathLike[str]) -> tuple[HttpFile, list[
 def read_request_file(path: str | os.PathLike[str]) -> str:
     """The text of a UTF-8 request file; an unreadable file or invalid UTF-8 is a
     :class:`ParseError`."""
-    name = str(path)
+    return decode_request_bytes(read_request_bytes(path), str(path))
+
+
+def read_request_bytes(path: str | os.PathLike[str]) -> bytes:
+    """The bytes of a request file; a file that cannot be read is a :class:`ParseError`."""
     try:
-        data = read_regular_file(path, limit=MAX_TEXT_FILE)
+        return read_regular_file(path, limit=MAX_TEXT_FILE)
     except UnreadableFile as error:
         raise ParseError(
-            f"cannot read request file '{shown_path(name)}': {error.reason}",
+            f"cannot read request file '{shown_path(str(path))}': {error.reason}",
             hint=error.hint
             or "check the path; request files are given relative to the current directory",
         ) from None
+
+
+def decode_request_bytes(data: bytes, name: str) -> str:
+    """A request file's text (a byte order mark dropped); invalid UTF-8 is a positioned
+    :class:`ParseError` in file ``name``."""
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         # Register what the file holds now before raising: the renderer would otherwise show
         # the line as it was when the file last parsed (``--watch`` re-parses changed files).
         remember_source(name, normalize_newlines(data.decode("utf-8-sig", errors="replace")))
         raise _not_utf8(name, data, error) from None
-    return text
 
 
 def parse_text(text: str, path: str = "<text>") -> HttpFile:
@@ -375,6 +388,12 @@ def _moved_down(error: ParseError, lines: int) -> ParseError:
         return error
     moved = Span(span.path, span.line + lines, span.column, span.end_line + lines, span.end_column)
     return ParseError(error.message, moved, label=error.label, hint=error.hint)
+
+
+def parse_check_line(line: str, path: str = "<check>") -> Check:
+    """One ``??`` line read alone, as a block would read it (the writer re-reads the checks it
+    respaces with this, to be sure the new spacing means the same)."""
+    return _read_check(_BlockReader(path, None, []), 1, line)
 
 
 @contextlib.contextmanager
@@ -554,6 +573,8 @@ class _BlockReader:
         self.checks: list[Check] = []
         self.captures: list[Capture] = []
         self.request: Request | None = None
+        self.trivia: list[Trivia] = []  # for the writer: comments, blank runs, "<>" links
+        self.blank_until = -1  # the last line of the latest run of blank lines
         # The block's span ends at its last line that is not blank.
         self.seen_text = separator is not None
         self.last_line = _line_of(separator) if separator is not None else 1
@@ -607,13 +628,38 @@ class _BlockReader:
             tuple(self.checks),
             tuple(self.captures),
             span,
+            self.inner_trivia(),
         )
+
+    # -- trivia: what the writer needs beyond the meaning --
+
+    def note(self, kind: TriviaKind, number: int, text: str) -> None:
+        self.trivia.append(Trivia(kind, text.strip(), self.line_span(number, text)))
+
+    def note_blank(self, number: int) -> None:
+        """One Trivia per run of blank lines, on its first line."""
+        if number != self.blank_until + 1:
+            self.trivia.append(Trivia(TriviaKind.BLANK, "", Span(self.path, number, 1, number, 1)))
+        self.blank_until = number
+
+    def inner_trivia(self) -> tuple[Trivia, ...]:
+        """The trivia without blank runs at the block's end (the writer puts one blank line
+        before each ``###``) or at the start of the file."""
+        trivia = self.trivia
+        while trivia and trivia[-1].kind is TriviaKind.BLANK:
+            if trivia[-1].span.line < self.last_line:
+                break
+            trivia.pop()
+        if trivia and trivia[0].kind is TriviaKind.BLANK and trivia[0].span.line == 1:
+            trivia.pop(0)  # only the first block can start at line 1
+        return tuple(trivia)
 
     def read_prelude(self, first: int, lines: list[str]) -> None:
         for index, text in enumerate(lines):
             number = first + index
             head = text.lstrip(" \t")[:2]
             if not head:
+                self.note_blank(number)
                 continue
             if head[0] == "@":
                 self.variables.append(self.read_variable(number, text))
@@ -621,6 +667,8 @@ class _BlockReader:
                 directive = self.read_directive(number, text)
                 if directive is not None:
                     self.directives.append(directive)
+                else:
+                    self.note(TriviaKind.COMMENT, number, text)
             elif head in ("??", ">>"):
                 what = "check" if head == "??" else "capture"
                 request_follows = self.has_request_after(number)
@@ -635,7 +683,7 @@ class _BlockReader:
                     else "put a request line above it, in the same block",
                 )
             elif text.startswith("<>"):
-                continue  # a JetBrains response link
+                self.note(TriviaKind.RESPONSE_LINK, number, text)  # ignored when running
             else:  # "<" or ">" lines
                 self.script_line(number, text, before_request=True)
 
@@ -725,6 +773,7 @@ class _BlockReader:
 
     def read_request(self, first: int, lines: list[str]) -> Request:
         method, url, version = self.read_request_line(first, lines[0])
+        url_breaks: list[int] = []
         index = 1
         while index < len(lines) and lines[index][:1] in (" ", "\t"):
             continuation = _URL_CONTINUATION.fullmatch(lines[index].rstrip(" \t"))
@@ -733,9 +782,11 @@ class _BlockReader:
             if continuation[2].startswith("??"):
                 raise _indented_check(self.line_span(first + index, lines[index]), "??")
             piece = self.url_template(first + index, continuation[2], continuation.start(2))
+            url_breaks.append(len(url.source))
             url = _join(url, piece)
             index += 1
         headers: list[Header] = []
+        comments: list[Trivia] = []
         while index < len(lines) and lines[index].strip():
             text = lines[index]
             head = text.lstrip(" \t")
@@ -748,11 +799,23 @@ class _BlockReader:
                         label="directives go before the request line",
                         hint="move it above the request line",
                     )
+                comments.append(
+                    Trivia(TriviaKind.COMMENT, head.strip(), self.line_span(first + index, text))
+                )
             else:
                 headers.append(self.read_header(first + index, text))
             index += 1
         body = self.read_body(first + index + 1, lines[index + 1 :]) if index < len(lines) else None
-        return Request(method, url, version, tuple(headers), body, self.line_span(first, lines[0]))
+        return Request(
+            method,
+            url,
+            version,
+            tuple(headers),
+            body,
+            self.line_span(first, lines[0]),
+            tuple(url_breaks),
+            tuple(comments),
+        )
 
     def read_request_line(self, number: int, text: str) -> tuple[str, Template, str | None]:
         content = text.rstrip(" \t")
@@ -891,8 +954,10 @@ class _BlockReader:
                 self.checks.append(_read_check(self, number, text))
             elif head == ">>":
                 self.captures.append(self.read_capture(number, text))
-            elif head == "<>" or not text.strip():
-                continue
+            elif not text.strip():
+                self.note_blank(number)
+            elif head == "<>":
+                self.note(TriviaKind.RESPONSE_LINK, number, text)  # ignored when running
             elif head[:1] in ("<", ">"):
                 self.script_line(number, text, before_request=False)
             else:
@@ -912,6 +977,7 @@ class _BlockReader:
                         label="directives go before the request line",
                         hint="move it above the request line",
                     )
+                self.note(TriviaKind.COMMENT, number, text)
 
     def read_capture(self, number: int, text: str) -> Capture:
         text = text.rstrip(" \t")

@@ -198,6 +198,7 @@ COVERED: dict[str, Run | Recipe | Installed] = {
             "-H 'Authorization: Bearer <<auth.access_token>>'",
         ),
     ),
+    "httprun fmt --check requests/": Run(exit_code=0, shows=("files already formatted",)),
     f"httprun {CI_FILES} --env envs/ci.env --var refresh_token={GITHUB_SECRET}"
     " --junit reports/httprun.xml -j 4": Run(
         exit_code=0,

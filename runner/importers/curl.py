@@ -73,16 +73,17 @@ def import_curl(command: str) -> CurlImport:
 
 
 def _canonical(text: str) -> str:
-    """The block in httprun's canonical style. Today it is only parsed, which proves it is a
-    valid request block; the canonical writer (runner.writer.format_text) takes over here."""
-    from ..errors import HttprunError
+    """The block in httprun's canonical style; text that does not parse, or is not one
+    request, is a bug of the importer (exit 70)."""
+    from ..errors import ParseError
     from ..parser import parse_text
+    from ..writer import format_text
 
     try:
-        parsed = parse_text(text, "<curl>")
-    except HttprunError as error:
+        text = format_text(text, "<curl>")
+    except ParseError as error:
         raise InternalError(ValueError(f"the imported block does not parse: {error}")) from None
-    if len(parsed.requests) != 1:
+    if len(parse_text(text, "<curl>").requests) != 1:
         raise InternalError(ValueError("the imported block is not one request"))
     return text
 

@@ -16,9 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from ..errors import HttprunError, InternalError, ParseError
+from ..errors import InternalError, ParseError
 from ..masking import Masker, is_secret_name
-from ..parser import parse_text
 from .envfiles import EnvValue, env_texts, expands
 from .names import Renamer
 from .output import PlannedFiles, file_name
@@ -494,11 +493,11 @@ def _comment_lines(text: str) -> list[str]:
 
 
 def _canonical(text: str, path: Path) -> str:
-    """The canonical form of generated request text. Today: the text, once the parser has
-    read it (text that does not parse is a bug of the importer); at merge: the writer's
-    ``format_text``."""
+    """Generated request text in the canonical style (text that does not parse is a bug of
+    the importer, exit 70)."""
+    from ..writer import format_text
+
     try:
-        parse_text(text, str(path))
-    except HttprunError as error:
+        return format_text(text, str(path))
+    except ParseError as error:
         raise InternalError(ValueError(f"the Postman import wrote invalid text: {error}")) from None
-    return text
