@@ -129,7 +129,7 @@ CASES = {
     "curl -L https://x/a -m 5": "# @timeout 5s\nGET https://x/a\n",
     "curl -L https://x/a --max-time 0.5": "# @timeout 500ms\nGET https://x/a\n",
     "curl -L https://x/a --http2 --compressed": "GET https://x/a HTTP/2\n",
-    "curl -L https://x/a -H 'X-Empty;' -H 'Expect:'": "GET https://x/a\nX-Empty: \n",
+    "curl -L https://x/a -H 'X-Empty;' -H 'Expect:'": "GET https://x/a\nX-Empty:\n",
     "curl -L 'https://x/a?b=<<c>>' -d '<<d'": (
         "POST https://x/a?b=\\<<c>>\nContent-Type: application/x-www-form-urlencoded\n\n\\<<d\n"
     ),
