@@ -90,19 +90,13 @@ from __future__ import annotations
 from .collection import HttpFileCollector, pytest_collect_file, pytest_terminal_summary
 from .fixture import HttprunFixture, httprun
 from .items import HttpRequestFailed, HttpRequestItem, describe_request, pytest_runtest_makereport
-from .options import (
-    _compile_glob,
-    pytest_addoption,
-    pytest_configure,
-    pytest_report_header,
-)
+from .options import pytest_addoption, pytest_configure, pytest_report_header
 
 __all__ = [
     "HttpFileCollector",
     "HttpRequestFailed",
     "HttpRequestItem",
     "HttprunFixture",
-    "_compile_glob",
     "describe_request",
     "httprun",
     "pytest_addoption",
