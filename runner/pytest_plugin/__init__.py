@@ -49,6 +49,10 @@ Options (command line, then ini equivalent):
 ``--http-collect``
     Collect every ``*.http`` file under the paths pytest walks.
 
+Without these, the ``[tool.httprun]`` table of the project pytest runs in (its rootdir's
+``pyproject.toml``; README "Project settings") gives ``env``, ``timeout``, ``max_retries`` and
+``files`` (the ``.http`` files to collect while walking folders, as ``httprun_files`` does).
+
 Parallel runs with pytest-xdist: use ``--dist loadfile`` so each file stays on one worker and
 its requests share one scope, in order::
 
