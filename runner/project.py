@@ -38,13 +38,21 @@ TABLE = ("tool", "httprun")
 DEFAULT_FILES = ("**/*.http",)  # a directory stands for its *.http files, at any depth
 _PROJECT_MARKERS = (PYPROJECT, ".git")
 
-#: Each key of ``[tool.httprun]`` and the value it takes (for messages).
-KEYS: Mapping[str, str] = {
-    "env": 'an array of env file paths, e.g. env = ["envs/dev.env"]',
-    "timeout": 'seconds or a duration, e.g. timeout = 30 or timeout = "500ms"',
-    "jobs": "a whole number, at least 1, e.g. jobs = 4",
-    "max_retries": "a whole number, at least 0, e.g. max_retries = 3",
-    "files": 'an array of glob patterns, e.g. files = ["requests/**/*.http"]',
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    """What one key of ``[tool.httprun]`` takes, for messages."""
+
+    takes: str
+    example: str
+
+
+KEYS: Mapping[str, Key] = {
+    "env": Key("an array of env file paths", 'env = ["envs/dev.env"]'),
+    "timeout": Key("seconds or a duration", 'timeout = 30 or timeout = "500ms"'),
+    "jobs": Key("a whole number, at least 1", "jobs = 4"),
+    "max_retries": Key("a whole number, at least 0", "max_retries = 3"),
+    "files": Key("an array of glob patterns", 'files = ["requests/**/*.http"]'),
 }
 
 T = TypeVar("T")
@@ -168,6 +176,11 @@ def read_project_settings(root: Path, shown: str, text: str) -> ProjectSettings:
     except tomllib.TOMLDecodeError as error:
         remember_source(shown, text)
         raise _syntax_error(error, shown, text) from None
+    except RecursionError:  # tomllib reads nested arrays and tables recursively
+        raise SettingsError(
+            f"cannot read {shown_path(shown)}: its arrays or tables nest too deeply",
+            hint="nest fewer levels; httprun reads its settings from this file",
+        ) from None
     tool = document.get("tool")
     table = tool.get("httprun") if isinstance(tool, dict) else None
     if table is None:
@@ -249,13 +262,10 @@ class _TableReader:
         if "env" not in self.table:
             return None, ()
         paths = self._strings("env", self.table["env"])
-        items = self.text.items("env")
-        fallback = self._span(self.text.value("env") or self.text.key("env"))
-        spans = tuple(
-            self._span(items[index]) if index < len(items) else fallback
-            for index in range(len(paths))
-        )
-        return paths, spans
+        items: list[Located | None] = list(self.text.items("env"))  # one scan for them all
+        # An array written in a way the scan cannot follow: its value's place, for each.
+        items += [self.text.value("env")] * (len(paths) - len(items))
+        return paths, tuple(self._span(item) for item in items[: len(paths)])
 
     def _timeout(self, key: str, value: Any) -> float:
         # directives (and the parser's nodes) are imported only for a timeout to read: the
@@ -282,9 +292,7 @@ class _TableReader:
         else:
             raise self._wrong_type(key, value)
         if seconds <= 0:
-            raise SettingsError(
-                "timeout must be longer than 0", span, hint=f"{key} takes {KEYS[key]}"
-            )
+            raise SettingsError("timeout must be longer than 0", span, hint=_usage(key))
         return seconds
 
     def _count(self, least: int) -> Callable[[str, Any], int]:
@@ -295,7 +303,7 @@ class _TableReader:
                 raise SettingsError(
                     f"{key} must be at least {least}, not {value}",
                     self._span(self.text.value(key)),
-                    hint=f"{key} takes {KEYS[key]}",
+                    hint=_usage(key),
                 )
             return value
 
@@ -307,7 +315,7 @@ class _TableReader:
             raise SettingsError(
                 "files needs at least one pattern",
                 self._span(self.text.value(key)),
-                hint=f"{key} takes {KEYS[key]}; leave it out for every *.http file",
+                hint=f"{_usage(key)}; leave it out for every *.http file",
             )
         for index, pattern in enumerate(patterns):
             if pattern.startswith("/"):
@@ -326,10 +334,10 @@ class _TableReader:
             if not isinstance(item, str) or not item.strip():
                 got = "an empty string" if isinstance(item, str) else _toml_type(item)
                 raise SettingsError(
-                    f"{key} must be {KEYS[key].split(', e.g.')[0]}",
+                    f"{key} must be {KEYS[key].takes}",
                     self._item_span(key, index),
                     label=f"item {index + 1} is {got}",
-                    hint=f"write it like {KEYS[key].split('e.g. ')[1]}",
+                    hint=f"write it like {KEYS[key].example}",
                 )
         return tuple(item.strip() for item in value)
 
@@ -347,9 +355,9 @@ class _TableReader:
 
     def _wrong_type(self, key: str, value: Any) -> SettingsError:
         return SettingsError(
-            f"{key} must be {KEYS[key].split(', e.g.')[0]}, not {_toml_type(value)}",
+            f"{key} must be {KEYS[key].takes}, not {_toml_type(value)}",
             self._span(self.text.value(key)),
-            hint=f"write it like {KEYS[key].split('e.g. ')[1]}",
+            hint=f"write it like {KEYS[key].example}",
         )
 
     def _item_span(self, key: str, index: int) -> Span:
@@ -364,6 +372,10 @@ class _TableReader:
         if located is None:
             return Span.point(self.shown, 1)
         return located.span(self.shown)
+
+
+def _usage(key: str) -> str:
+    return f"{key} takes {KEYS[key].takes}, e.g. {KEYS[key].example}"
 
 
 def _toml_type(value: Any) -> str:

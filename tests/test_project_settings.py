@@ -191,6 +191,11 @@ def test_bad_toml_is_an_error_even_without_the_table(tmp_path: Path) -> None:
         load_project_settings(tmp_path)
 
 
+def test_toml_nested_past_pythons_recursion_is_a_settings_error() -> None:
+    with pytest.raises(SettingsError, match="nest too deeply"):
+        read("a = " + "[" * 100_000 + "]" * 100_000 + "\n")
+
+
 def test_an_unreadable_pyproject_is_a_settings_error(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_bytes(b"[tool.httprun]\nenv = ['\xff']\n")
     with pytest.raises(SettingsError, match="is not UTF-8 text"):
