@@ -58,26 +58,6 @@ async def test_the_server_reads_the_env_of_the_settings(
     assert undefined_names(await diagnostics_for(client, uri, 1)) == {"a", "b"} - case.defined
 
 
-async def test_the_client_env_wins_and_settings_are_read_again_when_they_change(
-    client: LanguageClient, workspace: Path
-) -> None:
-    case = SettingsCase("", '[tool.httprun]\nenv = ["envs/a.env"]\n', env=("envs/a.env",))
-    project = new_project(workspace, "changes", case)
-    uri = open_document(client, project / "api" / "one.http", REQUEST)
-    assert undefined_names(await diagnostics_for(client, uri, 1)) == {"b"}
-
-    (project / "pyproject.toml").write_text('[tool.httprun]\nenv = ["envs/a.env", "envs/b.env"]\n')
-    change_document(client, uri, REQUEST + "\n", 2)
-    assert undefined_names(await diagnostics_for(client, uri, 2)) == set()
-
-    # The client's httprun.env (relative to the workspace) replaces the project's list.
-    client_env = {"httprun": {"env": ["changes/envs/b.env"]}}
-    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(client_env))
-    assert undefined_names(await diagnostics_for(client, uri, 2)) == {"a"}
-    client.workspace_did_change_configuration(types.DidChangeConfigurationParams({"httprun": {}}))
-    assert undefined_names(await diagnostics_for(client, uri, 2)) == set()
-
-
 async def test_bad_settings_are_logged_and_the_server_goes_on(
     client: LanguageClient, workspace: Path
 ) -> None:
@@ -109,3 +89,32 @@ async def test_values_of_the_settings_env_are_masked(
     )
     (warning,) = await diagnostics_for(client, uri, 1)
     assert "'{{****}}' is plain text in httprun" in warning.message
+
+
+# Last: a configuration change publishes every document the server has open.
+async def test_the_client_env_wins_and_settings_are_read_again_when_they_change(
+    client: LanguageClient, workspace: Path
+) -> None:
+    case = SettingsCase("", '[tool.httprun]\nenv = ["envs/a.env"]\n', env=("envs/a.env",))
+    project = new_project(workspace, "changes", case)
+    uri = open_document(client, project / "api" / "one.http", REQUEST)
+    assert undefined_names(await diagnostics_for(client, uri, 1)) == {"b"}
+
+    (project / "pyproject.toml").write_text('[tool.httprun]\nenv = ["envs/a.env", "envs/b.env"]\n')
+    change_document(client, uri, REQUEST + "\n", 2)
+    assert undefined_names(await diagnostics_for(client, uri, 2)) == set()
+
+    # The client's httprun.env (relative to the workspace) replaces the project's list. A
+    # configuration change publishes every open document at once: the client's latest
+    # diagnostics of this one are watched (each step changes them).
+    async def published(expected: set[str]) -> None:
+        def now() -> bool | None:
+            return undefined_names(client.diagnostics.get(uri, [])) == expected or None
+
+        await eventually(now)
+
+    client_env = {"httprun": {"env": ["changes/envs/b.env"]}}
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(client_env))
+    await published({"a"})
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams({"httprun": {}}))
+    await published(set())

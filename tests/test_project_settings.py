@@ -296,7 +296,7 @@ def _toml(value: object) -> str:
     return json.dumps(value) if not isinstance(value, float) else repr(value)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(values=_good_values, indent=_indents, gap=_spaces, one_line_arrays=st.booleans())
 def test_what_is_written_is_what_is_read(
     values: dict[str, object], indent: str, gap: str, one_line_arrays: bool
@@ -328,7 +328,7 @@ def test_what_is_written_is_what_is_read(
         assert line[span.column - 1 : span.end_column - 1] == _toml(written)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     key=_bare_keys,
     before=st.lists(
@@ -358,7 +358,7 @@ _wrong_values = {
 }
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(data=st.data(), key=st.sampled_from(sorted(_wrong_values)), gap=_spaces)
 def test_a_wrong_value_of_any_key_is_pointed_at(data: st.DataObject, key: str, gap: str) -> None:
     value = data.draw(_wrong_values[key])
