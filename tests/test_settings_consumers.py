@@ -67,6 +67,11 @@ def test_the_command_line_reads_the_settings(
     )
     assert undefined_names(ran.output) == {"a", "b"} - case.defined
 
+    as_curl = run_cli([".", "--curl"], capsys)
+    assert undefined_names(as_curl.output) == {"a", "b"} - case.defined
+    resolved = len(case.defined) * len(expected_files(case))  # the requests that resolve
+    assert as_curl.out.count("\ncurl ") == resolved
+
     checked = run_cli(["check", "."], capsys)
     assert undefined_names(checked.output) == {"a", "b"} - case.defined
     listed = run_cli(["list", "."], capsys)
