@@ -24,6 +24,7 @@ from .launch import end_of_startup
 
 if TYPE_CHECKING:
     from .options import RunOptions
+    from .project import ProjectSettings
     from .reporters.report_document import PreparedReport
     from .results import RunResult
     from .targets import Target
@@ -127,7 +128,7 @@ def run_command(
         bool, typer.Option("--dry-run", help="Print the resolved requests; send nothing.")
     ] = False,
     timeout: Annotated[
-        float,
+        float | None,
         typer.Option(
             "--timeout",
             metavar="SECONDS",
@@ -136,7 +137,7 @@ def run_command(
             max=MAX_TIMEOUT,
             show_default=False,
         ),
-    ] = 30.0,
+    ] = None,
     insecure: Annotated[
         bool, typer.Option("--insecure", "-k", help="Do not verify TLS certificates.")
     ] = False,
@@ -147,7 +148,7 @@ def run_command(
         ),
     ] = False,
     max_retries: Annotated[
-        int,
+        int | None,
         typer.Option(
             "--max-retries",
             metavar="N",
@@ -155,12 +156,12 @@ def run_command(
             min=0,
             show_default=False,
         ),
-    ] = 3,
+    ] = None,
     no_browser: Annotated[
         bool, typer.Option("--no-browser", help="Print the login URL instead of opening a browser.")
     ] = False,
     jobs: Annotated[
-        int,
+        int | None,
         typer.Option(
             "--jobs",
             "-j",
@@ -169,7 +170,7 @@ def run_command(
             min=1,
             show_default=False,
         ),
-    ] = 1,
+    ] = None,
     junit: Annotated[
         Path | None,
         typer.Option(
@@ -201,39 +202,41 @@ def run_command(
     traceback: TracebackOpt = False,
 ) -> None:
     """Run request files and check their responses."""
-    from .options import RunOptions
+    from .options import DEFAULT_JOBS, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, RunOptions
+    from .project import first_given
 
     if verbose and quiet:
         _fail(UsageError("--verbose and --quiet cannot be used together"))
     _check_curl_options(curl, unmask=unmask, watch=watch, reports=(junit, json_report, html))
-    if math.isnan(timeout):
+    if timeout is not None and math.isnan(timeout):
         _fail(UsageError("--timeout takes a number of seconds, not nan", hint="e.g. --timeout 10"))
     try:
         check_env_files(env)
+        settings = _project_settings(targets)
         options = RunOptions(
-            env_files=tuple(env or ()),
+            env_files=_env_files(env, settings),
             variables=parse_vars(var),
             names=tuple(name or ()),
             fail_fast=fail_fast,
             dry_run=dry_run or curl,
-            timeout=timeout,
+            timeout=first_given(timeout, settings.timeout, default=DEFAULT_TIMEOUT),
             insecure=insecure,
             allow_outside_files=allow_outside_files,
-            max_retries=max_retries,
+            max_retries=first_given(max_retries, settings.max_retries, default=DEFAULT_MAX_RETRIES),
             open_browser=not no_browser,
-            jobs=jobs,
+            jobs=first_given(jobs, settings.jobs, default=DEFAULT_JOBS),
         )
         if curl:
-            code = _print_curl(targets, options, unmask=unmask)
+            code = _print_curl(targets, options, settings, unmask=unmask)
             raise typer.Exit(code)
         reports = Reports(junit=junit, json=json_report, html=html)
         from .watch import watched_paths  # the request and env files a run reads
 
-        reports.check(watched_paths(targets, options.env_files))
+        reports.check(watched_paths(targets, options.env_files, settings))
         verbosity = 1 if verbose else -1 if quiet else 0
         if watch:
-            _watch(targets, options, reports, verbosity)
-        code = _run_once(targets, options, reports, verbosity, show_traceback=traceback)
+            _watch(targets, options, settings, reports, verbosity)
+        code = _run_once(targets, options, settings, reports, verbosity, show_traceback=traceback)
     except HttprunError as error:
         _fail(error)
     raise typer.Exit(code)
@@ -254,7 +257,9 @@ def _check_curl_options(
         )
 
 
-def _print_curl(targets: list[str], options: RunOptions, *, unmask: bool) -> int:
+def _print_curl(
+    targets: list[str], options: RunOptions, settings: ProjectSettings, *, unmask: bool
+) -> int:
     """``--curl``: each selected request as a curl command on stdout; errors and notes on
     stderr. The exit code is the run's: 0, or that of the requests that could not be built."""
     from .curl_out import UNMASK_WARNING, CurlPrinter
@@ -262,7 +267,7 @@ def _print_curl(targets: list[str], options: RunOptions, *, unmask: bool) -> int
     from .run import run_files
     from .targets import expand_targets
 
-    expanded = expand_targets(targets)
+    expanded = expand_targets(targets, settings)
     if unmask:
         typer.echo(UNMASK_WARNING, err=True)
     masker = Masker()
@@ -271,6 +276,26 @@ def _print_curl(targets: list[str], options: RunOptions, *, unmask: bool) -> int
     if result.interrupted:
         raise KeyboardInterrupt
     return result.exit_code
+
+
+def _project_settings(targets: list[str]) -> ProjectSettings:
+    """The run's project settings (its first target's ``[tool.httprun]``); the projects of
+    other targets whose settings go unread get a warning."""
+    from .project import settings_of_run
+
+    settings, warnings = settings_of_run(targets)
+    for warning in warnings:
+        typer.echo(warning.one_line(), err=True)
+    return settings
+
+
+def _env_files(given: list[str] | None, settings: ProjectSettings) -> tuple[str, ...]:
+    """The env files of a run: ``--env`` replaces the project settings' ``env``."""
+    if given:
+        return tuple(given)
+    from .project import shown_relative
+
+    return tuple(shown_relative(path) for path in settings.env_files())
 
 
 @dataclass(frozen=True, slots=True)
@@ -353,6 +378,7 @@ class Reports:
 def _run_once(
     targets: list[str],
     options: RunOptions,
+    settings: ProjectSettings,
     reports: Reports,
     verbosity: int,
     *,
@@ -364,7 +390,7 @@ def _run_once(
     from .run import run_files
     from .targets import expand_targets
 
-    expanded = expand_targets(targets)
+    expanded = expand_targets(targets, settings)
     masker = Masker()
     show_progress = verbosity <= 0 and sys.stdout.isatty()
     reporter = ConsoleReporter(
@@ -404,7 +430,13 @@ def _count_requests(targets: list[Target], options: RunOptions) -> int:
     return total
 
 
-def _watch(targets: list[str], options: RunOptions, reports: Reports, verbosity: int) -> NoReturn:
+def _watch(
+    targets: list[str],
+    options: RunOptions,
+    settings: ProjectSettings,
+    reports: Reports,
+    verbosity: int,
+) -> NoReturn:
     """Run, then run again on every change, until Ctrl-C (which exits cleanly with 0)."""
     import threading
 
@@ -412,14 +444,14 @@ def _watch(targets: list[str], options: RunOptions, reports: Reports, verbosity:
     from .watch import take_snapshot, wait_for_change, watched_paths
 
     def paths() -> list[Path]:
-        return watched_paths(targets, options.env_files)
+        return watched_paths(targets, options.env_files, settings)
 
     stop = threading.Event()
     try:
         while True:
             snapshot = take_snapshot(paths())
             try:
-                _run_once(targets, options, reports, verbosity)
+                _run_once(targets, options, settings, reports, verbosity)
             except HttprunError as error:
                 typer.echo(render_error(error, color=_stderr_colour()), err=True)
             typer.echo(f"watching {len(snapshot)} files for changes; Ctrl-C stops", err=True)
@@ -445,9 +477,10 @@ def check_command(
 
     try:
         check_env_files(env)
-        environment = load_env_files(env or [])
+        settings = _project_settings(targets)
+        environment = load_env_files(_env_files(env, settings))
         variables = {**environment.values, **parse_vars(var)}
-        expanded = expand_targets(targets)
+        expanded = expand_targets(targets, settings)
     except HttprunError as error:
         _fail(error)
     defined = set(variables)
@@ -479,7 +512,7 @@ def list_command(targets: TargetsArg, traceback: TracebackOpt = False) -> None:
     from .targets import expand_targets
 
     try:
-        expanded = expand_targets(targets)
+        expanded = expand_targets(targets, _project_settings(targets))
     except HttprunError as error:
         _fail(error)
     code = 0

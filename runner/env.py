@@ -73,7 +73,7 @@ def load_env_files(
 
     for path in given:
         load(path)
-        companion = _local_companion(path)
+        companion = local_companion(path)
         if companion is not None and companion.is_file() and _identity(companion) not in explicit:
             load(companion)
     values = {k: v for k, v in loaded.items() if not k.startswith(SETTINGS_PREFIX)}
@@ -125,7 +125,7 @@ def _unknown_setting(key: str, span: Span | None, where: str) -> Diagnostic:
     )
 
 
-def _local_companion(path: Path) -> Path | None:
+def local_companion(path: Path) -> Path | None:
     """``envs/dev.env`` → ``envs/dev.local.env``; None for names without a ``STEM.env`` form."""
     name = path.name
     if not name.endswith(".env") or name == ".env" or name.endswith(_LOCAL_SUFFIX):

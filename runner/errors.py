@@ -7,6 +7,7 @@
     ├── ParseError          the request file does not follow the format     exit 3
     │   └── InvalidFile     several errors of one file: nothing of it is sent
     ├── EnvError            a malformed env file                            exit 3
+    ├── SettingsError       a bad [tool.httprun] table in pyproject.toml    exit 3
     ├── ResolveError        a request cannot be built (UndefinedVariable)   exit 3
     ├── AuthError           token endpoint or flow failure, no secrets      exit 4
     ├── TransportError      timeouts, refused connections, TLS              exit 4
@@ -86,6 +87,13 @@ class ParseError(HttprunError):
 
 
 class EnvError(HttprunError):
+    exit_code = EXIT_INVALID_INPUT
+
+
+class SettingsError(HttprunError):
+    """The project settings (``[tool.httprun]`` in pyproject.toml) cannot be used: an invalid
+    file, like a malformed env file, not a bad command line."""
+
     exit_code = EXIT_INVALID_INPUT
 
 

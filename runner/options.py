@@ -9,6 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+DEFAULT_TIMEOUT = 30.0  # seconds a whole exchange may take
+DEFAULT_MAX_RETRIES = 3  # resends after a 429
+DEFAULT_JOBS = 1  # files run at once
+
 
 @dataclass(frozen=True, slots=True)
 class RunOptions:
@@ -19,10 +23,12 @@ class RunOptions:
     names: tuple[str, ...] = ()  # --name: run these requests (and what they depend on)
     fail_fast: bool = False
     dry_run: bool = False
-    timeout: float | None = 30.0
+    timeout: float | None = DEFAULT_TIMEOUT
     insecure: bool = False
     allow_outside_files: bool = False
-    max_retries: int = 3
+    max_retries: int = DEFAULT_MAX_RETRIES
     open_browser: bool = True
     interactive: bool | None = None  # None: when stdin is a terminal
-    jobs: int = 1  # files run at once (--jobs); requests inside a file always run in order
+    jobs: int = (
+        DEFAULT_JOBS  # files run at once (--jobs); requests inside a file always run in order
+    )

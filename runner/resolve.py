@@ -20,6 +20,7 @@ from .errors import HttprunError, ResolveError
 from .interpolate import render_template
 from .masking import mask_and_clip
 from .nodes import Block, Body, BodyInclude, BodyText, Directive, Header, Request, Template, Text
+from .project import find_project_root
 from .reading import (
     INCLUDE_SETTING,
     MAX_INCLUDE_DEFAULT,
@@ -32,7 +33,6 @@ from .scope import Scope
 from .source import Span, remember_source
 from .template import parse_template
 
-_PROJECT_MARKERS = ("pyproject.toml", ".git")
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 
 
@@ -44,29 +44,6 @@ class ResolveOptions:
     allow_outside_files: bool = False  # ... unless --allow-outside-files
     default_timeout: float | None = None  # seconds, when no @timeout applies
     max_include: int = MAX_INCLUDE_DEFAULT  # bytes one '<' / '<@' file may hold
-
-
-def find_project_root(http_file_path: Path) -> Path:
-    """The nearest folder at or above the file's own with a ``pyproject.toml``, ``.git`` or
-    ``envs/``; else the file's own folder."""
-    try:
-        start = http_file_path.resolve().parent
-    except (OSError, RuntimeError, ValueError):  # a symlink loop, a NUL byte: reading will say
-        start = http_file_path.absolute().parent
-    for folder in (start, *start.parents):
-        if any(_exists(folder / marker) for marker in _PROJECT_MARKERS):
-            return folder
-        if _exists(folder / "envs", directory=True):
-            return folder
-    return start
-
-
-def _exists(path: Path, *, directory: bool = False) -> bool:
-    """Whether ``path`` exists (and is a folder); a folder we may not look into has none."""
-    try:
-        return path.is_dir() if directory else path.exists()
-    except (OSError, ValueError):
-        return False
 
 
 def resolve_block(

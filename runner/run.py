@@ -392,7 +392,8 @@ class FileRun:
         """Raises :class:`~runner.errors.InvalidFile` when ``httprun check`` finds errors in
         the file: a file that cannot run to its end sends nothing (a DELETE before a check
         that does not compile would be sent for nothing)."""
-        from .resolve import ResolveOptions, find_project_root
+        from .project import find_project_root
+        from .resolve import ResolveOptions
         from .scope import Scope
         from .static import refuse_invalid
 

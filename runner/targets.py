@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import UsageError
+from .project import ProjectSettings, project_root_of
 from .reading import path_kind, shown_path
 
 _LINE_SUFFIX = re.compile(r"^(?P<path>.+):(?P<line>[0-9]+)$")
@@ -21,11 +23,12 @@ class Target:
     line: int | None = None
 
 
-def expand_targets(specs: list[str]) -> list[Target]:
+def expand_targets(specs: list[str], settings: ProjectSettings | None = None) -> list[Target]:
     """Turn the command line's TARGET words into files, in the order given.
 
-    A directory stands for its ``*.http`` files (recursively, sorted); ``FILE:LINE`` for the
-    request that contains that line. A path that does not exist, an empty word (an unset
+    A directory stands for its ``*.http`` files (recursively, sorted), or those matching the
+    ``files`` patterns of the run's project ``settings``; ``FILE:LINE`` for the request that
+    contains that line. A path that does not exist, an empty word (an unset
     editor variable must not mean "everything here"), and anything but a regular file or a
     directory (a FIFO would block the run) are usage errors.
     """
@@ -55,7 +58,7 @@ def expand_targets(specs: list[str]) -> list[Target]:
                 hint="give FILE:LINE, or the folder alone to run all its files",
             )
         elif kind == "a folder":
-            targets.extend(_directory_files(path))
+            targets.extend(_directory_files(path, settings))
         elif kind == "missing":
             raise UsageError(f"no such file or directory: '{shown_path(path)}'", hint=_TARGET_HINT)
         else:
@@ -65,14 +68,17 @@ def expand_targets(specs: list[str]) -> list[Target]:
     return targets
 
 
-def _directory_files(path: str) -> list[Target]:
-    """The ``*.http`` files under ``path``; any other kind of file with that name is an error
-    rather than a silent skip (a FIFO would block the run, and a skipped file looks run)."""
+def _directory_files(path: str, settings: ProjectSettings | None) -> list[Target]:
+    """The files under ``path`` that the settings' ``files`` patterns match (by their path
+    from the project folder); any other kind of file with a matching name is an error rather
+    than a silent skip (a FIFO would block the run, and a skipped file looks run)."""
+    if settings is None:
+        settings = ProjectSettings(project_root_of(Path(path)))
     found: list[Target] = []
-    for candidate in sorted(Path(path).rglob("*.http")):
+    for candidate in _matching(Path(path), settings):
         kind = path_kind(candidate)
         if kind == "a folder":
-            continue  # its own *.http files are found by rglob too
+            continue  # its own files are found by the walk too
         if kind is not None:
             what = "a broken symbolic link" if kind == "missing" else kind
             raise UsageError(
@@ -82,5 +88,29 @@ def _directory_files(path: str) -> list[Target]:
             )
         found.append(Target(str(candidate)))
     if not found:
-        raise UsageError(f"no .http files in directory '{shown_path(path)}'")
+        raise UsageError(
+            f"no request files in directory '{shown_path(path)}' (looked for "
+            f"{settings.describe_files()})",
+            hint="name the request files to run, or change the files patterns",
+        )
     return found
+
+
+def _matching(folder: Path, settings: ProjectSettings) -> list[Path]:
+    """Every entry under ``folder`` (symbolic links to folders not followed, as ``rglob``)
+    whose path from the project folder matches a pattern, sorted. Names are matched as text
+    first: a folder such as ``.venv`` holds thousands of files that are never made paths."""
+    globs = settings.file_globs()
+    try:
+        prefix = os.path.relpath(folder.resolve(), settings.root).replace(os.sep, "/")
+    except (OSError, RuntimeError, ValueError):  # a symlink loop, another drive
+        prefix = folder.as_posix()
+    prefix = "" if prefix == "." else prefix + "/"
+    found: list[Path] = []
+    for current, folders, files in os.walk(folder):
+        inside = os.path.relpath(current, folder).replace(os.sep, "/")
+        relative = prefix + ("" if inside == "." else inside + "/")
+        for name in (*folders, *files):
+            if any(glob.matches(relative + name) for glob in globs):
+                found.append(Path(current, name))
+    return sorted(found)

@@ -11,15 +11,18 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .errors import HttprunError
+from .project import ProjectSettings
 from .targets import expand_targets
 
 Snapshot = dict[Path, int | None]
 
 
-def watched_paths(targets: Sequence[str], env_files: Sequence[str]) -> list[Path]:
+def watched_paths(
+    targets: Sequence[str], env_files: Sequence[str], settings: ProjectSettings | None = None
+) -> list[Path]:
     """The request files the targets stand for now (a directory's new files count), the env
     files and the ``.local.env`` files beside them."""
-    paths = [Path(t.path) for t in expand_targets(list(targets))]
+    paths = [Path(t.path) for t in expand_targets(list(targets), settings)]
     for env in env_files:
         path = Path(env)
         paths.append(path)

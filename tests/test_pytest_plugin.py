@@ -14,7 +14,7 @@ import pytest
 from recording_server import recording_server
 
 import runner
-from runner.pytest_plugin import _compile_glob
+from runner.globs import compile_glob
 from runner.run import RunOptions, run_files
 
 pytest_plugins = ["pytester"]
@@ -398,7 +398,7 @@ def test_bad_command_line_values_are_usage_errors(
     ],
 )
 def test_httprun_files_patterns(pattern: str, path: str, expected: bool, tmp_path: Path) -> None:
-    assert _compile_glob(pattern, tmp_path)(tmp_path / path) is expected
+    assert compile_glob(pattern, tmp_path)(tmp_path / path) is expected
 
 
 # -- the fixture -------------------------------------------------------------------------------

@@ -52,7 +52,7 @@ CLOSED_PORT_PROXY = "http://127.0.0.1:9"  # nothing listens on the discard port
 COMMAND_TIMEOUT = 60.0
 
 SHELL_LANGUAGES = {"", "sh", "bash", "shell", "console"}
-LANGUAGES_WITHOUT_COMMANDS = {"text", "ini", "http", "python"}
+LANGUAGES_WITHOUT_COMMANDS = {"text", "ini", "http", "python", "toml"}
 COMMAND_WORDS = {"httprun", "make", "pytest", "pip", "pip3", "python", "python3", "pipx", "uv"}
 FENCE = re.compile(r"^\s*```(\S*)\s*$")
 
@@ -169,7 +169,9 @@ COVERED: dict[str, Run | Recipe | Installed] = {
         last_line=".venv/bin/pytest -q -n 2",
     ),
     "httprun auth login --env envs/dev.env": DEV_ENV_WITHOUT_SECRET,
-    "httprun requests/ --env envs/sandbox.env": Run(exit_code=0, shows=("16 passed, 0 failed",)),
+    # The checkout's pyproject.toml names envs/sandbox.env ([tool.httprun]); --env replaces it.
+    "httprun requests/": Run(exit_code=0, shows=("16 passed, 0 failed",)),
+    "pytest requests/products.http": Run(exit_code=0, shows=("8 passed",)),
     "httprun ${file}:${lineNumber} --env envs/dev.env": Run(
         exit_code=0,
         shows=("2 passed, 0 failed",),  # the request under the cursor and the one it reads
@@ -242,7 +244,9 @@ COVERED: dict[str, Run | Recipe | Installed] = {
 
 
 def project_copy(folder: Path) -> Path:
-    """The README's working directory: requests/ and envs/ (no *.local.env secrets)."""
+    """The README's working directory: requests/, envs/ (no *.local.env secrets) and
+    pyproject.toml (its [tool.httprun] settings)."""
+    shutil.copy(REPO / "pyproject.toml", folder / "pyproject.toml")
     shutil.copytree(REPO / "requests", folder / "requests")
     shutil.copytree(REPO / "envs", folder / "envs", ignore=shutil.ignore_patterns("*.local.env"))
     return folder

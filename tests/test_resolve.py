@@ -13,7 +13,8 @@ from runner.env import Environment
 from runner.errors import HttprunError, ResolveError, UndefinedVariable
 from runner.masking import MASK, Masker
 from runner.nodes import Block, BodyPart, Directive
-from runner.resolve import ResolveOptions, find_project_root, resolve_block
+from runner.project import find_project_root
+from runner.resolve import ResolveOptions, resolve_block
 from runner.results import ResolvedRequest
 from runner.scope import Scope
 

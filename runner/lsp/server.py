@@ -12,6 +12,7 @@ import asyncio
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
@@ -24,6 +25,7 @@ from ..errors import Diagnostic, HttprunError, masking_for
 from ..masking import Masker
 from .analysis import Analysis
 from .positions import span_range
+from .project_env import ProjectEnvironments
 from .session import SessionResults
 
 DIAGNOSTICS_DELAY = 0.15  # seconds after the last change before a document is checked
@@ -33,7 +35,8 @@ SOURCE = "httprun"
 @dataclass
 class Settings:
     """What the client configures (``initializationOptions`` or ``workspace/configuration``
-    key ``httprun``): the env files whose names count as defined."""
+    key ``httprun``): the env files whose names count as defined. When it names none, each
+    document's project settings (``[tool.httprun] env``) do."""
 
     env: list[str] = field(default_factory=list)
 
@@ -54,6 +57,10 @@ class HttprunServer(LanguageServer):
         self.root: str | None = None
         self.defined: frozenset[str] = frozenset()
         self.masker = Masker()
+        self.projects = ProjectEnvironments(
+            lambda name, value: self.masker.add_variable(name, value),
+            lambda problem: self.log(problem, types.MessageType.Warning),
+        )
         self.session = SessionResults()  # the last result of each request run from the editor
         self._analyses: dict[str, tuple[int | None, Analysis]] = {}
         self._pending: dict[str, asyncio.TimerHandle] = {}
@@ -80,6 +87,7 @@ class HttprunServer(LanguageServer):
             for name, value in {**environment.settings, **environment.values}.items():
                 masker.add_variable(name, value)
         self.masker = masker
+        self.projects.clear()  # learnt again, by the new masker
         self._analyses.clear()
 
     # -- documents --
@@ -87,16 +95,26 @@ class HttprunServer(LanguageServer):
     def analysis(self, uri: str) -> Analysis:
         """The analysis of the document's current text (made once per version)."""
         document = self.workspace.get_text_document(uri)
+        path = document_path(document)
+        defined = self.defined_for(path)  # the same set until an env file changes
         cached = self._analyses.get(uri)
         if (
             cached is not None
             and cached[0] == document.version
             and cached[1].text == document.source
+            and cached[1].defined is defined
         ):
             return cached[1]
-        analysis = Analysis(document_path(document), document.source, self.defined)
+        analysis = Analysis(path, document.source, defined)
         self._analyses[uri] = (document.version, analysis)
         return analysis
+
+    def defined_for(self, path: str) -> frozenset[str]:
+        """The names the env files define for the document at ``path``: the client's
+        ``httprun.env``, else those of the document's project settings."""
+        if self.settings.env or not os.path.isabs(path):  # an unsaved buffer has no project
+            return self.defined
+        return self.projects.names_for(Path(path))
 
     def forget(self, uri: str) -> None:
         self._analyses.pop(uri, None)

@@ -49,6 +49,10 @@ Options (command line, then ini equivalent):
 ``--http-collect``
     Collect every ``*.http`` file under the paths pytest walks.
 
+Without these, the ``[tool.httprun]`` table of the project pytest runs in (its rootdir's
+``pyproject.toml``; README "Project settings") gives ``env``, ``timeout``, ``max_retries`` and
+``files`` (the ``.http`` files to collect while walking folders, as ``httprun_files`` does).
+
 Parallel runs with pytest-xdist: use ``--dist loadfile`` so each file stays on one worker and
 its requests share one scope, in order::
 
@@ -90,19 +94,13 @@ from __future__ import annotations
 from .collection import HttpFileCollector, pytest_collect_file, pytest_terminal_summary
 from .fixture import HttprunFixture, httprun
 from .items import HttpRequestFailed, HttpRequestItem, describe_request, pytest_runtest_makereport
-from .options import (
-    _compile_glob,
-    pytest_addoption,
-    pytest_configure,
-    pytest_report_header,
-)
+from .options import pytest_addoption, pytest_configure, pytest_report_header
 
 __all__ = [
     "HttpFileCollector",
     "HttpRequestFailed",
     "HttpRequestItem",
     "HttprunFixture",
-    "_compile_glob",
     "describe_request",
     "httprun",
     "pytest_addoption",

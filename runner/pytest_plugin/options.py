@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
+
+from ..globs import compile_glob
 
 # Nothing from httprun is imported here at module level: the plugin loads in every pytest run
 # of every project that installs httprun, so lark, httpx, jmespath and rich are imported inside
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from ..errors import HttprunError
     from ..masking import Masker
     from ..options import RunOptions
+    from ..project import ProjectSettings
     from ..run import RunSession
 
 
@@ -115,15 +117,21 @@ class _PluginState:
         self.config = config
         self.invocation_dir = config.invocation_params.dir
         self.variables = _parse_pins(config.getoption("httprun_vars") or [])
+        self.project = _project_settings(config)
         self.env_files = self._env_files(config)
         self.timeout = _timeout(config)
+        if self.timeout is None:
+            self.timeout = self.project.timeout
         self.insecure = bool(
             config.getoption("httprun_insecure") or config.getini("httprun_insecure")
         )
         self.collect_all = bool(config.getoption("httprun_collect"))
         self.patterns: list[str] = list(config.getini("httprun_files"))
         base = config.inipath.parent if config.inipath is not None else config.rootpath
-        self._matchers = [_compile_glob(pattern, base) for pattern in self.patterns]
+        if not self.patterns and self.project.files is not None:
+            # The ini option wins; else the project's own [tool.httprun] files, relative to it.
+            self.patterns, base = list(self.project.files), self.project.root
+        self._matchers = [compile_glob(pattern, base) for pattern in self.patterns]
         self.collected = 0  # .http files collected, and seen but not collected
         self.passed_over: set[Path] = set()
         self._masker: Masker | None = None
@@ -131,10 +139,13 @@ class _PluginState:
         self._session_error: HttprunError | None = None
 
     def _env_files(self, config: pytest.Config) -> tuple[str, ...]:
+        """--http-env, else the httprun_env ini option, else the project's [tool.httprun]."""
         given: list[str] = config.getoption("httprun_env") or []
         if given:
             return tuple(str(self.invocation_dir / path) for path in given)
-        return tuple(str(path) for path in config.getini("httprun_env"))
+        if config.getini("httprun_env"):
+            return tuple(str(path) for path in config.getini("httprun_env"))
+        return tuple(str(path) for path in _settings_checked(self.project.env_files))
 
     # -- collection ------------------------------------------------------------------------------
     def wants(self, file_path: Path, session: pytest.Session) -> bool:
@@ -177,6 +188,8 @@ class _PluginState:
         }
         if self.timeout is not None:
             values["timeout"] = self.timeout
+        if self.project.max_retries is not None:
+            values["max_retries"] = self.project.max_retries
         values.update(changes)
         return RunOptions(**values)
 
@@ -231,6 +244,27 @@ def _parse_pins(pairs: Sequence[str]) -> dict[str, str]:
         raise pytest.UsageError(f"{error.message} ({error.hint})") from None
 
 
+def _project_settings(config: pytest.Config) -> ProjectSettings:
+    """The ``[tool.httprun]`` settings of the project pytest runs in (its rootdir's)."""
+    from ..project import settings_for
+
+    return _settings_checked(lambda: settings_for(config.rootpath))
+
+
+T = TypeVar("T")
+
+
+def _settings_checked(read: Callable[[], T]) -> T:
+    """``read()``; bad project settings stop the session as a bad ini option would, shown as
+    httprun shows them (``pyproject.toml:LINE:COL``, the line, a caret)."""
+    from ..errors import SettingsError, render_error
+
+    try:
+        return read()
+    except SettingsError as error:
+        raise pytest.UsageError(render_error(error)) from None
+
+
 def _timeout(config: pytest.Config) -> float | None:
     given: float | None = config.getoption("httprun_timeout")
     text = str(config.getini("httprun_timeout")).strip()
@@ -244,61 +278,3 @@ def _timeout(config: pytest.Config) -> float | None:
     if given is not None and given <= 0:
         raise pytest.UsageError(f"--http-timeout takes a positive number of seconds, got {given}")
     return given
-
-
-def _compile_glob(pattern: str, base: Path) -> Callable[[Path], bool]:
-    """A matcher for one ``httprun_files`` pattern.
-
-    A pattern without ``/`` matches a file name in any folder (like ``python_files``); one with
-    ``/`` matches the path relative to ``base`` (the ini file's folder). ``*`` and ``?`` stay
-    inside one folder, ``**`` spans any number of them.
-    """
-    pattern = pattern.strip()
-    while pattern.startswith("./"):
-        pattern = pattern[2:]
-    anchored = "/" in pattern
-    regex = re.compile(_glob_to_regex(pattern))
-
-    def matches(path: Path) -> bool:
-        if not anchored:
-            return regex.fullmatch(path.name) is not None
-        if Path(pattern).is_absolute():
-            return regex.fullmatch(path.as_posix()) is not None
-        try:
-            relative = path.relative_to(base).as_posix()
-        except ValueError:
-            return False
-        return regex.fullmatch(relative) is not None
-
-    return matches
-
-
-def _glob_to_regex(pattern: str) -> str:
-    out: list[str] = []
-    index = 0
-    while index < len(pattern):
-        char = pattern[index]
-        if pattern.startswith("**/", index):
-            out.append("(?:[^/]*/)*")
-            index += 3
-            continue
-        if pattern.startswith("**", index):
-            out.append(".*")
-            index += 2
-            continue
-        if char == "*":
-            out.append("[^/]*")
-        elif char == "?":
-            out.append("[^/]")
-        elif char == "[" and "]" in pattern[index + 2 :]:
-            end = pattern.index("]", index + 2)
-            body = pattern[index + 1 : end]
-            negate = body.startswith("!")
-            body = body[1:] if negate else body
-            out.append("[" + ("^" if negate else "") + body.replace("\\", "\\\\") + "]")
-            index = end + 1
-            continue
-        else:
-            out.append(re.escape(char))
-        index += 1
-    return "".join(out)
