@@ -63,24 +63,31 @@ _NO_EQUIVALENT = "httprun has no such value: set one with '@name = value' or in 
 
 
 def convert_text(
-    text: str, dialect: Dialect, rename: Rename = as_identifier, notes: list[str] | None = None
+    text: str,
+    dialect: Dialect,
+    rename: Rename = as_identifier,
+    notes: list[str] | None = None,
+    *,
+    escape: bool = True,
 ) -> str:
     """``text`` of another tool as httprun template text: each ``{{...}}`` converted, a
-    literal ``<<`` escaped as ``\\<<``. A ``{{...}}`` without an equivalent stays as written;
-    each note (and each of those) is appended to ``notes``."""
+    literal ``<<`` escaped as ``\\<<`` (unless not ``escape``: text that already uses
+    httprun's ``<<...>>``). A ``{{...}}`` without an equivalent stays as written; each note
+    (and each of those) is appended to ``notes``."""
+    keep: Callable[[str], str] = _escape if escape else str
     out: list[str] = []
     position = 0
     for match in _BRACES.finditer(text):
-        out.append(_escape(text[position : match.start()]))
+        out.append(keep(text[position : match.start()]))
         conversion = convert_braces(match.group(1), dialect, rename)
         if conversion.text is None:
-            out.append(_escape(match.group(0)))
+            out.append(keep(match.group(0)))
         else:
             out.append(conversion.text)
         if conversion.note and notes is not None:
             notes.append(f"{match.group(0)}: {conversion.note}")
         position = match.end()
-    out.append(_escape(text[position:]))
+    out.append(keep(text[position:]))
     return "".join(out)
 
 
@@ -222,7 +229,7 @@ def _response_reference(reference: re.Match[str], rename: Rename) -> Conversion:
         return Conversion(f'<<{name}.headers."{path.strip().lower()}">>')
     if not path or path == "*":
         return Conversion(f"<<{name}.body>>")
-    query = _jmespath_of_jsonpath(path.strip())
+    query = jmespath_of_jsonpath(path.strip())
     if query is None:
         return Conversion(
             None,
@@ -234,7 +241,7 @@ def _response_reference(reference: re.Match[str], rename: Rename) -> Conversion:
 _JSONPATH_STEP = re.compile(r"\.([A-Za-z_][\w-]*|\*)|\[(\d+|\*)\]|\[\s*(['\"])(.*?)\3\s*\]")
 
 
-def _jmespath_of_jsonpath(path: str) -> str | None:
+def jmespath_of_jsonpath(path: str) -> str | None:
     """``$.a['b-c'][0]`` as ``.a."b-c"[0]`` (appended to ``name.body``); None for what has no
     direct JMESPath form (``..``, filters, XPath)."""
     if not path.startswith("$"):
