@@ -188,3 +188,32 @@ def append_block(path: Path, block: str) -> None:
             f"cannot write '{shown}': {error.strerror or error}",
             hint="choose a request file in a folder you can write to",
         ) from None
+
+
+@import_app.command("http")
+def import_http(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="PATH...",
+            help="JetBrains, REST Client or httpyac .http/.rest files, or folders holding them.",
+        ),
+    ],
+    out: OutOpt = Path("."),
+    force: ForceOpt = False,
+) -> None:
+    """Convert .http files of JetBrains, VS Code REST Client and httpyac, with their
+    environments (http-client.env.json, .vscode/settings.json), into httprun files.
+
+    A file inside DIR is converted in place ('httprun import http . --out .' converts a whole
+    repository; no --force needed for that); any other goes to DIR/requests/, keeping its path
+    below PATH. Environments become DIR/envs/NAME.env, secrets DIR/envs/NAME.local.env. Other
+    existing files are only overwritten with --force. Ends with a report of what needs a person.
+    """
+    from .importers.http_project import import_http_files
+
+    try:
+        planned, report = import_http_files(paths, out)
+    except HttprunError as error:
+        fail(error)
+    finish_import(planned, report, force=force)

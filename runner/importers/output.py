@@ -31,6 +31,9 @@ class PlannedFiles:
         self.root = root
         self.masker = masker
         self.files: dict[Path, str] = {}
+        # Files that replace their own source (a conversion in place): writing them is what
+        # the user asked for, so they never count as files the import would overwrite.
+        self.in_place: set[Path] = set()
 
     def unique(self, relative: Path) -> Path:
         """``relative``, or ``stem-2.ext``... when that path is planned already."""
@@ -40,18 +43,35 @@ class PlannedFiles:
             candidate = relative.with_name(f"{relative.stem}-{counter}{relative.suffix}")
         return candidate
 
-    def add(self, relative: Path, text: str) -> Path:
-        """Plan ``text`` at ``relative`` (made unique); returns the path chosen."""
+    def add(self, relative: Path, text: str, *, in_place: bool = False) -> Path:
+        """Plan ``text`` at ``relative`` (made unique; ``in_place``: the file there is the
+        source of ``text``, converted); returns the path chosen."""
         if relative.is_absolute() or ".." in relative.parts:
             raise InternalError(ValueError(f"an import path leaves the output folder: {relative}"))
         if relative.suffix == ".http" and self.masker.mask(text) != text:
             raise InternalError(ValueError(f"a secret would be written into {relative}"))
         chosen = self.unique(relative)
         self.files[chosen] = text
+        if in_place and chosen == relative:
+            self.in_place.add(chosen)
         return chosen
 
     def existing(self) -> list[Path]:
-        return [path for path in self.files if (self.root / path).exists()]
+        """The planned files that would overwrite a file (not their own source, and not one
+        that holds the same text already)."""
+        return [
+            path
+            for path in self.files
+            if path not in self.in_place
+            and (self.root / path).exists()
+            and not self._holds(path, self.files[path])
+        ]
+
+    def _holds(self, path: Path, text: str) -> bool:
+        try:
+            return (self.root / path).read_text(encoding="utf-8") == text
+        except (OSError, UnicodeDecodeError):
+            return False
 
     def write(self, *, force: bool) -> list[Path]:
         """Write every planned file (``.local.env`` ones readable by their owner alone) and
