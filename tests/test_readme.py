@@ -232,6 +232,10 @@ COVERED: dict[str, Run | Recipe | Installed] = {
         ),
         writes=("imported/requests/Products.http", "imported/envs/cafe24 sandbox.local.env"),
     ),
+    # In the README's copy of requests/: httprun files come out unchanged, in place.
+    "httprun import http . --out .": Run(
+        exit_code=0, shows=("16 requests imported, 0 need attention",)
+    ),
     "pytest requests/products.http --http-env envs/sandbox.env": Run(
         exit_code=0, shows=("8 passed",)
     ),
