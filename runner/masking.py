@@ -207,6 +207,12 @@ def named_values(lines: Iterable[str]) -> list[str]:
     return found
 
 
+def named_value_spans(line: str) -> list[tuple[int, int]]:
+    """Where ``line`` gives secret-named things a literal value (what
+    :func:`mask_named_values` masks), as (start, end) offsets, left to right."""
+    return sorted(_named_value_spans(line))
+
+
 def _named_value_spans(line: str) -> list[tuple[int, int]]:
     lowered = line.lower()
     if not any(hint in lowered for hint in _SOURCE_LINE_HINTS):  # the usual line: no regex

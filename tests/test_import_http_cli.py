@@ -113,8 +113,52 @@ def test_a_secret_written_in_a_request_file_becomes_its_variable(
     text = (out / "requests" / "products.http").read_text()
     assert PRIVATE_TOKEN not in text
     assert "X-Token: <<api_token>>" in text
-    assert "a line held a secret of the env files" in result.out
+    assert "1 line(s) held a secret's value, now <<name>>" in result.out
     assert PRIVATE_TOKEN not in result.output
+
+
+def test_literal_secrets_move_to_the_local_env_files(
+    tmp_path: Path, local_server: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "a.http").write_text(
+        "@api_key = literal-key-1\n"
+        "\n"
+        "POST {{host}}/echo?api_key={{api_key}}&client_secret=literal-secret-2\n"
+        "Authorization: Bearer literal-bearer-3\n"
+        "Content-Type: application/json\n"
+        "\n"
+        '{"password": "literal-password-4", "name": "visible"}\n'
+        "\n"
+        "?? body.headers.authorization == 'Bearer literal-bearer-3'\n"
+        "?? body.query.client_secret[0] == 'literal-secret-2'\n"
+    )
+    out = tmp_path / "p"
+    result = import_http([str(tmp_path / "a.http"), "--out", str(out)], capsys)
+    assert result.code == 0, result.output
+    text = (out / "requests" / "a.http").read_text()
+    assert "literal-" not in text and "literal-" not in result.output
+    assert "Authorization: Bearer <<authorization>>" in text
+    assert '{"password": "<<password>>", "name": "visible"}' in text
+    local = (out / "envs" / "default.local.env").read_text()
+    for value in ["literal-key-1", "literal-secret-2", "literal-bearer-3", "literal-password-4"]:
+        assert value in local
+    assert "secrets written in the file moved" in result.out
+    assert "run with --env envs/default.env" in result.out
+    # A raw string does not interpolate: the check's value is text now.
+    assert "?? body.headers.authorization == Bearer <<authorization>>" in text
+    # The request sends what it sent before, and its checks pass: the env file gives the
+    # values back.
+    run = run_cli(
+        [
+            str(out / "requests" / "a.http"),
+            "--env",
+            str(out / "envs" / "default.env"),
+            "--var",
+            f"host={local_server}",
+        ],
+        capsys,
+    )
+    assert run.code == 0, run.output
 
 
 def test_object_values_are_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -23,7 +23,8 @@ from ..masking import Masker
 from ..reading import MAX_TEXT_FILE, UnreadableFile, read_regular_file
 from .dialect_envs import Environments, env_sources, read_environments
 from .dialects import canonical, convert_http
-from .envfiles import env_texts, expands
+from .envfiles import EnvValue, env_texts, expands
+from .file_secrets import MovedSecrets, move_literal_secrets, replace_env_secrets
 from .names import Renamer
 from .output import PlannedFiles, file_name
 from .report import ImportReport
@@ -40,23 +41,22 @@ class Source:
 
 
 def import_http_files(paths: list[Path], out: Path) -> tuple[PlannedFiles, ImportReport]:
+    """The files to write for ``paths`` under ``out``, and the report."""
     out_root = out.resolve()
     sources = find_sources(paths, out_root)
-    env_files = [f for s in sources for f in env_sources(s.path.parent, s.root)]
     renamer = Renamer()
+    env_files = [f for s in sources for f in env_sources(s.path.parent, s.root)]
     environments = read_environments(env_files, renamer)
-    masker = Masker(environments.secrets())
-    planned = PlannedFiles(out, masker)
-    report = ImportReport()
-    known = environments.names()
+    run = _HttpImport(out, renamer, environments)
     for source in sources:
-        _import_file(source, out_root, planned, report, renamer, known, environments)
-    _plan_envs(environments, planned, report)
+        run.import_file(source)
+    run.plan_files()
+    run.plan_envs()
     for where, what in environments.notes:
-        report.attention(where, what)
+        run.report.attention(where, what)
     for old, new in renamer.renamed().items():
-        report.attention(old, f"renamed to '{new}' (httprun names are identifiers), everywhere")
-    return planned, report
+        run.report.attention(old, f"renamed to '{new}' (httprun names are identifiers), everywhere")
+    return run.planned, run.report
 
 
 def find_sources(paths: list[Path], out_root: Path) -> list[Source]:
@@ -108,82 +108,109 @@ def _destination(source: Source, out_root: Path) -> tuple[Path, bool]:
     return Path("requests") / relative.with_suffix(".http"), False
 
 
-def _import_file(
-    source: Source,
-    out_root: Path,
-    planned: PlannedFiles,
-    report: ImportReport,
-    renamer: Renamer,
-    known: frozenset[str],
-    environments: Environments,
-) -> None:
-    try:
-        text = read_regular_file(source.path, limit=MAX_TEXT_FILE).decode("utf-8-sig")
-    except UnreadableFile as error:
-        report.attention(source.shown, f"cannot read it ({error.reason}); left as it is")
-        return
-    except UnicodeDecodeError:
-        report.attention(
-            source.shown, "not UTF-8; left as it is: save it as UTF-8 and import again"
-        )
-        return
-    converted = convert_http(text, source.shown, renamer, known)
-    for note in converted.notes:
-        report.attention(f"{source.shown}:{note.line}", note.what)
-    if converted.text is None:
-        return
-    result = _without_secrets(converted.text, source, environments, planned.masker, report)
-    try:
-        canonical(result, source.shown)
-    except ParseError as error:
-        report.attention(
-            source.shown,
-            f"cannot write it without a secret ({error.message}); "
-            "left as it is: move the secret into an env file and import again",
-        )
-        return
-    relative, in_place = _destination(source, out_root)
-    planned.add(relative, result, in_place=in_place)
-    report.requests += converted.requests
+class _HttpImport:
+    def __init__(self, out: Path, renamer: Renamer, environments: Environments) -> None:
+        self.out_root = out.resolve()
+        self.renamer = renamer
+        self.environments = environments
+        self.planned = PlannedFiles(out, Masker(environments.secrets()))
+        self.report = ImportReport()
+        taken = {
+            value.name: value.value
+            for env in environments.values.values()
+            for value in env.values()
+        }
+        self.moved = MovedSecrets(taken)
+        self.converted: list[tuple[Source, str, int]] = []  # source, text, requests
 
+    def import_file(self, source: Source) -> None:
+        text = self.read(source)
+        if text is None:
+            return
+        converted = convert_http(text, source.shown, self.renamer, self.environments.names())
+        for note in converted.notes:
+            self.report.attention(f"{source.shown}:{note.line}", note.what)
+        if converted.text is not None:
+            text = self.move_literal_secrets(converted.text, source)
+            self.converted.append((source, text, converted.requests))
 
-def _without_secrets(
-    text: str, source: Source, environments: Environments, masker: Masker, report: ImportReport
-) -> str:
-    """``text`` with each secret of the env files it holds replaced by ``<<name>>`` (noted):
-    no secret is written into a request file."""
-    if masker.mask(text) == text:
+    def plan_files(self) -> None:
+        """Plan each converted file, once every file's literal secrets are known: a value
+        one file gives a secret may stand in another."""
+        masker = self.planned.masker
+        masker.add_all(self.moved.moved.values())
+        secrets = self.environments.secrets() | {v: n for n, v in self.moved.moved.items()}
+        for source, text, requests in self.converted:
+            text, changed = replace_env_secrets(text, secrets, masker)
+            if changed:
+                self.report.attention(
+                    source.shown,
+                    f"{changed} line(s) held a secret's value, now <<name>> (or ****, for an "
+                    "encoded form): check them",
+                )
+            try:
+                canonical(text, source.shown)
+            except ParseError as error:
+                self.report.attention(
+                    source.shown,
+                    f"cannot be written without its secrets ({error.message}); left as it is: "
+                    "move them into an env file and import again",
+                )
+                continue
+            relative, in_place = _destination(source, self.out_root)
+            self.planned.add(relative, text, in_place=in_place)
+            self.report.requests += requests
+
+    def read(self, source: Source) -> str | None:
+        try:
+            return read_regular_file(source.path, limit=MAX_TEXT_FILE).decode("utf-8-sig")
+        except UnreadableFile as error:
+            self.report.attention(source.shown, f"cannot read it ({error.reason}); left as it is")
+        except UnicodeDecodeError:
+            self.report.attention(
+                source.shown, "not UTF-8; left as it is: save it as UTF-8 and import again"
+            )
+        return None
+
+    def move_literal_secrets(self, text: str, source: Source) -> str:
+        text, names = move_literal_secrets(text, self.moved)
+        if names:
+            listed = ", ".join(dict.fromkeys(names))
+            self.report.attention(
+                source.shown,
+                f"secrets written in the file moved to the envs/*.local.env files as {listed}; "
+                "the file reads them as <<name>>",
+            )
         return text
-    lines = text.split("\n")
-    secrets = sorted(environments.secrets().items(), key=lambda item: -len(item[0]))
-    for index, line in enumerate(lines):
-        if masker.mask(line) == line:
-            continue
-        for value, name in secrets:
-            line = line.replace(value, f"<<{name}>>")
-        if masker.mask(line) != line:
-            line = masker.mask(line)  # an encoded form: no variable can stand for it
-        lines[index] = line
-        report.attention(
-            source.shown,
-            "a line held a secret of the env files, written as <<name>> (or ****): check it; "
-            "secrets belong in envs/NAME.local.env",
-        )
-    return "\n".join(lines)
 
+    def plan_envs(self) -> None:
+        tables = self.environments.values
+        if self.moved.moved and not tables:
+            tables = {"default": {}}
+            self.report.attention(
+                "envs/default.env",
+                "made for the secrets of the request files: run with --env envs/default.env",
+            )
+        for env_name, table in tables.items():
+            values = list(table.values())
+            names = {value.name for value in values}
+            values += [
+                EnvValue(name, value, secret=True)
+                for name, value in self.moved.moved.items()
+                if name not in names
+            ]
+            self.plan_env(env_name, values)
 
-def _plan_envs(environments: Environments, planned: PlannedFiles, report: ImportReport) -> None:
-    for env_name, table in environments.values.items():
-        described = ", ".join(environments.origins.get(env_name, []))
-        values = list(table.values())
+    def plan_env(self, env_name: str, values: list[EnvValue]) -> None:
+        stem = file_name(env_name, "env")
         for value in values:
             if expands(value.value):
-                report.attention(
-                    f"envs/{file_name(env_name, 'env')}.env: {value.name}",
+                self.report.attention(
+                    f"envs/{stem}.env: {value.name}",
                     "'${' in the value: httprun's env files expand ${NAME}; check it",
                 )
+        described = ", ".join(self.environments.origins.get(env_name, [])) or "request files"
         plain, local = env_texts(values, described)
-        stem = file_name(env_name, "env")
-        planned.add(Path("envs") / f"{stem}.env", plain)
+        self.planned.add(Path("envs") / f"{stem}.env", plain)
         if local:
-            planned.add(Path("envs") / f"{stem}.local.env", local)
+            self.planned.add(Path("envs") / f"{stem}.local.env", local)
