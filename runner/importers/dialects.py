@@ -41,14 +41,6 @@ class ConvertedFile:
     requests: int = 0
 
 
-def canonical(text: str, path: str) -> str:
-    """``text`` in the canonical style. Today it only proves that ``text`` parses (a
-    ParseError otherwise); the canonical writer (``runner.writer.format_text``) takes over
-    here when it lands."""
-    parse_text(text, path)
-    return text
-
-
 class _State(enum.Enum):
     PRELUDE = "prelude"  # before the request line
     HEADERS = "headers"  # the request line, its URL continuations and headers
@@ -465,7 +457,7 @@ class _Converter:
         that does not make the text parse."""
         for _ in range(len(lines) + 1):
             try:
-                canonical("".join(f"{line.text}\n" for line in lines), self.path)
+                parse_text("".join(f"{line.text}\n" for line in lines), self.path)
             except ParseError as error:
                 if not self.keep_failing_line(lines, error):
                     self.note(

@@ -20,9 +20,10 @@ from pathlib import Path
 
 from ..errors import ParseError, UsageError
 from ..masking import Masker
+from ..parser import parse_text
 from ..reading import MAX_TEXT_FILE, UnreadableFile, read_regular_file
 from .dialect_envs import Environments, env_sources, read_environments
-from .dialects import canonical, convert_http
+from .dialects import convert_http
 from .envfiles import EnvValue, env_texts, expands
 from .file_secrets import MovedSecrets, move_literal_secrets, replace_env_secrets
 from .names import Renamer
@@ -108,6 +109,14 @@ def _destination(source: Source, out_root: Path) -> tuple[Path, bool]:
     return Path("requests") / relative.with_suffix(".http"), False
 
 
+def canonical(text: str, path: str) -> str:
+    """``text`` in the canonical style. Today it only proves that ``text`` parses (a
+    ParseError otherwise); the canonical writer (``runner.writer.format_text``) takes over
+    here when it lands."""
+    parse_text(text, path)
+    return text
+
+
 class _HttpImport:
     def __init__(self, out: Path, renamer: Renamer, environments: Environments) -> None:
         self.out_root = out.resolve()
@@ -149,7 +158,7 @@ class _HttpImport:
                     "encoded form): check them",
                 )
             try:
-                canonical(text, source.shown)
+                text = canonical(text, source.shown)
             except ParseError as error:
                 self.report.attention(
                     source.shown,
