@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from runner.importers.dialect_scripts import translate_assertion, translate_handler
@@ -44,6 +44,7 @@ ROWS = {
     'GET {{host}}/{{$datetime iso8601}}/{{$datetime "DD-MM-YYYY" 1 d}}': (
         'GET <<host>>/<<$datetime iso8601>>/<<$datetime "%d-%m-%Y" +1d>>'
     ),
+    "GET {{host}}/{{$localDatetime iso8601}}": "GET <<host>>/<<$datetime iso8601>>",
     "GET {{host}}/{{$processEnv HOME}}/{{$env.HOME}}": "GET <<host>>/<<$env HOME>>/<<$env HOME>>",
     "GET {{host}}/{{$dotenv KEY}}": "GET <<host>>/<<KEY>>",
     "GET {{host}}/{{login.response.body.$.token}}": "GET <<host>>/<<login.body.token>>",
@@ -131,6 +132,17 @@ def test_other_protocols_are_kept_as_comments(method: str) -> None:
     )
     assert result.requests == 1
     assert [note.line for note in result.notes] == [2]
+
+
+@pytest.mark.parametrize(
+    ("line", "advice"),
+    [("curl -X POST https://x -d a=1", "httprun import curl"), ("run #login", "@import")],
+)
+def test_other_tools_commands_are_kept_with_what_to_do(line: str, advice: str) -> None:
+    result = convert(f"### a\n{line}\nX-A: 1\n\n### b\nGET /b\n")
+    assert result.text == f"### a\n# {line}\n# X-A: 1\n\n### b\nGET <<host>>/b\n"
+    assert [note.line for note in result.notes] == [2]
+    assert advice in result.notes[0].what
 
 
 def test_rest_client_graphql_header_is_noted() -> None:
@@ -323,6 +335,7 @@ _LINES = st.lists(
 )  # fmt: skip
 
 
+@settings(max_examples=50)
 @given(_LINES)
 def test_arbitrary_lines_never_crash_and_always_parse_or_are_reported(lines: list[str]) -> None:
     result = convert_http("\n".join(lines), "fuzz.http", Renamer(), frozenset())
@@ -332,6 +345,7 @@ def test_arbitrary_lines_never_crash_and_always_parse_or_are_reported(lines: lis
         parse_text(result.text)
 
 
+@settings(max_examples=50)
 @given(st.text(max_size=12))
 def test_renamed_names_are_identifiers(name: str) -> None:
     text = convert_http(f"@{name.strip() or 'x'}x = 1\n", "a.http", Renamer(), frozenset()).text

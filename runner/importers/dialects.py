@@ -72,6 +72,13 @@ _OTHER_PROTOCOLS = frozenset(
 _HTTP_METHODS = frozenset(
     {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE", "CONNECT"}
 )
+# Request lines that are commands of another tool, kept as comments with what to do instead.
+_OTHER_COMMANDS = {
+    "curl": "a curl command (REST Client), kept as a comment: convert it with "
+    "'httprun import curl', and put the request it prints here",
+    "run": "JetBrains' 'run', kept as a comment: httprun runs a file's requests in order; "
+    "for another file's requests, use '# @import PATH' and read their names",
+}
 # httprun's own directives (FORMAT.md), written as they are.
 _HTTPRUN_DIRECTIVES = frozenset(
     {"name", "auth", "timeout", "retry", "no-redirect", "skip", "import", "data"}
@@ -300,6 +307,11 @@ class _Converter:
             words = words[1:]
         elif len(words) == 1 and words[0].upper() in _OTHER_PROTOCOLS:
             method = words[0]
+        if words and method in _OTHER_COMMANDS:
+            self.state = _State.UNSUPPORTED
+            self.kept(number, text)
+            self.note(number, _OTHER_COMMANDS[method])
+            return
         if method.upper() in _OTHER_PROTOCOLS:
             self.state = _State.UNSUPPORTED
             self.kept(number, text)
