@@ -11,9 +11,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
+from typer.core import TyperCommand
 
 from .errors import HttprunError, UsageError
 
@@ -190,12 +191,20 @@ def append_block(path: Path, block: str) -> None:
         ) from None
 
 
-@import_app.command("http")
+class _PathsCommand(TyperCommand):
+    """``httprun import http PATH... [OPTIONS]`` (typer would write ``{PATH...}``)."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        return ["PATH...", "[OPTIONS]"]
+
+
+@import_app.command("http", cls=_PathsCommand)
 def import_http(
     paths: Annotated[
         list[Path],
         typer.Argument(
             metavar="PATH...",
+            show_default=False,
             help="JetBrains, REST Client or httpyac .http/.rest files, or folders holding them.",
         ),
     ],

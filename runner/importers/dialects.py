@@ -138,6 +138,12 @@ def _request_names(lines: list[str]) -> set[str]:
     return names
 
 
+def _titles(lines: list[str]) -> set[str]:
+    """The blocks' ``###`` titles: httpyac names a request by its title too."""
+    titles = {line[3:].strip("# \t") for line in lines if line.startswith("###")}
+    return titles - {""}
+
+
 class _Converter:
     def __init__(self, text: str, path: str, rename: Rename, known: frozenset[str]) -> None:
         text = normalize_newlines(text.removeprefix("\ufeff"))
@@ -148,10 +154,7 @@ class _Converter:
         self.rename = rename
         self.escape = _HTTPRUN_INTERPOLATION.search(text) is None
         self.names = _request_names(self.lines)
-        # httpyac names a request by its "### name" title too.
-        self.titles = {line[3:].strip("# \t") for line in self.lines if line.startswith("###")} - {
-            ""
-        }
+        self.titles = _titles(self.lines)
         self.referenced = {match.group(1) for match in _REFERENCE.finditer(text)}
         self.variables = set(known) | {
             m.group(2) for m in map(_VARIABLE.fullmatch, self.lines) if m is not None
@@ -161,7 +164,6 @@ class _Converter:
         self.requests = 0
         self.block = 0
         self.state = _State.PRELUDE
-        self.has_name = False
 
     # -- helpers --
 
@@ -235,7 +237,6 @@ class _Converter:
     def new_block(self, number: int, text: str) -> None:
         self.block += 1
         self.state = _State.PRELUDE
-        self.has_name = False
         self.add(number, text, _Section.SEPARATOR)
 
     def name_referenced_titles(self) -> None:
