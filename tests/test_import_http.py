@@ -318,6 +318,54 @@ def test_httprun_files_come_out_unchanged(path: Path) -> None:
     assert result.notes == []
 
 
+def test_a_rest_client_host_header_keeps_a_relative_url() -> None:
+    text = "GET /items\nHost: example.com\n"
+    result = convert_http(text, "a.http", Renamer(), frozenset())
+    assert result.text == text
+    assert result.notes == []
+
+
+# Lines of valid httprun files, by where they may stand.
+_PRELUDE = st.sampled_from(
+    ["", "# a comment", "// another", "@a = <<host>>/x", "# @name n1", "# @timeout 5s", "@b ="]
+)
+_REQUEST = st.sampled_from(
+    [
+        "GET <<a>>/x",
+        "POST <<host>>/y HTTP/1.1",
+        "GET /z\nHost: example.com",  # a path alone needs its Host header in httprun
+        "PUT https://x/<<%id>>?q=\\<<lit",
+    ]
+)
+_HEADER = st.sampled_from(["Accept: */*", "X-A: <<b>>", "Host: example.com", "# between"])
+_BODY = st.sampled_from(["", '{"a": <<a>>}', "# body text", "< ./file.json", "a=<<%b>>&c=1"])
+_CHECK = st.sampled_from(
+    ["?? status == 200", "?? body.a == 'x'", ">> c = body.c", "?? length(body) > `0`", "<> ./r"]
+)
+
+
+@st.composite
+def _httprun_files(draw: st.DrawFn) -> str:
+    blocks: list[str] = []
+    for index in range(draw(st.integers(1, 4))):
+        lines = [f"### block {index}"] if index or draw(st.booleans()) else []
+        lines += draw(st.lists(_PRELUDE, max_size=3))
+        lines.append(draw(_REQUEST))
+        lines += draw(st.lists(_HEADER, max_size=3))
+        body = draw(st.lists(_BODY, max_size=3))
+        lines += ["", *body] if body else []
+        lines += draw(st.lists(_CHECK, max_size=3))
+        blocks.append("\n".join(lines))
+    return "\n".join(blocks) + "\n"
+
+
+@settings(max_examples=50)
+@given(_httprun_files())
+def test_httprun_files_of_any_shape_come_out_unchanged(text: str) -> None:
+    parse_text(text)  # an httprun file
+    assert converted(text) == text
+
+
 _LINES = st.lists(
     st.one_of(
         st.sampled_from(

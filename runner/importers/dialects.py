@@ -65,6 +65,15 @@ class _Line:
     section: _Section = _Section.PRELUDE
 
 
+@dataclass
+class _Relative:
+    """A request line whose URL is a path: ``line`` as planned, ``written`` without the
+    ``<<host>>`` it got (for a Host header)."""
+
+    line: _Line
+    written: str
+
+
 # Methods of protocols httprun does not speak: their blocks are kept as comments.
 _OTHER_PROTOCOLS = frozenset(
     {"GRPC", "GRAPHQL", "WEBSOCKET", "WS", "WSS", "MQTT", "SSE", "EVENTSOURCE", "AMQP", "RPC"}
@@ -164,6 +173,7 @@ class _Converter:
         self.requests = 0
         self.block = 0
         self.state = _State.PRELUDE
+        self.relative: _Relative | None = None  # this block's relative request line
 
     # -- helpers --
 
@@ -201,6 +211,7 @@ class _Converter:
         index = 0
         while index < len(self.lines):
             index = self.step(index)
+        self.end_of_headers()
         self.name_referenced_titles()
         lines = self.ensure_parses(self.ordered())
         if lines is None:
@@ -235,6 +246,7 @@ class _Converter:
         return index + 1
 
     def new_block(self, number: int, text: str) -> None:
+        self.end_of_headers()
         self.block += 1
         self.state = _State.PRELUDE
         self.add(number, text, _Section.SEPARATOR)
@@ -296,7 +308,10 @@ class _Converter:
             return
         name = self.rename(match.group(2))
         value = self.convert_line(number, match.group(4))
-        self.add(number, f"@{name} = {value}", _Section.PRELUDE)
+        if name == match.group(2) and value == match.group(4):
+            self.add(number, text, _Section.PRELUDE)  # as written (an httprun line)
+        else:
+            self.add(number, f"@{name} = {value}".rstrip(), _Section.PRELUDE)
 
     # -- the request --
 
@@ -324,21 +339,37 @@ class _Converter:
             return
         version = words.pop() if len(words) >= 2 and words[-1].startswith("HTTP/") else ""
         url = self.convert_line(number, " ".join(words))
-        if url.startswith("/"):
-            url = f"<<host>>{url}"
-            if "host" not in self.variables:
-                self.note(number, "a relative URL, now <<host>>/...: define 'host' in an env file")
-        line = " ".join(part for part in (method, url, version) if part)
-        self.add(number, line, _Section.REQUEST)
+        written = " ".join(part for part in (method, url, version) if part)
+        relative = url.startswith("/")  # httpyac: below 'host'; REST Client: a Host header
+        if relative:
+            written_with_host = " ".join(p for p in (method, f"<<host>>{url}", version) if p)
+            self.add(number, written_with_host, _Section.REQUEST)
+            self.relative = _Relative(self.out[-1], written)
+        else:
+            self.add(number, written, _Section.REQUEST)
         self.requests += 1
         self.state = _State.HEADERS
 
+    def end_of_headers(self) -> None:
+        """A relative request line without a Host header reads httpyac's ``host``."""
+        if self.relative is not None and "host" not in self.variables:
+            self.note(
+                self.relative.line.source,
+                "a relative URL, now <<host>>/...: define 'host' in an env file",
+            )
+        self.relative = None
+
     def header_line(self, number: int, text: str) -> None:
         stripped = text.strip()
+        if self.relative is not None and stripped.lower().startswith("host:"):
+            self.relative.line.text = self.relative.written  # REST Client: the Host header's
+            self.relative = None
         if not stripped:
+            self.end_of_headers()
             self.add(number, "", _Section.REQUEST)
             self.state = _State.BODY
         elif _ends_body(text):
+            self.end_of_headers()
             self.state = _State.TAIL
             self.tail_line(number, text)
         elif stripped.startswith(("#", "//")):
