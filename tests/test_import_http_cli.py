@@ -161,15 +161,21 @@ def test_literal_secrets_move_to_the_local_env_files(
     assert run.code == 0, run.output
 
 
-def test_object_values_are_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_values_that_are_no_text_or_refer_to_others(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / "a.http").write_text("GET {{host}}/a\n")
     (tmp_path / "http-client.env.json").write_text(
-        '{"dev": {"host": "http://x", "Security": {"Auth": {}}, "none": null}}'
+        '{"dev": {\n  "host": "http://x",\n  "Security": {"Auth": {}},\n  "none": null,\n'
+        '  "url": "{{host}}/api",\n  "bad": "{{nowhere}}"\n}}'
     )
     result = import_http([str(tmp_path / "a.http"), "--out", str(tmp_path / "p")], capsys)
     assert result.code == 0
-    assert "dev.Security: an object value, left out" in result.out
-    assert "dev.none: a null value, left out" in result.out
+    assert "http-client.env.json:3: dev.Security: an object value, left out" in result.out
+    assert "http-client.env.json:4: dev.none: a null value, left out" in result.out
+    assert "http-client.env.json:6: dev.bad: {{nowhere}} is not a value" in result.out
+    env = (tmp_path / "p" / "envs" / "dev.env").read_text()
+    assert "url='http://x/api'" in env  # {{host}} of the same environment
 
 
 # ---- a whole repository, in place ------------------------------------------------------------

@@ -73,8 +73,10 @@ def read_environments(sources: Iterable[Path], rename: Rename) -> Environments:
     for it elsewhere is reported."""
     environments = Environments()
     for source in dict.fromkeys(sources):
-        document = read_json(
+        text = read_text(source)
+        document = parse_json(
             source,
+            text,
             comments=source.name == "settings.json",
             secret=source.name == JETBRAINS_PRIVATE,
         )
@@ -87,57 +89,81 @@ def read_environments(sources: Iterable[Path], rename: Rename) -> Environments:
                 continue
         else:
             tables = document
-        _add_tables(environments, source, tables, rename, secret=source.name == JETBRAINS_PRIVATE)
+        _Tables(environments, source, text, rename).add(tables)
     return environments
 
 
-def _add_tables(
-    environments: Environments, source: Path, tables: Any, rename: Rename, *, secret: bool
-) -> None:
-    if not isinstance(tables, dict):
-        environments.notes.append(
-            (shown(source), 'expected an object of environments: {"dev": {...}, "$shared": {...}}')
+class _Tables:
+    """The environments of one file, added to ``environments``."""
+
+    def __init__(self, environments: Environments, source: Path, text: str, rename: Rename):
+        self.environments = environments
+        self.source = shown(source)
+        self.secret = source.name == JETBRAINS_PRIVATE
+        self.lines = text.split("\n")
+        self.rename = rename
+
+    def note(self, key: str, what: str) -> None:
+        """A note at the first line that names ``key`` (the file's first line if none)."""
+        quoted = json.dumps(key)
+        line = next((n for n, text in enumerate(self.lines, 1) if quoted in text), 1)
+        self.environments.notes.append((f"{self.source}:{line}", what))
+
+    def add(self, tables: Any) -> None:
+        if not isinstance(tables, dict):
+            self.note("", 'expected an object of environments: {"dev": {...}, "$shared": {...}}')
+            return
+        shared = tables.get(_SHARED, {})
+        names = [name for name in tables if name not in (_SHARED, "$schema")] or (
+            ["shared"] if _SHARED in tables else []
         )
-        return
-    shared = tables.get(_SHARED, {})
-    names = [name for name in tables if name not in (_SHARED, "$schema")] or (
-        ["shared"] if _SHARED in tables else []
-    )
-    for env_name in names:
-        table = tables.get(env_name, {})
-        if not isinstance(table, dict) or not isinstance(shared, dict):
-            environments.notes.append(
-                (f"{shown(source)}: {env_name}", "an environment is an object of name: value pairs")
-            )
-            continue
-        merged = {**shared, **table}
-        env = environments.values.setdefault(env_name, {})
-        environments.origins.setdefault(env_name, []).append(shown(source))
-        for key, raw in merged.items():
-            where = f"{shown(source)}: {env_name}.{key}"
-            text = _text(raw)
-            if text is None:
-                environments.notes.append(
-                    (
-                        where,
-                        f"{_kind(raw)} value, left out: env values are text; "
-                        "write the value it stands for",
-                    )
-                )
+        for env_name in names:
+            table = tables.get(env_name, {})
+            if not isinstance(table, dict) or not isinstance(shared, dict):
+                self.note(env_name, f"{env_name}: an environment is an object of name: value pairs")
                 continue
-            text = _resolve(text, merged, environments, where)
-            value = EnvValue(rename(key), text, secret)
-            known = env.get(key)
-            if known is None or (secret and not known.secret):
-                env[key] = value
-            elif known.value != value.value:
-                environments.notes.append(
-                    (
-                        where,
-                        f"another file gives it another value; kept '{known.name}' from the "
-                        "first one: check which is right",
-                    )
+            self.environments.origins.setdefault(env_name, []).append(self.source)
+            merged = {**shared, **table}
+            for key, raw in merged.items():
+                self.add_value(env_name, key, raw, merged)
+
+    def add_value(self, env_name: str, key: str, raw: Any, merged: dict[str, Any]) -> None:
+        text = _text(raw)
+        if text is None:
+            self.note(
+                key,
+                f"{env_name}.{key}: {_kind(raw)} value, left out: env values are text; "
+                "write the value it stands for",
+            )
+            return
+        text = self.resolve(env_name, key, text, merged)
+        value = EnvValue(self.rename(key), text, self.secret)
+        env = self.environments.values.setdefault(env_name, {})
+        known = env.get(key)
+        if known is None or (self.secret and not known.secret):
+            env[key] = value
+        elif known.value != value.value:
+            self.note(
+                key,
+                f"{env_name}.{key}: another file gives it another value; the first one's is "
+                "kept: check which is right",
+            )
+
+    def resolve(self, env_name: str, key: str, text: str, merged: dict[str, Any]) -> str:
+        """``{{name}}`` of another value of the same environment replaced by that value."""
+
+        def replace(match: re.Match[str]) -> str:
+            other = _text(merged.get(match.group(1)))
+            if other is None or "{{" in other:
+                self.note(
+                    key,
+                    f"{env_name}.{key}: {match.group(0)} is not a value of this environment: "
+                    "write the value",
                 )
+                return match.group(0)
+            return other
+
+        return _REFERENCE.sub(replace, text)
 
 
 def shown(path: Path) -> str:
@@ -162,35 +188,27 @@ def _kind(value: Any) -> str:
     return "a list" if isinstance(value, list) else "an object"
 
 
-def _resolve(text: str, table: dict[str, Any], environments: Environments, where: str) -> str:
-    """``{{name}}`` of another value of the same environment replaced by that value."""
-
-    def replace(match: re.Match[str]) -> str:
-        other = _text(table.get(match.group(1)))
-        if other is None or "{{" in other:
-            environments.notes.append(
-                (where, f"{match.group(0)} is not a value of this environment: write the value")
-            )
-            return match.group(0)
-        return other
-
-    return _REFERENCE.sub(replace, text)
-
-
 # ---- JSON, and JSON with comments (VS Code's settings) ----------------------------------------
 
 
-def read_json(path: Path, *, comments: bool, secret: bool = False) -> Any:
-    """The JSON document at ``path``; an EnvError positioned at the fault when it is none
-    (the lines it shows with every string value starred out when the file is ``secret``)."""
+def read_text(path: Path) -> str:
     try:
-        text = read_regular_file(path, limit=MAX_TEXT_FILE).decode("utf-8-sig")
+        return read_regular_file(path, limit=MAX_TEXT_FILE).decode("utf-8-sig")
     except UnreadableFile as error:
         raise EnvError(
             f"cannot read {path}: {error.reason}", hint=error.hint or "check the file"
         ) from None
     except UnicodeDecodeError:
         raise EnvError(f"{path} is not valid UTF-8", hint="save the file as UTF-8") from None
+
+
+def read_json(path: Path, *, comments: bool, secret: bool = False) -> Any:
+    """The JSON document at ``path``; an EnvError positioned at the fault when it is none
+    (the lines it shows with every string value starred out when the file is ``secret``)."""
+    return parse_json(path, read_text(path), comments=comments, secret=secret)
+
+
+def parse_json(path: Path, text: str, *, comments: bool, secret: bool = False) -> Any:
     try:
         return json.loads(without_comments(text) if comments else text)
     except json.JSONDecodeError as error:
