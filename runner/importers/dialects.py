@@ -498,19 +498,44 @@ class _Converter:
 
     def ensure_parses(self, lines: list[_Line]) -> list[_Line] | None:
         """``lines``, with each line httprun cannot read kept as a comment (noted); None when
-        that does not make the text parse."""
-        for _ in range(len(lines) + 1):
-            try:
-                parse_text("".join(f"{line.text}\n" for line in lines), self.path)
-            except ParseError as error:
-                if not self.keep_failing_line(lines, error):
-                    self.note(
-                        1, f"httprun cannot read the converted file; left as it is: {error.message}"
-                    )
-                    return None
-            else:
-                return lines
+        that does not make the text parse. A syntax error stays inside its block, so a file
+        that does not parse is mended block by block (each error parses one block again, not
+        the whole file)."""
+        if self.first_error(lines) is None:
+            return lines
+        blocks: dict[int, list[_Line]] = {}
+        for line in lines:
+            blocks.setdefault(line.block, []).append(line)
+        for block in blocks.values():
+            if not self.mend(block):
+                return None
+        error = self.first_error(lines)
+        if error is not None:
+            self.note(1, f"httprun cannot read the converted file; left as it is: {error.message}")
+            return None
+        return lines
+
+    def first_error(self, lines: list[_Line]) -> ParseError | None:
+        try:
+            parse_text("".join(f"{line.text}\n" for line in lines), self.path)
+        except ParseError as error:
+            return error
         return None
+
+    def mend(self, lines: list[_Line]) -> bool:
+        """Keep each line of one block that httprun cannot read as a comment, until the block
+        parses; False when that does not help."""
+        for _ in range(len(lines) + 1):
+            error = self.first_error(lines)
+            if error is None:
+                return True
+            if not self.keep_failing_line(lines, error):
+                self.note(
+                    lines[0].source,
+                    f"httprun cannot read the converted file; left as it is: {error.message}",
+                )
+                return False
+        return False
 
     def keep_failing_line(self, lines: list[_Line], error: ParseError) -> bool:
         if error.span is None or not 1 <= error.span.line <= len(lines):
