@@ -161,6 +161,19 @@ def test_literal_secrets_move_to_the_local_env_files(
     assert run.code == 0, run.output
 
 
+def test_names_that_are_identifiers_keep_them_whatever_comes_first(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "http-client.env.json").write_text('{"dev": {"user-id": "1"}}')
+    (tmp_path / "a.http").write_text("@user_id = 2\n\nGET {{host}}/{{user-id}}/{{user_id}}\n")
+    result = import_http([str(tmp_path / "a.http"), "--out", str(tmp_path / "p")], capsys)
+    assert result.code == 0, result.output
+    text = (tmp_path / "p" / "requests" / "a.http").read_text()
+    assert text == "@user_id = 2\n\nGET <<host>>/<<user_id_2>>/<<user_id>>\n"
+    assert "user_id_2='1'" in (tmp_path / "p" / "envs" / "dev.env").read_text()
+    assert "user-id: renamed to 'user_id_2'" in result.out
+
+
 def test_values_that_are_no_text_or_refer_to_others(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,12 +46,18 @@ def import_http_files(paths: list[Path], out: Path) -> tuple[PlannedFiles, Impor
     """The files to write for ``paths`` under ``out``, and the report."""
     out_root = out.resolve()
     sources = find_sources(paths, out_root)
-    renamer = Renamer()
+    report = ImportReport()
+    texts = [(source, text) for source in sources if (text := _read(source, report)) is not None]
     env_files = [f for s in sources for f in env_sources(s.path.parent, s.root)]
+    # Every name up front, so that a name that is an identifier keeps it whatever comes first.
+    env_keys = {
+        key for table in read_environments(env_files, Renamer()).values.values() for key in table
+    }
+    renamer = Renamer(env_keys | {name for _, text in texts for name in _names_in(text)})
     environments = read_environments(env_files, renamer)
-    run = _HttpImport(out, renamer, environments)
-    for source in sources:
-        run.import_file(source)
+    run = _HttpImport(out, renamer, environments, report)
+    for source, text in texts:
+        run.import_file(source, text)
     run.plan_files()
     run.plan_envs()
     for where, what in environments.notes:
@@ -109,6 +116,26 @@ def _destination(source: Source, out_root: Path) -> tuple[Path, bool]:
     return Path("requests") / relative.with_suffix(".http"), False
 
 
+def _read(source: Source, report: ImportReport) -> str | None:
+    try:
+        return read_regular_file(source.path, limit=MAX_TEXT_FILE).decode("utf-8-sig")
+    except UnreadableFile as error:
+        report.attention(source.shown, f"cannot read it ({error.reason}); left as it is")
+    except UnicodeDecodeError:
+        report.attention(
+            source.shown, "not UTF-8; left as it is: save it as UTF-8 and import again"
+        )
+    return None
+
+
+_NAMES = re.compile(r"^[ \t]*@([^\s=]+)|\{\{\s*([A-Za-z_][\w.-]*)\s*\}\}|@name[ \t=]+(\S+)", re.M)
+
+
+def _names_in(text: str) -> set[str]:
+    """The variable and request names a foreign file uses."""
+    return {name for match in _NAMES.finditer(text) for name in match.groups() if name}
+
+
 def canonical(text: str, path: str) -> str:
     """``text`` in the canonical style. Today it only proves that ``text`` parses (a
     ParseError otherwise); the canonical writer (``runner.writer.format_text``) takes over
@@ -118,12 +145,14 @@ def canonical(text: str, path: str) -> str:
 
 
 class _HttpImport:
-    def __init__(self, out: Path, renamer: Renamer, environments: Environments) -> None:
+    def __init__(
+        self, out: Path, renamer: Renamer, environments: Environments, report: ImportReport
+    ) -> None:
         self.out_root = out.resolve()
         self.renamer = renamer
         self.environments = environments
         self.planned = PlannedFiles(out, Masker(environments.secrets()))
-        self.report = ImportReport()
+        self.report = report
         taken = {
             value.name: value.value
             for env in environments.values.values()
@@ -132,10 +161,7 @@ class _HttpImport:
         self.moved = MovedSecrets(taken)
         self.converted: list[tuple[Source, str, int]] = []  # source, text, requests
 
-    def import_file(self, source: Source) -> None:
-        text = self.read(source)
-        if text is None:
-            return
+    def import_file(self, source: Source, text: str) -> None:
         converted = convert_http(text, source.shown, self.renamer, self.environments.names())
         for note in converted.notes:
             self.report.attention(f"{source.shown}:{note.line}", note.what)
@@ -169,17 +195,6 @@ class _HttpImport:
             relative, in_place = _destination(source, self.out_root)
             self.planned.add(relative, text, in_place=in_place)
             self.report.requests += requests
-
-    def read(self, source: Source) -> str | None:
-        try:
-            return read_regular_file(source.path, limit=MAX_TEXT_FILE).decode("utf-8-sig")
-        except UnreadableFile as error:
-            self.report.attention(source.shown, f"cannot read it ({error.reason}); left as it is")
-        except UnicodeDecodeError:
-            self.report.attention(
-                source.shown, "not UTF-8; left as it is: save it as UTF-8 and import again"
-            )
-        return None
 
     def move_literal_secrets(self, text: str, source: Source) -> str:
         text, names = move_literal_secrets(text, self.moved)
