@@ -202,8 +202,9 @@ def test_a_whole_repository_is_converted_in_place(
 ) -> None:
     (sources / "node_modules").mkdir()
     (sources / "node_modules" / "x.http").write_text("GET {{nope}}\n")
-    (sources / ".git").mkdir()
-    (sources / ".git" / "x.http").write_text("GET {{nope}}\n")
+    for skipped in (".git", ".venv", "envs"):
+        (sources / skipped).mkdir()
+        (sources / skipped / "x.http").write_text("GET {{nope}}\n")
     monkeypatch.chdir(sources)
     result = import_http([".", "--out", "."], capsys)
     assert result.code == 0, result.output
@@ -212,7 +213,8 @@ def test_a_whole_repository_is_converted_in_place(
     assert (sources / "restclient" / "api.http").is_file()  # the .rest file's conversion
     assert (sources / "restclient" / "api.rest").is_file()  # ... beside it
     assert (sources / "node_modules" / "x.http").read_text() == "GET {{nope}}\n"
-    assert (sources / ".git" / "x.http").read_text() == "GET {{nope}}\n"
+    for skipped in (".git", ".venv", "envs"):  # envs/: the --out tree's own
+        assert (sources / skipped / "x.http").read_text() == "GET {{nope}}\n"
     assert "jetbrains/products.http:36:" in result.out
     # Importing again changes nothing and needs no --force: the files hold their conversion.
     again = import_http([".", "--out", "."], capsys)

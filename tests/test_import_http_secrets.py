@@ -12,8 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from runner.errors import EnvError
-from runner.importers.dialect_envs import read_json, without_comments
+from runner.importers.dialect_envs import read_environments, read_json, without_comments
 from runner.importers.file_secrets import MovedSecrets, move_literal_secrets
+from runner.importers.names import Renamer
 from runner.masking import mask_named_values
 
 _VALUE = st.from_regex(r"[A-Za-z0-9._~-]{4,16}", fullmatch=True)
@@ -84,6 +85,18 @@ def test_any_text_is_json_or_an_env_error(
         read_json(path, comments=True)
     except EnvError as error:
         assert error.span is None or error.span.path == str(path)
+
+
+@settings(max_examples=50)
+@given(_JSON)
+def test_any_environments_document_is_read_or_reported(
+    tmp_path_factory: pytest.TempPathFactory, document: object
+) -> None:
+    path = tmp_path_factory.mktemp("env") / "http-client.env.json"
+    path.write_text(json.dumps({"dev": document, "$shared": document}))
+    environments = read_environments([path], Renamer())
+    for table in environments.values.values():
+        assert all(isinstance(value.value, str) for value in table.values())
 
 
 def test_a_trailing_comma_and_comments(tmp_path: Path) -> None:
