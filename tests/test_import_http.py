@@ -206,6 +206,10 @@ HANDLERS = {
     "client.assert(response.body.name !== 'x')": ['?? body.name != "x"'],
     "client.assert(response.body.ok)": ["?? body.ok"],
     "client.assert(response.body.a !== null)": ["?? body.a exists"],
+    "client.assert(response.body.a === undefined)": ["?? body.a not exists"],
+    'client.assert(response.contentType.mimeType === "application/json")': [
+        "?? headers.\"content-type\" matches '^application/json(;|$)'"
+    ],
     'client.assert(response.body.tags.includes("new"))': ['?? body.tags contains "new"'],
     'client.assert(response.body.hasOwnProperty("id"))': ["?? body.id exists"],
     'client.test("t", () => { client.assert(response.status === 204, "m"); });': [

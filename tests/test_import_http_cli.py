@@ -66,9 +66,9 @@ def test_the_report_names_each_item_with_its_line(
     jetbrains = sources / "jetbrains" / "products.http"
     httpyac = sources / "httpyac" / "items.http"
     for line in [
-        f"{jetbrains}:36: a JavaScript response handler, kept as a comment",
-        f"{jetbrains}:39: saving the response to a file, kept as a comment",
-        f"{jetbrains}:42: a WEBSOCKET request, kept as a comment",
+        f"{jetbrains}:37: a JavaScript response handler, kept as a comment",
+        f"{jetbrains}:40: saving the response to a file, kept as a comment",
+        f"{jetbrains}:43: a WEBSOCKET request, kept as a comment",
         f"{httpyac}:13: '@ref' kept as a comment",
         f"{httpyac}:23: an httpyac assertion without an httprun form",
         f"{httpyac}:26: an httpyac script block, kept as a comment",
@@ -215,7 +215,7 @@ def test_a_whole_repository_is_converted_in_place(
     assert (sources / "node_modules" / "x.http").read_text() == "GET {{nope}}\n"
     for skipped in (".git", ".venv", "envs"):  # envs/: the --out tree's own
         assert (sources / skipped / "x.http").read_text() == "GET {{nope}}\n"
-    assert "jetbrains/products.http:36:" in result.out
+    assert "jetbrains/products.http:37:" in result.out
     # Importing again changes nothing and needs no --force: the files hold their conversion.
     again = import_http([".", "--out", "."], capsys)
     assert again.code == 0, again.output

@@ -89,6 +89,8 @@ def _body_path(steps: str) -> str | None:
 def _js_literal(text: str) -> str | None:
     """A JavaScript literal as a check value (JSON), or None."""
     text = text.strip()
+    if text == "undefined":
+        return "null"
     if text in ("true", "false", "null") or _NUMBER.fullmatch(text):
         return text
     value = _js_string(text)
@@ -236,6 +238,8 @@ def _assertion(arguments: list[str]) -> str | None:
         return None if query is None else f"?? {query}"
     left, operator, right = comparison.groups()
     op = _OPERATORS[operator]
+    if left.strip() == "response.contentType.mimeType" and op in ("==", "!="):
+        return _mime_type(right, negated=op == "!=")
     query, value = _operand(left), _js_literal(right)
     if query is None:  # 200 === response.status
         query, value, op = _operand(right), _js_literal(left), _SWAPPED[op]
@@ -244,6 +248,17 @@ def _assertion(arguments: list[str]) -> str | None:
     if value in ("null", "undefined") and op in ("==", "!="):
         return f"?? {query} {'not exists' if op == '==' else 'exists'}"
     return f"?? {query} {op} {value}"
+
+
+def _mime_type(literal: str, *, negated: bool) -> str | None:
+    """``response.contentType.mimeType === "application/json"``: the Content-Type header
+    without its parameters."""
+    mime_type = _js_string(literal.strip())
+    if mime_type is None:
+        return None
+    pattern = f"^{re.escape(mime_type)}(;|$)"
+    quoted = f"'{pattern}'" if "'" not in pattern else json.dumps(pattern)
+    return f'?? headers."content-type" {"not matches" if negated else "matches"} {quoted}'
 
 
 def _operand(expression: str) -> str | None:
