@@ -296,6 +296,15 @@ def test_httprun_checks_are_left_as_they_are() -> None:
     assert converted(text) == text
 
 
+def test_httpyac_exports_after_a_request_become_captures() -> None:
+    result = convert(
+        "GET /a\n\n{{\n  // keep the token\n  exports.token = response.parsedBody.token;\n"
+        "  $global.first = response.parsedBody.items[0].id\n}}\n"
+    )
+    assert result.text == "GET <<host>>/a\n\n>> token = body.token\n>> first = body.items[0].id\n"
+    assert result.notes == []
+
+
 def test_httpyac_script_blocks_are_kept() -> None:
     result = convert("{{\n  exports.a = 1;\n}}\nGET /a\n\n{{@response\n  x();\n}}\n")
     assert result.text == (

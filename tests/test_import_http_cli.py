@@ -69,9 +69,9 @@ def test_the_report_names_each_item_with_its_line(
         f"{jetbrains}:37: a JavaScript response handler, kept as a comment",
         f"{jetbrains}:40: saving the response to a file, kept as a comment",
         f"{jetbrains}:43: a WEBSOCKET request, kept as a comment",
-        f"{httpyac}:13: '@ref' kept as a comment",
-        f"{httpyac}:23: an httpyac assertion without an httprun form",
-        f"{httpyac}:26: an httpyac script block, kept as a comment",
+        f"{httpyac}:17: '@ref' kept as a comment",
+        f"{httpyac}:28: an httpyac assertion without an httprun form",
+        f"{httpyac}:31: an httpyac script block, kept as a comment",
         "user-name: renamed to 'user_name'",
     ]:
         assert line in result.out

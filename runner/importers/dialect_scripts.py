@@ -198,6 +198,26 @@ def translate_handler(script: str) -> Translation:
     return Translation(tuple(lines), complete)
 
 
+_EXPORT = re.compile(r"(?:exports|\$global)\.([A-Za-z_]\w*)\s*=\s*(.+?)\s*;?\s*")
+
+
+def translate_exports(lines: list[str]) -> Translation:
+    """An httpyac script block after a request: ``exports.t = response.parsedBody.token;``
+    -> ``>> t = body.token`` (also ``$global.t``); complete when every line is one."""
+    captures: list[str] = []
+    complete = True
+    for line in lines:
+        if not line.strip() or line.strip().startswith("//"):
+            continue
+        export = _EXPORT.fullmatch(line.strip())
+        query = response_query(export.group(2)) if export is not None else None
+        if export is None or query is None:
+            complete = False
+        else:
+            captures.append(f">> {export.group(1)} = {query}")
+    return Translation(tuple(captures), complete)
+
+
 _TEST_OPENING = re.compile(
     rf"client\.test\(\s*(?:{_STRING})\s*,\s*(?:function\s*\(\s*\)|\(\s*\)\s*=>)\s*\{{"
 )

@@ -23,7 +23,12 @@ from ..errors import ParseError
 from ..parser import parse_text
 from ..source import normalize_newlines
 from .braces import Dialect, Rename, convert_text
-from .dialect_scripts import is_httpyac_assertion, translate_assertion, translate_handler
+from .dialect_scripts import (
+    is_httpyac_assertion,
+    translate_assertion,
+    translate_exports,
+    translate_handler,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -487,9 +492,15 @@ class _Converter:
                 break
             end += 1
         end = min(end, len(self.lines) - 1)
-        if self.state in (_State.BODY, _State.HEADERS):
+        number = index + 1
+        if self.state is not _State.PRELUDE:  # after the request: runs on the response
             self.state = _State.TAIL
-        self.note(index + 1, f"an httpyac script block, kept as a comment; {_NO_JAVASCRIPT}")
+            translation = translate_exports(self.lines[index + 1 : end])
+            for capture in translation.lines:
+                self.add(number, capture, _Section.TAIL)
+            if translation.complete:
+                return end + 1
+        self.note(number, f"an httpyac script block, kept as a comment; {_NO_JAVASCRIPT}")
         for offset, line in enumerate(self.lines[index : end + 1]):
             self.kept(index + 1 + offset, line)
         return end + 1
