@@ -174,6 +174,22 @@ def test_names_that_are_identifiers_keep_them_whatever_comes_first(
     assert "user-id: renamed to 'user_id_2'" in result.out
 
 
+def test_httpyac_dotenv_files_are_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "env").mkdir()
+    (tmp_path / "env" / "dev.env").write_text("host=http://x\n")
+    (tmp_path / ".env").write_text("token=abc\n")
+    (tmp_path / "a.http").write_text("GET {{host}}/a\n")
+    monkeypatch.chdir(tmp_path)
+    result = import_http([".", "--out", "p"], capsys)
+    assert result.code == 0, result.output
+    assert ".env: a dotenv file (httpyac reads it): httprun reads it as it is, with --env .env" in (
+        result.out
+    )
+    assert "env/dev.env: a dotenv file" in result.out
+
+
 def test_values_that_are_no_text_or_refer_to_others(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

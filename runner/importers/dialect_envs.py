@@ -57,15 +57,34 @@ class Environments:
 
 def env_sources(folder: Path, root: Path) -> list[Path]:
     """The environment files of ``folder`` and of its parents up to ``root``, nearest first."""
+    names = (JETBRAINS_PUBLIC, JETBRAINS_PRIVATE, VSCODE_SETTINGS)
+    return [
+        current / name
+        for current in _folders(folder, root)
+        for name in names
+        if (current / name).is_file()
+    ]
+
+
+def dotenv_files(folder: Path, root: Path) -> list[Path]:
+    """httpyac's dotenv environments (``.env``, ``dev.env``, ``env/dev.env``) in ``folder`` and
+    its parents up to ``root``: httprun reads them as they are, so they are only reported."""
     found: list[Path] = []
-    current = folder
-    while True:
-        for name in (JETBRAINS_PUBLIC, JETBRAINS_PRIVATE, VSCODE_SETTINGS):
-            if (current / name).is_file():
-                found.append(current / name)
-        if current == root or current.parent == current or root not in current.parents:
-            return found
-        current = current.parent
+    for current in _folders(folder, root):
+        for place in (current, current / "env"):
+            if place.is_dir():
+                found += sorted(
+                    p for p in place.iterdir() if p.name.endswith(".env") and p.is_file()
+                )
+    return found
+
+
+def _folders(folder: Path, root: Path) -> list[Path]:
+    """``folder`` and its parents up to ``root`` (``folder`` alone when it is not below it)."""
+    folders = [folder]
+    while folders[-1] != root and root in folders[-1].parents:
+        folders.append(folders[-1].parent)
+    return folders
 
 
 def read_environments(sources: Iterable[Path], rename: Rename) -> Environments:

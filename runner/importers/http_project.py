@@ -23,7 +23,7 @@ from ..errors import ParseError, UsageError
 from ..masking import Masker
 from ..parser import parse_text
 from ..reading import MAX_TEXT_FILE, UnreadableFile, read_regular_file
-from .dialect_envs import Environments, env_sources, read_environments
+from .dialect_envs import Environments, dotenv_files, env_sources, read_environments, shown
 from .dialects import convert_http
 from .envfiles import EnvValue, env_texts, expands
 from .file_secrets import MovedSecrets, move_literal_secrets, replace_env_secrets
@@ -62,9 +62,20 @@ def import_http_files(paths: list[Path], out: Path) -> tuple[PlannedFiles, Impor
     run.plan_envs()
     for where, what in environments.notes:
         run.report.attention(where, what)
+    _report_dotenv_files(sources, out_root, run.report)
     for old, new in renamer.renamed().items():
         run.report.attention(old, f"renamed to '{new}' (httprun names are identifiers), everywhere")
     return run.planned, run.report
+
+
+def _report_dotenv_files(sources: list[Source], out_root: Path, report: ImportReport) -> None:
+    found = {f for s in sources for f in dotenv_files(s.path.parent, s.root)}
+    for path in sorted(f for f in found if out_root / "envs" not in f.parents):
+        report.attention(
+            shown(path),
+            "a dotenv file (httpyac reads it): httprun reads it as it is, with "
+            f"--env {shown(path)} (or move it to envs/)",
+        )
 
 
 def find_sources(paths: list[Path], out_root: Path) -> list[Source]:
