@@ -369,6 +369,12 @@ def test_postman_code_snippet() -> None:
 # ---- never a crash, never a secret -------------------------------------------------------------
 
 
+@pytest.mark.parametrize("user", ["\n", "a\nb", "first last"])
+def test_a_user_name_with_white_space_and_no_password_is_a_usage_error(user: str) -> None:
+    with pytest.raises(UsageError, match="white space and no password"):
+        import_curl(shlex.join(["curl", "http://h/p", "-u", user]))
+
+
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.text(max_size=12) | st.sampled_from(["-H", "-d", "-F", "-u", "-G", "-X",
     "--json", "--data-urlencode", "-b", "-sSL", "--url", "-T", "http://h/p", "@f", "=", ";type=x"]),

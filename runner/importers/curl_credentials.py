@@ -107,6 +107,14 @@ class Credentials:
     def basic(self, user: str) -> str | None:
         name, colon, password = user.partition(":")
         if not colon:
+            if any(char.isspace() for char in name):
+                # "Basic a b:<<password>>" reads as user "a"; without the password the header
+                # cannot be written encoded either (a line break would even end the header).
+                raise UsageError(
+                    "-u: a user name with white space and no password",
+                    hint="give the password too ('-u \"user name:password\"'), or write the "
+                    "Authorization header yourself",
+                )
             variable = self.reserve("password")
             self.report.attention(
                 "-u", f"no password: curl asks for it; put it in an env file as {variable}"
