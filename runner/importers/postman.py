@@ -323,7 +323,7 @@ class _Writer:
             lines.append(f"# @auth {plan.directive}")
             lines += [f"@{name} = {value}" for name, value in plan.settings]
         if plan.comment:
-            lines.append(f"# {plan.comment}")
+            lines += _comment_lines(plan.comment)  # it may hold the collection's line breaks
         drop = _is_cafe24_bearer if plan.directive == "cafe24" else _never
         parts = request_lines(request, plan, self.context, side_file, drop)
         lines += parts.before
