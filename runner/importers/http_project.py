@@ -21,7 +21,6 @@ from pathlib import Path
 
 from ..errors import ParseError, UsageError
 from ..masking import Masker
-from ..parser import parse_text
 from ..reading import MAX_TEXT_FILE, UnreadableFile, read_regular_file
 from .dialect_envs import Environments, dotenv_files, env_sources, read_environments, shown
 from .dialects import convert_http
@@ -148,11 +147,10 @@ def _names_in(text: str) -> set[str]:
 
 
 def canonical(text: str, path: str) -> str:
-    """``text`` in the canonical style. Today it only proves that ``text`` parses (a
-    ParseError otherwise); the canonical writer (``runner.writer.format_text``) takes over
-    here when it lands."""
-    parse_text(text, path)
-    return text
+    """``text`` in the canonical style (a ParseError when it does not parse)."""
+    from ..writer import format_text
+
+    return format_text(text, path)
 
 
 class _HttpImport:
