@@ -20,32 +20,16 @@ import re
 from dataclasses import dataclass
 
 from .braces import Dialect, Rename, convert_text, jmespath_of_jsonpath
+from .javascript import STRING as _STRING
+from .javascript import jmespath_key as _key
+from .javascript import jmespath_steps
+from .javascript import js_string as _js_string
 from .names import is_identifier
 
 # ---- JavaScript: the few expressions that name a part of the response ------------------------
 
-_STRING = r"""'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*\""""
-_STEP = re.compile(rf"\.([A-Za-z_$][\w$]*)|\[\s*(\d+)\s*\]|\[\s*({_STRING})\s*\]")
 _HEADER_VALUE = re.compile(rf"response\.headers\.valueOf\(\s*({_STRING})\s*\)")
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
-
-
-def _js_string(literal: str) -> str | None:
-    """The value of a JavaScript string literal ``'...'`` or ``"..."`` (simple escapes)."""
-    if len(literal) < 2 or literal[0] not in "'\"" or literal[-1] != literal[0]:
-        return None
-    inner = literal[1:-1]
-    if literal[0] == "'":
-        inner = inner.replace("\\'", "'").replace('"', '\\"')
-    try:
-        value = json.loads(f'"{inner}"')
-    except ValueError:
-        return None
-    return value if isinstance(value, str) else None
-
-
-def _key(name: str) -> str:
-    return name if is_identifier(name) else json.dumps(name)
 
 
 def response_query(expression: str) -> str | None:
@@ -66,24 +50,8 @@ def response_query(expression: str) -> str | None:
 
 
 def _body_path(steps: str) -> str | None:
-    out = ["body"]
-    position = 0
-    while position < len(steps):
-        step = _STEP.match(steps, position)
-        if step is None:
-            return None
-        name, index, quoted = step.groups()
-        if name is not None:
-            out.append(f".{_key(name)}")
-        elif index is not None:
-            out.append(f"[{index}]")
-        else:
-            key = _js_string(quoted)
-            if key is None:
-                return None
-            out.append(f".{_key(key)}")
-        position = step.end()
-    return "".join(out)
+    path = jmespath_steps(steps)
+    return None if path is None else f"body{path}"
 
 
 def _js_literal(text: str) -> str | None:

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .names import is_identifier
+from .javascript import jmespath_key, jmespath_steps, js_string
 
 Rename = Callable[[str], str]
 
@@ -53,7 +53,6 @@ _EXPECT = re.compile(
     r"(eql|equal|eq|include|includes|contain|exist|oneOf|above|below|least|most|lengthOf)"
     r"(?:\((.*)\))?" + _END
 )
-_PATH_STEP = re.compile(r"\.([A-Za-z_$][\w$]*)|\[(\d+)\]|\[\s*(" + _STRING + r")\s*\]")
 _VARIABLE_GET = re.compile(
     r"pm\.(?:environment|collectionVariables|globals|variables)\.get\(\s*(" + _STRING + r")\s*\)"
 )
@@ -156,7 +155,7 @@ def _convert_line(line: str, json_vars: set[str], rename: Rename) -> list[str] |
         return _status_word(be.group(2), negated=be.group(1) is not None)
     header = _HEADER.fullmatch(line)
     if header is not None:
-        return [f"?? headers.{_quoted_key(_js_string(header.group(1)).lower())} exists"]
+        return [f"?? headers.{jmespath_key(_js_string(header.group(1)).lower())} exists"]
     assignment = _SET.fullmatch(line)
     if assignment is not None:
         query = _response_query(assignment.group(2), json_vars)
@@ -211,48 +210,20 @@ def _response_query(expression: str, json_vars: set[str]) -> str | None:
         return "text"
     header = re.fullmatch(r"pm\.response\.headers\.get\(\s*(" + _STRING + r")\s*\)", expression)
     if header is not None:
-        return f"headers.{_quoted_key(_js_string(header.group(1)).lower())}"
+        return f"headers.{jmespath_key(_js_string(header.group(1)).lower())}"
     root = re.match(
         r"pm\.response\.json\(\)|JSON\.parse\(\s*responseBody\s*\)|([A-Za-z_$][\w$]*)", expression
     )
     if root is None or (root.group(1) is not None and root.group(1) not in json_vars):
         return None
-    path = _jmespath(expression[root.end() :])
+    path = jmespath_steps(expression[root.end() :])
     return None if path is None else "body" + path
 
 
-def _jmespath(path: str) -> str | None:
-    out: list[str] = []
-    position = 0
-    while position < len(path):
-        step = _PATH_STEP.match(path, position)
-        if step is None:
-            return None
-        name, index, quoted = step.groups()
-        if name is not None:
-            out.append("." + _quoted_key(name))
-        elif index is not None:
-            out.append(f"[{index}]")
-        else:
-            out.append("." + _quoted_key(_js_string(quoted)))
-        position = step.end()
-    return "".join(out)
-
-
-def _quoted_key(key: str) -> str:
-    return key if is_identifier(key) else json.dumps(key, ensure_ascii=False)
-
-
 def _js_string(literal: str) -> str:
-    """The value of a JavaScript string literal in single or double quotes."""
-    inner = literal[1:-1]
-    if literal[0] == "'":
-        inner = inner.replace("\\'", "'").replace('"', '\\"')
-    try:
-        value = json.loads(f'"{inner}"')
-    except json.JSONDecodeError:
-        return inner
-    return value if isinstance(value, str) else inner
+    """The value of a JavaScript string literal (its inner text when it has bad escapes)."""
+    value = js_string(literal)
+    return value if value is not None else literal[1:-1]
 
 
 def _check_value(argument: str, rename: Rename) -> str | None:
