@@ -180,7 +180,7 @@ def test_no_local_file_without_secrets() -> None:
 
 def test_file_names_stay_inside_their_folder() -> None:
     assert file_name("../../etc/passwd") == "etc-passwd"
-    assert file_name("Products / List") == "Products - List"
+    assert file_name("Products / List") == "Products-List"
     assert file_name("...") == "requests"
     assert len(file_name("x" * 500)) == 80
 

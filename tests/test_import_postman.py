@@ -82,16 +82,16 @@ def test_the_cafe24_guide_imports_and_passes_against_the_sandbox(
     assert ">> product_no = body.products[0].product_no" in products
     assert "?? body.product.product_no == <<product_no>>" in products
     assert "# disabled query parameter: embed=variants" in products
-    env = (out / "envs" / "cafe24 sandbox.env").read_text()
+    env = (out / "envs" / "cafe24-sandbox.env").read_text()
     assert "api_version='2025-12-01'" in env and "version=" not in env.replace("api_version", "")
-    local = (out / "envs" / "cafe24 sandbox.local.env").read_text()
+    local = (out / "envs" / "cafe24-sandbox.local.env").read_text()
     assert "client_secret='sandbox-client-secret'" in local and "access_token" not in local
     assert (out / ".gitignore").read_text() == "*.local.env\n"
     _no_secret_in(out, stdout + err, GUIDE_SECRETS, envs=True)
 
     sandbox = tmp_path / "sandbox-mode.env"
     sandbox.write_text("HTTPRUN_SANDBOX=cafe24\n")
-    env_file = str(out / "envs" / "cafe24 sandbox.env")
+    env_file = str(out / "envs" / "cafe24-sandbox.env")
     code, stdout, err = run_cli(
         [str(out / "requests"), "--env", env_file, "--env", str(sandbox)], capsys
     )
@@ -483,10 +483,10 @@ def test_nested_folders_names_and_descriptions(tmp_path: Path) -> None:
     }
     planned, report = import_postman(_collection(tmp_path, document), [], tmp_path / "out")
     assert sorted(map(str, planned.files)) == [
-        "requests/Outer/Inner - deep.http",
-        "requests/Shop API.http",
+        "requests/Outer/Inner-deep.http",
+        "requests/Shop-API.http",
     ]
-    top = planned.files[Path("requests/Shop API.http")]
+    top = planned.files[Path("requests/Shop-API.http")]
     assert "# The shop.\n# Two lines.\n" in top
     assert "### same\n# First.\n# @name same\n" in top
     assert "### same\n# @name same_2\n" in top and "# @name _2fa_code\n" in top

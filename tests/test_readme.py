@@ -230,7 +230,7 @@ COVERED: dict[str, Run | Recipe | Installed] = {
                 str(POSTMAN / "cafe24-guide.postman_environment.json"),
             ),
         ),
-        writes=("imported/requests/Products.http", "imported/envs/cafe24 sandbox.local.env"),
+        writes=("imported/requests/Products.http", "imported/envs/cafe24-sandbox.local.env"),
     ),
     # In the README's copy of requests/: httprun files come out unchanged, in place.
     "httprun import http . --out .": Run(

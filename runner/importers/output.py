@@ -11,15 +11,16 @@ from ..masking import Masker
 from ..reporters.atomic import write_atomically
 
 _SECRET_MODE = 0o600  # NAME.local.env holds secrets: its owner alone reads it
-_UNSAFE = re.compile(r"[^\w .-]+")
+_UNSAFE = re.compile(r"[^\w\s.-]+")
 _GITIGNORE_LINE = "*.local.env"
 
 
 def file_name(name: str, default: str = "requests") -> str:
-    """A folder or file name from a name in a collection: no path separators, no leading dot,
+    """A folder or file name from a name in a collection: no path separators, no blanks (a
+    name to type in a shell without quotes: ``Admin API`` -> ``Admin-API``), no leading dot,
     at most 80 characters, never empty."""
     cleaned = _UNSAFE.sub("-", name).strip(" .-")[:80].strip(" .-")
-    return cleaned or default
+    return re.sub(r"[\s-]*\s[\s-]*", "-", cleaned) or default
 
 
 class PlannedFiles:
