@@ -11,7 +11,7 @@ import contextlib
 import queue
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -346,7 +346,13 @@ class RunSession:
             return self._finish(FileResult(target.path, error=error))
         except Exception as error:  # a bug: this file's error; the run and its reports go on
             return self._finish(FileResult(target.path, error=InternalError(error)))
+        return self.run_selected(file_run, selected)
+
+    def run_selected(self, file_run: FileRun, selected: Collection[int]) -> FileResult:
+        """Run the blocks ``selected`` (indices of requests) of an opened file, in order; the
+        language server runs the text of an editor's buffer this way."""
         results: list[RequestResult] = []
+        path = file_run.http_file.path
         try:
             for index in sorted(selected):
                 if self.stopping.is_set():
@@ -364,9 +370,9 @@ class RunSession:
         except BaseException:
             # Keep what this file did before Ctrl-C (or a bug in a listener): the reports are
             # written from it.
-            self._finish(FileResult(target.path, tuple(results)))
+            self._finish(FileResult(path, tuple(results)))
             raise
-        return self._finish(FileResult(target.path, tuple(results)))
+        return self._finish(FileResult(path, tuple(results)))
 
     def _finish(self, result: FileResult) -> FileResult:
         with self._finished_lock:

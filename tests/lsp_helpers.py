@@ -17,11 +17,14 @@ T = TypeVar("T")
 
 
 async def initialize(
-    client: LanguageClient, root: Path, options: dict[str, object] | None = None
+    client: LanguageClient,
+    root: Path,
+    options: dict[str, object] | None = None,
+    capabilities: types.ClientCapabilities | None = None,
 ) -> None:
     await client.initialize_session(
         types.InitializeParams(
-            capabilities=types.ClientCapabilities(),
+            capabilities=capabilities or types.ClientCapabilities(),
             root_uri=root.as_uri(),
             workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=root.name)],
             initialization_options=options or {},

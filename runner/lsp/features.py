@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from ..nodes import Block
+from . import runs
+from .lenses import block_label
 from .positions import span_range
 from .server import HttprunServer, Settings
 
 
 def register(server: HttprunServer) -> None:
     ls = server
+    runs.register(server)  # code lenses: Run, Dry run
 
     @server.feature(types.INITIALIZE)
     def initialize(params: types.InitializeParams) -> None:
@@ -52,7 +54,7 @@ def register(server: HttprunServer) -> None:
             assert block.request is not None
             symbols.append(
                 types.DocumentSymbol(
-                    name=_symbol_name(block),
+                    name=block_label(block),
                     detail=f"{block.request.method} {block.request.url.source}",
                     kind=types.SymbolKind.Function,
                     range=span_range(block.span, lines, codec),
@@ -70,7 +72,3 @@ def register(server: HttprunServer) -> None:
             if block.span.end_line > block.span.line
         ]
 
-
-def _symbol_name(block: Block) -> str:
-    assert block.request is not None
-    return block.label or f"{block.request.method} {block.request.url.source}"

@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import platformdirs
 from lsprotocol import types
+from pygls.exceptions import JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 from pygls.workspace import TextDocument
@@ -62,6 +64,10 @@ class HttprunServer(LanguageServer):
             lambda problem: self.log(problem, types.MessageType.Warning),
         )
         self.session = SessionResults()  # the last result of each request run from the editor
+        # The diagnostics of each document's last run (its failed checks), published with the
+        # static ones and replaced by the document's next run.
+        self._run_diagnostics: dict[str, list[types.Diagnostic]] = {}
+        self.cache_folder = Path(platformdirs.user_cache_dir("httprun", appauthor=False))
         self._analyses: dict[str, tuple[int | None, Analysis]] = {}
         self._pending: dict[str, asyncio.TimerHandle] = {}
 
@@ -73,7 +79,7 @@ class HttprunServer(LanguageServer):
         from ..env import load_env_files
 
         self.settings = settings
-        paths = [os.path.join(self.root or os.getcwd(), path) for path in settings.env]
+        paths = self.env_paths()
         masker = Masker()
         try:
             environment = load_env_files(paths)
@@ -89,6 +95,10 @@ class HttprunServer(LanguageServer):
         self.masker = masker
         self.projects.clear()  # learnt again, by the new masker
         self._analyses.clear()
+
+    def env_paths(self) -> list[str]:
+        """The configured env files, relative to the workspace root."""
+        return [os.path.join(self.root or os.getcwd(), path) for path in self.settings.env]
 
     # -- documents --
 
@@ -118,6 +128,7 @@ class HttprunServer(LanguageServer):
 
     def forget(self, uri: str) -> None:
         self._analyses.pop(uri, None)
+        self._run_diagnostics.pop(uri, None)
         handle = self._pending.pop(uri, None)
         if handle is not None:
             handle.cancel()
@@ -136,12 +147,18 @@ class HttprunServer(LanguageServer):
             document = self.workspace.get_text_document(uri)
             analysis = self.analysis(uri)
             found = [self.lsp_diagnostic(d, document.lines) for d in analysis.diagnostics]
+            found += self._run_diagnostics.get(uri, [])
         except Exception as error:  # a bug must not kill the server: say it, go on
             self.log_failure("diagnostics", error)
             return
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=found, version=document.version)
         )
+
+    def set_run_diagnostics(self, uri: str, diagnostics: list[types.Diagnostic]) -> None:
+        """Show ``diagnostics`` (of a run of ``uri``) in place of its last run's."""
+        self._run_diagnostics[uri] = diagnostics
+        self.publish(uri)
 
     def lsp_diagnostic(self, diagnostic: Diagnostic, lines: Sequence[str]) -> types.Diagnostic:
         shown = masking_for(diagnostic.span, self.masker.mask)
@@ -163,6 +180,13 @@ class HttprunServer(LanguageServer):
 
     # -- messages to the client --
 
+    def show(self, message: str, *, error: bool = False) -> None:
+        """A message the user should see now (``window/showMessage``), masked."""
+        kind = types.MessageType.Error if error else types.MessageType.Info
+        self.window_show_message(
+            types.ShowMessageParams(type=kind, message=self.masker.mask(message))
+        )
+
     def log(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
         self.window_log_message(
             types.LogMessageParams(type=kind, message=self.masker.mask(message))
@@ -177,6 +201,9 @@ class HttprunServer(LanguageServer):
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         """pygls calls this for a failure outside a request: log it rather than pop up."""
+        if isinstance(error, JsonRpcInvalidParams):  # the client's mistake, answered already
+            self.log(f"invalid request: {error}", types.MessageType.Warning)
+            return
         self.log_failure("server", error)
 
 
