@@ -1,5 +1,6 @@
-"""Runs from the editor: ``httprun lsp``'s code lenses and their commands, driven over stdio by
-a real LSP client (pytest-lsp), against the bundled sandbox and local servers only."""
+"""Runs from the editor (``httprun lsp``'s code lenses and their commands) and code actions,
+driven over stdio by a real LSP client (pytest-lsp), against the bundled sandbox and local
+servers only."""
 
 from __future__ import annotations
 
@@ -19,7 +20,13 @@ from pygls.exceptions import JsonRpcRequestCancelled
 from pytest_lsp import ClientServerConfig, LanguageClient
 
 import runner
-from tests.lsp_helpers import SERVER_COMMAND, eventually, initialize, open_document
+from tests.lsp_helpers import (
+    SERVER_COMMAND,
+    diagnostics_for,
+    eventually,
+    initialize,
+    open_document,
+)
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -262,3 +269,32 @@ async def test_cancelling_the_command_request_aborts_the_run(
     assert [report.kind for report in reports] == ["begin", "end"]
     assert isinstance(reports[-1], types.WorkDoneProgressEnd)
     assert reports[-1].message == "cancelled"
+
+
+async def test_code_actions_over_stdio(client: LanguageClient, folder: Path) -> None:
+    uri = open_document(client, folder / "a.http", "GET http://x/\nX-Id: {{id}}\n")
+    (warning,) = await diagnostics_for(client, uri, 1)
+    found = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=warning.range,
+            context=types.CodeActionContext(diagnostics=[warning]),
+        )
+    )
+    assert found is not None
+    titles = {action.title: action for action in found if isinstance(action, types.CodeAction)}
+    assert set(titles) == {"Write <<id>>", "Add `?? status == 200`"}
+    fix = titles["Write <<id>>"]
+    assert fix.edit is not None and fix.edit.changes is not None
+    (edit,) = fix.edit.changes[uri]
+    assert (edit.range, edit.new_text) == (warning.range, "<<id>>")
+    only_fixes = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=warning.range,
+            context=types.CodeActionContext(
+                diagnostics=[warning], only=[types.CodeActionKind.QuickFix]
+            ),
+        )
+    )
+    assert [action.title for action in only_fixes or []] == ["Write <<id>>"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from . import runs
+from . import actions, runs
 from .lenses import block_label
 from .positions import span_range
 from .server import HttprunServer, Settings
@@ -14,6 +14,7 @@ from .server import HttprunServer, Settings
 def register(server: HttprunServer) -> None:
     ls = server
     runs.register(server)  # code lenses: Run, Dry run
+    actions.register(server)  # code actions: {{x}} -> <<x>>, add ?? status == 200
 
     @server.feature(types.INITIALIZE)
     def initialize(params: types.InitializeParams) -> None:
@@ -71,4 +72,3 @@ def register(server: HttprunServer) -> None:
             for block in blocks
             if block.span.end_line > block.span.line
         ]
-
