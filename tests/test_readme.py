@@ -52,7 +52,7 @@ CLOSED_PORT_PROXY = "http://127.0.0.1:9"  # nothing listens on the discard port
 COMMAND_TIMEOUT = 60.0
 
 SHELL_LANGUAGES = {"", "sh", "bash", "shell", "console"}
-LANGUAGES_WITHOUT_COMMANDS = {"text", "ini", "http", "python", "toml"}
+LANGUAGES_WITHOUT_COMMANDS = {"text", "ini", "http", "python", "lua", "toml", "elisp"}
 COMMAND_WORDS = {"httprun", "make", "pytest", "pip", "pip3", "python", "python3", "pipx", "uv"}
 FENCE = re.compile(r"^\s*```(\S*)\s*$")
 
