@@ -156,9 +156,11 @@ class HttprunServer(LanguageServer):
         )
 
     def set_run_diagnostics(self, uri: str, diagnostics: list[types.Diagnostic]) -> None:
-        """Show ``diagnostics`` (of a run of ``uri``) in place of its last run's."""
-        self._run_diagnostics[uri] = diagnostics
-        self.publish(uri)
+        """Show ``diagnostics`` (of a run of ``uri``) in place of its last run's; nothing
+        when the document was closed while it ran."""
+        if uri in self.workspace.text_documents:
+            self._run_diagnostics[uri] = diagnostics
+            self.publish(uri)
 
     def lsp_diagnostic(self, diagnostic: Diagnostic, lines: Sequence[str]) -> types.Diagnostic:
         shown = masking_for(diagnostic.span, self.masker.mask)
