@@ -157,7 +157,7 @@ class ProgressListener:
 def _summary(result: RequestResult) -> str:
     name = result.display_name
     if result.outcome is Outcome.SKIPPED:
-        return f"{name}: skipped ({result.skip_reason})"
+        return f"{name}: skipped" + (f" ({result.skip_reason})" if result.skip_reason else "")
     if result.status is None:
         return f"{name}: {result.outcome.value}"
     return f"{name}: {result.status} in {result.elapsed_ms or 0:.0f} ms, {result.outcome.value}"
@@ -171,7 +171,10 @@ async def run_request(
     analysis = ls.analysis(uri)
     index = request_block_at(analysis.http_file, line)
     if index is None:
-        ls.show(f"no request starts at line {line}: save and try the lens again", error=True)
+        ls.show(
+            f"no request starts at line {line} now: the file changed since the lens was drawn",
+            error=True,
+        )
         return None
     options = RunOptions(env_files=tuple(ls.env_paths()), dry_run=dry_run, interactive=False)
     editor_run = EditorRun(options, analysis.http_file, index)
@@ -221,12 +224,19 @@ class _Progress:
         if window is None or not window.work_done_progress:
             return cls(ls, None)
         token = f"httprun-run-{uuid.uuid4()}"
-        await ls.work_done_progress.create_async(token)
+        try:
+            await ls.work_done_progress.create_async(token)
+        except Exception as error:  # the client refused: the run goes on without progress
+            ls.log(f"no progress for this run: {error}", types.MessageType.Warning)
+            return cls(ls, None)
         # Cancelled by pygls when the client sends window/workDoneProgress/cancel.
         cancel: Future[Any] = ls.work_done_progress.tokens[token]
         cancel.add_done_callback(editor_run.cancel_with)
         ls.work_done_progress.begin(
-            token, types.WorkDoneProgressBegin(title=f"httprun: {title}", cancellable=True)
+            token,
+            types.WorkDoneProgressBegin(
+                title=ls.masker.mask(f"httprun: {title}"), cancellable=True
+            ),
         )
         return cls(ls, token)
 
