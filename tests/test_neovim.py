@@ -110,7 +110,7 @@ def test_neovim_shows_the_servers_diagnostic(tmp_path: Path) -> None:
     assert result["arrived"], "no diagnostic arrived within the deadline"
     (shown,) = result["diagnostics"]
     assert shown["source"] == "httprun"
-    assert shown["severity"] == 2  # a warning: the request can still be sent
+    assert shown["severity"] == 1  # vim.diagnostic.severity.ERROR: dev.env does not define it
     assert (shown["lnum"], shown["col"], shown["end_col"]) == (0, 4, 12)
     assert "undefined variable 'hots'" in shown["message"]
     assert "did you mean 'host'" in shown["message"]
