@@ -125,3 +125,60 @@ def test_every_braced_name_is_fixed_to_its_variable(name: str, prefix: str) -> N
     (fix,) = [a for a in actions_at(text, line, len(prefix) + 2) if a.title.startswith("Write")]
     fixed = applied(text, fix)
     assert f"<<{name}>>" in fixed and "{{" not in fixed
+
+
+def curl_action(text: str, line: int) -> types.CodeAction:
+    (action,) = [a for a in actions_at(text, line) if a.title.startswith("Turn the curl")]
+    return action
+
+
+def test_a_pasted_curl_command_becomes_a_request_without_its_secrets() -> None:
+    text = (
+        "### List\nGET http://x/items\n\n?? status == 200\n\n"
+        "curl 'https://api.example.com/items' \\\n"
+        "  -H 'X-Api-Key: abcd1234' \\\n"
+        "  --compressed\n"
+    )
+    action = curl_action(text, 5)
+    assert action.title == "Turn the curl command into a request (1 credential as variables)"
+    after = applied(text, action)
+    assert "abcd1234" not in after and "curl" not in after
+    assert after.startswith("### List\nGET http://x/items\n\n?? status == 200\n\n###\n")
+    analysis = Analysis("a.http", after, frozenset({"x_api_key"}))
+    assert [d for d in analysis.diagnostics if d.severity == "error"] == []
+    (_, imported) = analysis.http_file.requests
+    assert imported.request is not None
+    assert imported.request.url.source == "https://api.example.com/items"
+    assert [(h.name, h.value.source) for h in imported.request.headers][:1] == [
+        ("X-Api-Key", "<<x_api_key>>")
+    ]
+
+
+def test_a_curl_command_at_the_top_needs_no_separator() -> None:
+    after = applied(
+        "$ curl https://api.example.com/x", curl_action("$ curl https://api.example.com/x", 0)
+    )
+    assert after.startswith("# @no-redirect\nGET https://api.example.com/x\n")
+
+
+def test_no_curl_action_on_other_lines_or_unreadable_commands() -> None:
+    assert [
+        a for a in actions_at("GET http://x/\n\n?? status == 200\n", 0) if "curl" in a.title
+    ] == []
+    assert [a for a in actions_at("curl 'https://x/\n", 0) if "curl" in a.title] == []
+
+
+@settings(max_examples=40)
+@given(
+    path=st.lists(NAMES, min_size=1, max_size=3),
+    before=st.sampled_from(["", "### one\nGET http://x/\n\n", "@host = x\n\n", "###\n"]),
+)
+def test_the_curl_request_is_always_a_block_of_its_own(path: list[str], before: str) -> None:
+    url = "https://api.example.com/" + "/".join(path)
+    text = f"{before}curl {url}\n"
+    line = before.count("\n")
+    after = Analysis("a.http", applied(text, curl_action(text, line)), frozenset())
+    assert [d for d in after.diagnostics if d.severity == "error"] == []
+    last = after.http_file.requests[-1].request
+    assert last is not None and last.url.source == url
+    assert len(after.http_file.requests) == before.count("GET") + 1

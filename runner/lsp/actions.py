@@ -1,16 +1,21 @@
 """Code actions: ``{{x}}`` → ``<<x>>`` for the static pass's "plain text in httprun" warnings
 (the replacement is the importers' :func:`~runner.importers.braces.convert_braces`, the one
-table of other tools' values), and "Add ``?? status == 200``" to a request without checks."""
+table of other tools' values), "Add ``?? status == 200``" to a request without checks, and a
+pasted ``curl ...`` command turned into a request (by ``httprun import curl``'s
+:func:`~runner.importers.curl.import_curl`: its credentials become ``<<variables>>``, so the
+pasted secrets leave the file)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 
 from lsprotocol import types
 from pygls.workspace import PositionCodec
 
-from ..errors import Diagnostic
+from ..errors import Diagnostic, HttprunError
 from ..importers.braces import Dialect, convert_braces
+from ..importers.curl import import_curl
 from ..importers.names import as_identifier, is_identifier
 from ..nodes import Block
 from .analysis import Analysis
@@ -20,6 +25,9 @@ from .server import HttprunServer
 STATUS_CHECK = "?? status == 200"
 KINDS = [types.CodeActionKind.QuickFix, types.CodeActionKind.RefactorRewrite]
 ToLsp = Callable[[Diagnostic], types.Diagnostic]
+# A pasted command line: "curl ..." (after a shell prompt, if one was copied with it).
+_CURL_LINE = re.compile(r"\s*(?:[$%>]\s+)?curl(?:\.exe)?\s", re.IGNORECASE)
+_CONTINUED = ("\\", "^")  # POSIX shells' and Windows cmd's line continuations
 
 
 def register(server: HttprunServer) -> None:
@@ -51,6 +59,7 @@ def code_actions(
     found = [
         *_brace_fixes(analysis, uri, lines, codec, params.range, to_lsp),
         *_status_checks(analysis, uri, lines, codec, params.range),
+        *_curl_imports(uri, lines, codec, params.range),
     ]
     only = params.context.only
     if only:
@@ -118,6 +127,46 @@ def _status_checks(
                 )
             ]
     return []
+
+
+def _curl_imports(
+    uri: str, lines: Sequence[str], codec: PositionCodec, wanted: types.Range
+) -> list[types.CodeAction]:
+    first = wanted.start.line
+    if first >= len(lines) or not _CURL_LINE.match(lines[first]):
+        return []
+    last = first
+    while last + 1 < len(lines) and lines[last].rstrip("\r\n").endswith(_CONTINUED):
+        last += 1
+    try:
+        imported = import_curl("".join(lines[first : last + 1]))
+    except HttprunError:
+        return []  # not a command curl_words can read: nothing to offer
+    text = imported.text if _starts_a_block(lines, first) else "###\n" + imported.text
+    end = types.Position(last + 1, 0)
+    if last + 1 >= len(lines):  # the command ends the document
+        end = types.Position(last, len(lines[last].rstrip("\r\n")))
+    where = codec.range_to_client_units(lines, types.Range(types.Position(first, 0), end))
+    count = len(imported.credentials)
+    moved = f" ({count} credential{'s' if count > 1 else ''} as variables)" if count else ""
+    return [
+        types.CodeAction(
+            title=f"Turn the curl command into a request{moved}",
+            kind=types.CodeActionKind.RefactorRewrite,
+            edit=_edit(uri, where, text),
+        )
+    ]
+
+
+def _starts_a_block(lines: Sequence[str], line: int) -> bool:
+    """Whether a request written at ``line`` (0-based) starts a block of its own: nothing
+    but blank lines between it and the file's start or a ``###`` line."""
+    for above in reversed(lines[:line]):
+        if above.startswith("###"):
+            return True
+        if above.strip():
+            return False
+    return True
 
 
 def _request_end_line(block: Block) -> int:
