@@ -10,18 +10,19 @@ from lsprotocol import types
 from pygls.workspace import PositionCodec
 
 from ..nodes import Block, HttpFile
-from ..select import dependencies_of
+from ..select import all_dependencies
 from .positions import span_range
 
 RUN_COMMAND = "httprun.run"
 DRY_RUN_COMMAND = "httprun.dryRun"
-COMMANDS = (RUN_COMMAND, DRY_RUN_COMMAND)
+MAX_NAMED = 3  # earlier requests a Run lens names; more are counted
 
 
 def code_lenses(
     http_file: HttpFile, uri: str, lines: Sequence[str], codec: PositionCodec
 ) -> list[types.CodeLens]:
     lenses: list[types.CodeLens] = []
+    dependencies = all_dependencies(http_file)
     for index, block in enumerate(http_file.blocks):
         if block.request is None:
             continue
@@ -32,7 +33,7 @@ def code_lenses(
             types.CodeLens(
                 range=line_range,
                 command=types.Command(
-                    _run_title(http_file, index), RUN_COMMAND, arguments=arguments
+                    _run_title(http_file, dependencies[index]), RUN_COMMAND, arguments=arguments
                 ),
             )
         )
@@ -45,12 +46,14 @@ def code_lenses(
     return lenses
 
 
-def _run_title(http_file: HttpFile, index: int) -> str:
-    """ "Run", or "Run after login, products" when earlier requests must run first."""
-    first = sorted(dependencies_of(http_file, index))
+def _run_title(http_file: HttpFile, first: frozenset[int]) -> str:
+    """ "Run", "Run after login, products" when earlier requests must run first, or "Run after
+    12 requests" when naming them all would not fit above a line."""
     if not first:
         return "Run"
-    return "Run after " + ", ".join(block_label(http_file.blocks[i]) for i in first)
+    if len(first) > MAX_NAMED:
+        return f"Run after {len(first)} requests"
+    return "Run after " + ", ".join(block_label(http_file.blocks[i]) for i in sorted(first))
 
 
 def block_label(block: Block) -> str:
