@@ -74,9 +74,9 @@ class EditorRun:
     def __init__(self, options: RunOptions, http_file: HttpFile, index: int) -> None:
         self.options = options
         self.http_file = http_file
-        self.index = index
         self.selected = dependencies_of(http_file, index) | {index}
-        self.masker = Masker()  # the run's: what it learns, progress and notices are masked by
+        # The run's masker: it learns the run's secrets; progress and notices go through it.
+        self.masker = Masker()
         self.cancelled = threading.Event()
         self._lock = threading.Lock()
         self._session: RunSession | None = None
