@@ -156,6 +156,9 @@ async def test_a_run_against_the_sandbox_shows_its_outcome(
     assert document["response"]["body"]["product"]["product_no"] > 0
     headers = {h["name"].lower(): h["value"] for h in document["request"]["headers"]}
     assert headers["authorization"] == "Bearer ****"
+    seen = [path.read_text(encoding="utf-8"), failed.message]
+    seen += [str(report) for report in client.progress_reports[token]]
+    assert not any("sandbox-client-secret" in text for text in seen)
     assert oct(path.stat().st_mode & 0o777) == oct(0o600)
 
 
