@@ -16,7 +16,6 @@ from pygls.workspace import PositionCodec
 from ..errors import Diagnostic, HttprunError
 from ..importers.braces import Dialect, convert_braces
 from ..importers.curl import import_curl
-from ..importers.names import as_identifier, is_identifier
 from ..nodes import Block
 from .analysis import Analysis
 from .positions import span_range
@@ -83,7 +82,7 @@ def _brace_fixes(
         written = lines[span.line - 1][span.column - 1 : span.end_column - 1]
         if not (written.startswith("{{") and written.endswith("}}")):
             continue  # another diagnostic: only the {{...}} warnings cover exactly that text
-        conversion = convert_braces(written[2:-2], Dialect.HTTP, _keep_valid_names)
+        conversion = convert_braces(written[2:-2], Dialect.HTTP)
         where = span_range(span, lines, codec)
         if conversion.text is None or not _overlap(where, wanted):
             continue
@@ -97,12 +96,6 @@ def _brace_fixes(
             )
         )
     return actions
-
-
-def _keep_valid_names(name: str) -> str:
-    """A name httprun accepts stays as written (the fix must not rename what the user
-    wrote); another (``base-url``) becomes one (``base_url``)."""
-    return name if is_identifier(name) else as_identifier(name)
 
 
 def _status_checks(
