@@ -301,3 +301,25 @@ async def test_code_actions_over_stdio(client: LanguageClient, folder: Path) -> 
         )
     )
     assert [action.title for action in only_fixes or []] == ["Write <<id>>"]
+
+
+async def test_without_client_env_files_a_run_uses_the_project_settings(
+    client: LanguageClient, folder: Path, local_server: str
+) -> None:
+    (folder / "pyproject.toml").write_text('[tool.httprun]\nenv = ["dev.env"]\n')
+    (folder / "dev.env").write_text(f"host={local_server}\n")
+    uri = open_document(client, folder / "a.http", "GET <<host>>/json\n\n?? body.count == 1\n")
+    run_lens = (await lenses_of(client, uri))[0]
+    assert run_lens.command is not None
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"httprun": {"env": []}})
+    )
+    try:
+        assert (await execute(client, run_lens.command))["outcome"] == "passed"
+        (folder / "pyproject.toml").write_text('[tool.httprun]\nenv = ["missing.env"]\n')
+        assert (await execute(client, run_lens.command))["outcome"] == "error"
+        assert "missing.env' does not exist" in client.messages[-1].message
+    finally:
+        client.workspace_did_change_configuration(
+            types.DidChangeConfigurationParams(settings={"httprun": {"env": ["envs/sandbox.env"]}})
+        )

@@ -14,6 +14,7 @@ to show.
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 import time
 import uuid
@@ -176,7 +177,11 @@ async def run_request(
             error=True,
         )
         return None
-    options = RunOptions(env_files=tuple(ls.env_paths()), dry_run=dry_run, interactive=False)
+    try:
+        options = _run_options(ls, analysis.path, dry_run=dry_run)
+    except HttprunError as error:  # the project settings: nothing can run
+        ls.show(error_text(error, ls.masker.mask), error=True)
+        return {"outcome": "error", "response": None}
     editor_run = EditorRun(options, analysis.http_file, index)
     title = ("Dry run " if dry_run else "Run ") + block_label(analysis.http_file.blocks[index])
     loop = asyncio.get_running_loop()
@@ -199,6 +204,25 @@ def error_text(error: HttprunError, mask: Callable[[str], str]) -> str:
     found = error.diagnostics()
     more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
     return found[0].one_line(mask) + more
+
+
+def _run_options(ls: HttprunServer, path: str, *, dry_run: bool) -> RunOptions:
+    """As the command line decides them: the client's ``httprun.env`` stands for ``--env``;
+    otherwise the document's project settings (``[tool.httprun]``) give the env files, and
+    the timeout and retries either way. An unsaved buffer has no project."""
+    from ..options import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
+    from ..project import ProjectSettings, first_given, settings_for
+
+    saved = os.path.isabs(path)
+    settings = settings_for(Path(path)) if saved else ProjectSettings(Path.cwd())
+    env_files = ls.env_paths() or [str(env) for env in settings.env_files()]
+    return RunOptions(
+        env_files=tuple(env_files),
+        dry_run=dry_run,
+        timeout=first_given(settings.timeout, default=DEFAULT_TIMEOUT),
+        max_retries=first_given(settings.max_retries, default=DEFAULT_MAX_RETRIES),
+        interactive=False,  # no one can answer a prompt: a missing login is an error
+    )
 
 
 def _cancel_with_request(ls: HttprunServer, editor_run: EditorRun) -> None:
