@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from ..errors import Diagnostic, ParseError
 from ..nodes import HttpFile
 from ..parser import parse_text_collecting
+from ..source import normalize_newlines
 from ..static import check_parsed
+from .semantic_tokens import Token, tokens_of
 
 
 @dataclass
@@ -36,6 +39,16 @@ class Analysis:
             assert self._errors is not None
             self._diagnostics = check_parsed(self.http_file, self._errors, self.defined)
         return self._diagnostics
+
+    @cached_property
+    def lines(self) -> list[str]:
+        """The text's lines as the parser and LSP count them (only \\n, \\r\\n and \\r end
+        one), without line endings."""
+        return normalize_newlines(self.text).split("\n")
+
+    @cached_property
+    def semantic_tokens(self) -> list[Token]:
+        return tokens_of(self.http_file, self.lines)
 
     def _parse(self) -> None:
         if self._file is not None:

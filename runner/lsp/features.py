@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from . import actions, runs
+from . import actions, runs, semantic_tokens
 from .lenses import block_label
 from .positions import span_range
 from .server import HttprunServer, Settings
@@ -15,6 +15,8 @@ def register(server: HttprunServer) -> None:
     ls = server
     runs.register(server)  # code lenses: Run, Dry run
     actions.register(server)  # code actions: {{x}} -> <<x>>, add ?? status == 200
+    # The editing features, each in its own module.
+    semantic_tokens.register(server)
 
     @server.feature(types.INITIALIZE)
     def initialize(params: types.InitializeParams) -> None:

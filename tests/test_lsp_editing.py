@@ -1,0 +1,167 @@
+"""The language server's editing features as pure functions: semantic tokens, completion,
+hover, navigation and document links (the server over stdio: test_lsp_features.py)."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from runner.lsp.analysis import Analysis
+from runner.lsp.semantic_tokens import LEGEND, Token, encode
+
+PATH = "/project/requests/a.http"
+TEXT = """\
+# a comment
+@host = http://127.0.0.1:9
+### List products
+# @name products
+# @auth cafe24
+GET <<host>>/products?q=<<%query>> HTTP/1.1
+  &page=2
+Authorization: Bearer <<token>>
+// between headers
+Content-Type: application/json
+
+{"id": "<<$uuid>>", "n": 1}
+# sent: a body line
+< ./payload.json
+
+?? status == 200
+?? body.name not contains "a"
+>> first = body.products[0].id
+
+### Read one
+GET <<host>>/products/<<first>>?from=<<products.body.count>>
+"""
+ENV = {"token": "s3cret-token", "query": "shoes"}
+
+
+def analysis(text: str = TEXT, defined: frozenset[str] = frozenset(ENV)) -> Analysis:
+    return Analysis(PATH, text, defined)
+
+
+def shown(tokens: list[Token], lines: list[str]) -> list[tuple[int, str, str]]:
+    return [(t.line, lines[t.line][t.start : t.start + t.length], t.type) for t in tokens]
+
+
+# -- semantic tokens --
+
+
+def test_every_construct_has_its_token() -> None:
+    found = analysis()
+    tokens = shown(found.semantic_tokens, found.lines)
+    assert (0, "# a comment", "comment") in tokens
+    assert (1, "@host", "variable") in tokens
+    assert (1, "http://127.0.0.1:9", "string") in tokens
+    assert (2, "### List products", "namespace") in tokens
+    assert (3, "# @name", "decorator") in tokens
+    assert (3, "products", "function") in tokens
+    assert (4, "cafe24", "string") in tokens
+    assert (5, "GET", "keyword") in tokens
+    assert (5, "<<host>>", "variable") in tokens
+    assert (5, "/products?q=", "string") in tokens
+    assert (5, "<<%", "operator") in tokens
+    assert (5, "query>>", "variable") in tokens
+    assert (5, "HTTP/1.1", "keyword") in tokens
+    assert (6, "&page=2", "string") in tokens
+    assert (7, "Authorization", "property") in tokens
+    assert (7, "Bearer ", "string") in tokens
+    assert (8, "// between headers", "comment") in tokens
+    assert (11, "<<$uuid>>", "macro") in tokens
+    assert (13, "<", "operator") in tokens
+    assert (13, "./payload.json", "string") in tokens
+    assert (15, "??", "keyword") in tokens
+    assert (15, "status", "property") in tokens
+    assert (15, "==", "operator") in tokens
+    assert (15, "200", "number") in tokens
+    assert (16, "not", "operator") in tokens
+    assert (16, "contains", "operator") in tokens
+    assert (16, '"a"', "string") in tokens
+    assert (17, ">>", "keyword") in tokens
+    assert (17, "first", "variable") in tokens
+    assert (17, "body.products[0].id", "property") in tokens
+    assert (20, "<<products.body.count>>", "function") in tokens
+    # A '#' line of a body is body text, not a comment.
+    assert not [token for token in tokens if token[0] == 12]
+
+
+def test_declarations_and_library_values_have_modifiers() -> None:
+    found = analysis()
+    by_text = {found.lines[t.line][t.start : t.start + t.length]: t for t in found.semantic_tokens}
+    assert by_text["@host"].modifiers == ("declaration",)
+    assert by_text["first"].modifiers == ("declaration",)
+    assert by_text["<<$uuid>>"].modifiers == ("defaultLibrary",)
+    assert set(LEGEND.token_modifiers) >= {"declaration", "defaultLibrary"}
+
+
+def test_comments_of_a_file_that_does_not_parse_are_still_tokens() -> None:
+    found = analysis("# note\nGET http://x\nnot a header\n")
+    assert shown(found.semantic_tokens, found.lines) == [(0, "# note", "comment")]
+
+
+def test_encoding_is_relative_and_in_utf16_units() -> None:
+    lines = ["GET http://x/😀/<<a>>", "?? status == 1"]
+    tokens = [
+        Token(0, 0, 3, "keyword"),
+        Token(0, 15, 5, "variable"),
+        Token(1, 0, 2, "keyword"),
+        Token(1, 3, 6, "property", ("declaration",)),
+    ]
+
+    def utf16(text: str) -> int:
+        return len(text.encode("utf-16-le")) // 2
+
+    types = LEGEND.token_types
+    assert encode(tokens, lines, utf16) == [
+        *(0, 0, 3, types.index("keyword"), 0),
+        *(0, 16, 5, types.index("variable"), 0),  # the emoji is two UTF-16 units
+        *(1, 0, 2, types.index("keyword"), 0),
+        *(0, 3, 6, types.index("property"), 1),
+    ]
+    assert encode(tokens, lines, utf16, range(1, 2)) == [
+        *(1, 0, 2, types.index("keyword"), 0),
+        *(0, 3, 6, types.index("property"), 1),
+    ]
+
+
+TEXTS = st.one_of(
+    st.text(alphabet=st.sampled_from(list("GET <>@#?=/:\n\t$%.x1\"'{}[]😀")), max_size=120),
+    st.builds(
+        lambda cut, extra: TEXT[:cut] + extra + TEXT[cut:],
+        st.integers(0, len(TEXT)),
+        st.text(max_size=8),
+    ),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=TEXTS)
+def test_tokens_of_any_text_are_sorted_disjoint_and_on_their_line(text: str) -> None:
+    found = analysis(text)
+    tokens = found.semantic_tokens
+    for before, after in itertools.pairwise(tokens):
+        assert (before.line, before.start + before.length) <= (after.line, after.start)
+    for token in tokens:
+        assert token.length > 0
+        assert token.start + token.length <= len(found.lines[token.line])
+    assert len(encode(tokens, found.lines, len)) == 5 * len(tokens)
+
+
+def test_the_lsp_bench_measures_diagnostics_and_tokens() -> None:
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, str(root / "bench" / "lsp.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert re.search(r"\| diagnostics \| \d+\.\d{3} s \|", done.stdout)
+    assert re.search(r"\| semantic tokens \(full\) \| \d+\.\d{3} s \|", done.stdout)

