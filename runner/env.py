@@ -47,6 +47,8 @@ class Environment:
     sources: tuple[str, ...]  # the files actually loaded, in load order (for "looked in ...")
     # Where each setting was set (for warnings); not part of what the files say.
     setting_spans: dict[str, Span] = field(default_factory=dict, compare=False)
+    # Where each key (variable or setting) was last set: the editor's "go to definition".
+    spans: dict[str, Span] = field(default_factory=dict, compare=False)
 
 
 def load_env_files(
@@ -79,7 +81,7 @@ def load_env_files(
     values = {k: v for k, v in loaded.items() if not k.startswith(SETTINGS_PREFIX)}
     settings = {k: v for k, v in loaded.items() if k.startswith(SETTINGS_PREFIX)}
     setting_spans = {k: span for k, span in spans.items() if k.startswith(SETTINGS_PREFIX)}
-    return Environment(values, settings, tuple(sources), setting_spans)
+    return Environment(values, settings, tuple(sources), setting_spans, spans)
 
 
 def unknown_settings(

@@ -8,11 +8,13 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from runner.lsp.analysis import Analysis
+from runner.lsp.completion import Sources, complete
 from runner.lsp.semantic_tokens import LEGEND, Token, encode
 
 PATH = "/project/requests/a.http"
@@ -165,3 +167,82 @@ def test_the_lsp_bench_measures_diagnostics_and_tokens() -> None:
     assert done.returncode == 0, done.stderr
     assert re.search(r"\| diagnostics \| \d+\.\d{3} s \|", done.stdout)
     assert re.search(r"\| semantic tokens \(full\) \| \d+\.\d{3} s \|", done.stdout)
+
+
+# -- completion --
+
+
+def sources(body: Any = None) -> Sources:
+    return Sources(env={"token": "****", "query": "shoes"}, last_body=lambda name: body)
+
+
+def after(text: str, marker: str) -> tuple[int, int]:
+    """The 0-based line and column right after the first ``marker`` in ``text``."""
+    offset = text.index(marker) + len(marker)
+    line = text.count("\n", 0, offset)
+    return line, offset - (text.rfind("\n", 0, offset) + 1)
+
+
+def labels(text: str, marker: str, body: Any = None) -> list[str]:
+    line, column = after(text, marker)
+    return [item.label for item in complete(analysis(text), line, column, sources(body))]
+
+
+def test_names_in_an_interpolation_are_those_defined_above() -> None:
+    # line 20: "GET <<host>>/products/<<first>>..." ; the cursor right after its first "<<".
+    found = labels(TEXT, "/products/<<")
+    assert {"token", "query", "host", "first", "products", "auth"} <= set(found)
+    # In the first request, its own capture and name are not readable yet.
+    assert "first" not in labels(TEXT, "GET <<")
+    assert "products" not in labels(TEXT, "GET <<")
+
+
+def test_env_values_are_documented_as_given_masked() -> None:
+    (token,) = [
+        i
+        for i in complete(analysis(), *after(TEXT, "/products/<<"), sources())
+        if i.label == "token"
+    ]
+    assert token.documentation == "****"
+
+
+def test_members_of_requests_auth_and_last_bodies() -> None:
+    text = "# @name products\nGET http://x\n\n###\nGET http://x/<<products.>>/<<auth.>>\n"
+    assert {"status", "body", "headers"} <= set(labels(text, "<<products."))
+    assert "access_token" in labels(text, "<<auth.")
+    body = {"products": [{"id": 1, "product_name": "a"}], "count": 2}
+    text = "# @name products\nGET http://x\n\n###\nGET http://x/<<products.body.products[0].>>\n"
+    assert labels(text, "[0].", body) == ["id", "product_name"]
+    text = "# @name products\nGET http://x\n\n###\nGET http://x/<<products.body.co>>\n"
+    items = complete(analysis(text), *after(text, ".co"), sources(body))
+    # Every field is offered (the client filters by what is typed), replacing the typed "co".
+    assert [(item.label, item.start) for item in items] == [
+        ("products", after(text, ".co")[1] - 2),
+        ("count", after(text, ".co")[1] - 2),
+    ]  # replaces the typed "co"
+    assert labels(text, ".co", None) == []  # not run in this session
+
+
+def test_dynamic_values_are_snippets_with_their_arguments() -> None:
+    items = complete(analysis("GET http://x/<<$\n"), 0, 16, sources())
+    random_int = next(item for item in items if item.label == "$randomInt")
+    assert random_int.snippet and random_int.insert == "\\$randomInt ${1:0} ${2:100}"
+    assert random_int.start == 15
+
+
+def test_directives_and_their_values() -> None:
+    assert "no-redirect" in labels("# @\nGET http://x\n", "@")
+    assert labels("# @auth \nGET http://x\n", "@auth ") == ["cafe24", "oauth2", "none"]
+
+
+def test_header_names_and_values() -> None:
+    text = "GET http://x\nAccept: */*\nX\n"
+    assert "X-Cafe24-Api-Version" in labels(text, "\nX")
+    assert "application/json" in labels("GET http://x\nContent-Type: \n", "Type: ")
+    assert labels("GET http://x\n\nX\n", "\nX") == []  # a body line
+
+
+def test_check_queries_functions_and_operators() -> None:
+    text = "GET http://x\n\n?? \n"
+    assert {"status", "body", "headers", "length", "contains"} <= set(labels(text, "?? "))
+    assert {"==", "contains", "not"} <= set(labels("GET http://x\n\n?? status \n", "status "))

@@ -103,6 +103,21 @@ async def test_semantic_tokens_full_and_range(client: LanguageClient, tmp_path: 
     assert len(in_range.data) == 5 * 4
 
 
+async def test_completion_in_an_interpolation(client: LanguageClient, tmp_path: Path) -> None:
+    uri = await opened(client, tmp_path / "a.http")
+    found = await client.text_document_completion_async(
+        types.CompletionParams(
+            text_document=document(uri), position=position_after(REQUESTS, "/products/<<")
+        )
+    )
+    assert isinstance(found, types.CompletionList)
+    items = {item.label: item for item in found.items}
+    assert {"host", "token", "page", "products", "first"} <= set(items)
+    assert "s3cret-token" not in str(items["token"].documentation)
+    edit = items["first"].text_edit
+    assert isinstance(edit, types.TextEdit) and edit.new_text == "first"
+
+
 async def test_a_request_it_cannot_serve_is_an_error_and_the_server_goes_on(
     client: LanguageClient, tmp_path: Path
 ) -> None:

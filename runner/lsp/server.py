@@ -25,6 +25,7 @@ from pygls.workspace import TextDocument
 from .. import __version__
 from ..errors import Diagnostic, HttprunError, masking_for
 from ..masking import Masker
+from ..source import Span
 from .analysis import Analysis
 from .positions import span_range
 from .project_env import ProjectEnvironments
@@ -58,6 +59,8 @@ class HttprunServer(LanguageServer):
         self.settings = Settings()
         self.root: str | None = None
         self.defined: frozenset[str] = frozenset()
+        self.env_values: dict[str, str] = {}  # the env files' variables (mask before showing)
+        self.env_spans: dict[str, Span] = {}  # where the env files set each variable
         self.masker = Masker()
         self.projects = ProjectEnvironments(
             lambda name, value: self.masker.add_variable(name, value),
@@ -88,8 +91,11 @@ class HttprunServer(LanguageServer):
                 f"cannot load the env files {settings.env}: {error}", types.MessageType.Warning
             )
             self.defined = frozenset()
+            self.env_values, self.env_spans = {}, {}
         else:
             self.defined = frozenset(environment.values)
+            self.env_values = dict(environment.values)
+            self.env_spans = {name: environment.spans[name] for name in environment.values}
             for name, value in {**environment.settings, **environment.values}.items():
                 masker.add_variable(name, value)
         self.masker = masker

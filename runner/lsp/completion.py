@@ -1,0 +1,368 @@
+"""Completion: what may be written at the cursor, from the line's text up to it.
+
+The context is read from the text, not the tree: while someone types, the line at the cursor
+usually does not parse. The names offered come from the tree of the blocks that parse and from
+the env files:
+
+- in ``<<``: env variables, file variables, captures and request names defined above the
+  cursor, ``auth`` (under an ``@auth`` profile); ``$dynamic`` values as snippets; after
+  ``name.``: the fields of a response (``status``, ``body``, ``headers``...), of ``auth``, and
+  the body fields of the request's last response in this session;
+- after ``# @``: the directives, then their values;
+- on a header line: header names, then common values;
+- after ``??``: the fields of the response and JMESPath's functions, then the operators.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from jmespath.functions import Functions
+from lsprotocol import types
+
+from ..directives import AUTH_PROFILES, KNOWN_DIRECTIVES
+from ..static import RESPONSE_FIELDS
+from .analysis import Analysis
+
+if TYPE_CHECKING:
+    from .server import HttprunServer
+
+#: What ``<<auth.*>>`` reads under an ``@auth`` profile (README "Auth").
+AUTH_FIELDS = {
+    "access_token": "the current access token (masked in all output)",
+    "refresh_token": "the current refresh token (masked in all output)",
+    "expires_at": "when the access token expires",
+    "scopes": "the scopes the token was granted",
+}
+
+#: ``<<$dynamic>>`` values (runner/dynamic.py) as snippets with their arguments.
+DYNAMIC_SNIPPETS = {
+    "$uuid": ("\\$uuid", "a random UUID"),
+    "$timestamp": ("\\$timestamp${1: OFFSET}", "Unix time in seconds, optionally offset: -1d"),
+    "$isoTimestamp": ("\\$isoTimestamp${1: OFFSET}", "ISO 8601 time (UTC), optionally offset"),
+    "$datetime": (
+        "\\$datetime ${1:iso8601}${2: OFFSET}",
+        "a time formatted: rfc1123, iso8601 or a strftime pattern in quotes",
+    ),
+    "$randomInt": ("\\$randomInt ${1:0} ${2:100}", "a random integer, MIN included, MAX not"),
+    "$env": ("\\$env ${1:NAME}", "a variable of the process environment"),
+}
+
+DIRECTIVE_HELP = {
+    "name": "names the request: later requests read its response as <<name.body...>>, and "
+    "--name runs it",
+    "auth": "logs in with an OAuth 2.0 profile (cafe24 or oauth2) and sends the token; none "
+    "turns a file default off",
+    "timeout": "how long the request may take: 30s, 500ms, 2m",
+    "retry": "sends again up to COUNT times (INTERVAL apart) while a check fails",
+    "no-redirect": "does not follow redirects: the 3xx response is checked",
+    "skip": "does not run the request (reported as skipped, with the reason)",
+}
+DIRECTIVE_VALUES = {
+    "auth": AUTH_PROFILES,
+    "timeout": ("30s", "500ms", "2m"),
+    "retry": ("3", "3 1s"),
+}
+
+HEADER_VALUES = {
+    "Accept": ("application/json", "*/*", "text/html"),
+    "Authorization": ("Bearer <<auth.access_token>>", "Basic "),
+    "Cache-Control": ("no-cache", "no-store"),
+    "Content-Type": (
+        "application/json",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=",
+        "text/plain",
+    ),
+    "X-Cafe24-Api-Version": ("2025-06-01",),
+}
+HEADER_NAMES = (
+    *HEADER_VALUES,
+    "Accept-Encoding",
+    "Accept-Language",
+    "Content-Length",
+    "Cookie",
+    "If-Match",
+    "If-None-Match",
+    "Origin",
+    "Referer",
+    "User-Agent",
+    "X-Api-Key",
+    "X-Request-Id",
+)
+OPERATORS = ("==", "!=", "<", "<=", ">", ">=", "contains", "in", "matches", "exists", "not")
+_JMESPATH_FUNCTIONS = tuple(sorted(Functions().FUNCTION_TABLE))
+
+_IDENTIFIER = r"[A-Za-z_][A-Za-z0-9_]*"
+_MEMBER = re.compile(rf"({_IDENTIFIER})((?:\.{_IDENTIFIER}|\[[0-9]+\])*)\.({_IDENTIFIER})?$")
+_STEP = re.compile(rf"\.({_IDENTIFIER})|\[([0-9]+)\]")
+_PARTIAL_WORD = re.compile(r"[A-Za-z0-9_$-]*$")
+_DIRECTIVE_KEY = re.compile(r"[ \t]*(?:#|//)[ \t]*@([A-Za-z0-9_.-]*)$")
+_DIRECTIVE_VALUE = re.compile(r"[ \t]*(?:#|//)[ \t]*@([A-Za-z][A-Za-z0-9_.-]*)[ \t]+(\S*)$")
+_HEADER_LINE = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+:(?!//)")
+_HEADER_NAME = re.compile(r"[A-Za-z0-9-]*$")
+_HEADER_VALUE = re.compile(r"([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*(\S*)$")
+_CHECK_QUERY = re.compile(r"\?\?[ \t]+(\S*)$")
+_CHECK_OPERATOR = re.compile(r"\?\?[ \t]+\S+[ \t]+(\S*)$")
+
+
+@dataclass(frozen=True, slots=True)
+class Completion:
+    label: str
+    kind: types.CompletionItemKind
+    start: int  # 0-based code-point column where the replaced text starts (it ends at the cursor)
+    insert: str | None = None  # what is inserted (a snippet when ``snippet``); else the label
+    snippet: bool = False
+    detail: str = ""
+    documentation: str = ""
+
+
+@dataclass(frozen=True)
+class Sources:
+    """What completion reads besides the document: the env values (already masked) and the
+    body of a named request's last response in this session."""
+
+    env: Mapping[str, str]
+    last_body: Callable[[str], Any]
+
+
+def complete(analysis: Analysis, line: int, column: int, sources: Sources) -> list[Completion]:
+    """The completions at 0-based ``line`` and code-point ``column`` of the document."""
+    if not 0 <= line < len(analysis.lines):
+        return []
+    prefix = analysis.lines[line][:column]
+    opened = prefix.rfind("<<")
+    if opened >= 0 and prefix.rfind(">>") < opened:
+        return _in_interpolation(analysis, line, prefix, opened + 2, sources)
+    if (match := _DIRECTIVE_KEY.match(prefix)) is not None:
+        return _directives(match.start(1))
+    if (match := _DIRECTIVE_VALUE.match(prefix)) is not None:
+        return _directive_values(match.group(1), match.start(2))
+    if (match := _CHECK_OPERATOR.match(prefix)) is not None:
+        return _words(OPERATORS, types.CompletionItemKind.Operator, match.start(1))
+    if (match := _CHECK_QUERY.match(prefix)) is not None:
+        return _queries(match.start(1))
+    if _in_headers(analysis.lines, line):
+        if (match := _HEADER_VALUE.match(prefix)) is not None:
+            values = _header_values(match.group(1))
+            return _words(values, types.CompletionItemKind.Value, match.start(2))
+        if _HEADER_NAME.fullmatch(prefix):
+            return [
+                Completion(name, types.CompletionItemKind.Property, 0, insert=f"{name}: ")
+                for name in HEADER_NAMES
+            ]
+    return []
+
+
+# -- inside <<...>> --
+
+
+def _in_interpolation(
+    analysis: Analysis, line: int, prefix: str, inner: int, sources: Sources
+) -> list[Completion]:
+    text = prefix[inner:]
+    if text.startswith("$") and " " not in text:
+        return [
+            Completion(name, types.CompletionItemKind.Function, inner, snippet, True, detail=help)
+            for name, (snippet, help) in DYNAMIC_SNIPPETS.items()
+        ]
+    if text.startswith("%"):
+        text, inner = text[1:], inner + 1
+    member = _MEMBER.match(text)
+    if member is not None:
+        start = inner + (member.start(3) if member.group(3) else len(text))
+        return _members(analysis, member.group(1), member.group(2), start, sources)
+    if _PARTIAL_WORD.fullmatch(text) is None:
+        return []
+    return _names(analysis, line, inner, sources)
+
+
+def _names(analysis: Analysis, line: int, start: int, sources: Sources) -> list[Completion]:
+    found: dict[str, Completion] = {}
+    for name, value in sorted(sources.env.items()):
+        found[name] = Completion(
+            name, types.CompletionItemKind.Variable, start, detail="env", documentation=value
+        )
+    for block in analysis.http_file.blocks:
+        if block.span.line - 1 > line:
+            break  # defined below the cursor: not readable here
+        current = block.span.line - 1 <= line <= block.span.end_line - 1
+        for variable in block.variables:
+            found[variable.name] = Completion(
+                variable.name,
+                types.CompletionItemKind.Variable,
+                start,
+                detail="file variable",
+                documentation=f"@{variable.name} = {variable.value.source}",
+            )
+        if current:
+            continue  # a request reads its own block's variables, not its own response
+        for capture in block.captures:
+            found[capture.name] = Completion(
+                capture.name,
+                types.CompletionItemKind.Variable,
+                start,
+                detail="capture",
+                documentation=f">> {capture.name} = {capture.query}",
+            )
+        if block.request is not None and block.name:
+            found[block.name] = Completion(
+                block.name,
+                types.CompletionItemKind.Function,
+                start,
+                detail="request",
+                documentation=f"{block.request.method} {block.request.url.source}",
+            )
+    if _has_auth(analysis):
+        found["auth"] = Completion(
+            "auth", types.CompletionItemKind.Module, start, detail="the @auth profile's token"
+        )
+    return list(found.values())
+
+
+def _members(
+    analysis: Analysis, root: str, path: str, start: int, sources: Sources
+) -> list[Completion]:
+    if root == "auth":
+        return [
+            Completion(name, types.CompletionItemKind.Field, start, documentation=help)
+            for name, help in AUTH_FIELDS.items()
+        ]
+    requests = {block.name for block in analysis.http_file.requests if block.name}
+    if root not in requests:
+        return []
+    if not path:
+        return _words(RESPONSE_FIELDS, types.CompletionItemKind.Field, start)
+    steps = list(_STEP.finditer(path))
+    if steps[0].group(1) != "body":
+        return []
+    value = sources.last_body(root)
+    for step in steps[1:]:
+        value = _step(value, step.group(1), step.group(2))
+    if not isinstance(value, dict):
+        return []
+    return [
+        Completion(key, types.CompletionItemKind.Field, start, detail=type(item).__name__)
+        for key, item in value.items()
+        if isinstance(key, str) and re.fullmatch(_IDENTIFIER, key)
+    ]
+
+
+def _step(value: Any, key: str | None, index: str | None) -> Any:
+    """``value.key`` or ``value[index]`` of a response body, None where there is none."""
+    if key is not None:
+        return value.get(key) if isinstance(value, dict) else None
+    assert index is not None
+    return value[int(index)] if isinstance(value, list) and int(index) < len(value) else None
+
+
+def _has_auth(analysis: Analysis) -> bool:
+    return any(
+        directive.key == "auth" and directive.value.strip().lower() != "none"
+        for block in analysis.http_file.blocks
+        for directive in block.directives
+    )
+
+
+# -- directives, headers, checks --
+
+
+def _directives(start: int) -> list[Completion]:
+    return [
+        Completion(
+            key,
+            types.CompletionItemKind.Keyword,
+            start,
+            detail=usage,
+            documentation=DIRECTIVE_HELP.get(key, ""),
+        )
+        for key, usage in KNOWN_DIRECTIVES.items()
+    ]
+
+
+def _directive_values(key: str, start: int) -> list[Completion]:
+    return _words(DIRECTIVE_VALUES.get(key, ()), types.CompletionItemKind.EnumMember, start)
+
+
+def _header_values(name: str) -> tuple[str, ...]:
+    for known, values in HEADER_VALUES.items():
+        if known.lower() == name.lower():
+            return values
+    return ()
+
+
+def _queries(start: int) -> list[Completion]:
+    fields = _words(RESPONSE_FIELDS, types.CompletionItemKind.Field, start)
+    functions = [
+        Completion(
+            name, types.CompletionItemKind.Function, start, f"{name}($1)", True, detail="JMESPath"
+        )
+        for name in _JMESPATH_FUNCTIONS
+    ]
+    return fields + functions
+
+
+def _words(words: tuple[str, ...], kind: types.CompletionItemKind, start: int) -> list[Completion]:
+    return [Completion(word, kind, start) for word in words]
+
+
+def _in_headers(lines: list[str], line: int) -> bool:
+    """Whether ``line`` is among a request's headers: above it (past header, comment and URL
+    continuation lines) comes a request line, not a blank, ``###``, ``@var`` or check line."""
+    for above in range(line - 1, -1, -1):
+        text = lines[above]
+        stripped = text.strip()
+        if not stripped or text.startswith(("###", "??", ">>")) or stripped.startswith("@"):
+            return False
+        if stripped.startswith(("#", "//")) or _HEADER_LINE.match(text) or text[:1] in " \t":
+            continue
+        return True
+    return False
+
+
+def register(server: HttprunServer) -> None:
+    @server.feature(
+        types.TEXT_DOCUMENT_COMPLETION,
+        types.CompletionOptions(trigger_characters=["<", "$", ".", "@", " ", ":"]),
+    )
+    def completion(params: types.CompletionParams) -> types.CompletionList:
+        analysis = server.analysis(params.text_document.uri)
+        codec = server.workspace.position_codec
+        at = codec.position_from_client_units(analysis.lines, params.position)
+        position = types.Position(at.line, at.character)
+        sources = Sources(
+            env={name: server.masker.mask(value) for name, value in server.env_values.items()},
+            last_body=lambda name: _last_body(server, analysis.path, name),
+        )
+        items = complete(analysis, position.line, position.character, sources)
+        return types.CompletionList(
+            is_incomplete=False,
+            items=[_item(item, position, analysis.lines, server) for item in items],
+        )
+
+
+def _last_body(server: HttprunServer, path: str, name: str) -> Any:
+    result = server.session.named(path, name)
+    if result is None or result.exchange is None:
+        return None
+    return result.exchange.response.get("body")
+
+
+def _item(
+    item: Completion, cursor: types.Position, lines: list[str], server: HttprunServer
+) -> types.CompletionItem:
+    codec = server.workspace.position_codec
+    replaced = codec.range_to_client_units(
+        lines, types.Range(types.Position(cursor.line, item.start), cursor)
+    )
+    return types.CompletionItem(
+        label=item.label,
+        kind=item.kind,
+        detail=item.detail or None,
+        documentation=item.documentation or None,
+        insert_text_format=types.InsertTextFormat.Snippet if item.snippet else None,
+        text_edit=types.TextEdit(range=replaced, new_text=item.insert or item.label),
+    )
