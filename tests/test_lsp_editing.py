@@ -10,12 +10,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pygls.exceptions import JsonRpcInvalidParams
 
 from runner.lsp.analysis import Analysis
 from runner.lsp.completion import Sources, complete
+from runner.lsp.navigation import definitions, references, rename_edits, symbol_at
 from runner.lsp.semantic_tokens import LEGEND, Token, encode
+from runner.source import Span
 
 PATH = "/project/requests/a.http"
 TEXT = """\
@@ -246,3 +250,45 @@ def test_check_queries_functions_and_operators() -> None:
     text = "GET http://x\n\n?? \n"
     assert {"status", "body", "headers", "length", "contains"} <= set(labels(text, "?? "))
     assert {"==", "contains", "not"} <= set(labels("GET http://x\n\n?? status \n", "status "))
+
+
+# -- navigation --
+
+
+def test_definitions_of_each_kind_of_name() -> None:
+    env = {"token": Span("/nowhere/dev.env", 3, 1, 3, 6)}
+    found = analysis()
+    (variable,) = definitions(found, "host", env)
+    assert (variable.what, variable.span.line, variable.span.column) == ("file variable", 2, 2)
+    (capture,) = definitions(found, "first", env)
+    assert (capture.what, capture.span.line, capture.span.column) == ("capture", 18, 4)
+    (request,) = definitions(found, "products", env)
+    assert (request.what, request.span.line, request.span.column) == ("request", 4, 9)
+    (env_file,) = definitions(found, "token", env)
+    assert (env_file.what, env_file.span.path) == ("env file", "/nowhere/dev.env")
+
+
+def test_references_are_the_names_inside_interpolations() -> None:
+    found = analysis()
+    spans = references(found, "host")
+    assert [(span.line, span.column, span.end_column) for span in spans] == [
+        (6, 7, 11),
+        (21, 7, 11),
+    ]
+    assert [span.line for span in references(found, "products")] == [21]
+
+
+def test_symbol_at_reads_definitions_and_uses() -> None:
+    found = analysis()
+    assert symbol_at(found, 1, 2).name == "host"  # type: ignore[union-attr]
+    assert symbol_at(found, 3, 10).name == "products"  # type: ignore[union-attr]
+    assert symbol_at(found, 17, 4).name == "first"  # type: ignore[union-attr]
+    assert symbol_at(found, 20, 46).name == "products"  # type: ignore[union-attr]
+    assert symbol_at(found, 15, 5) is None
+
+
+def test_rename_changes_definitions_and_uses_and_refuses_a_non_name() -> None:
+    edits = rename_edits(analysis(), "first", "first_id", {})
+    assert [(span.line, span.column) for span in edits[PATH]] == [(18, 4), (21, 25)]
+    with pytest.raises(JsonRpcInvalidParams):
+        rename_edits(analysis(), "first", "first-id", {})

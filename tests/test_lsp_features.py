@@ -118,6 +118,46 @@ async def test_completion_in_an_interpolation(client: LanguageClient, tmp_path: 
     assert isinstance(edit, types.TextEdit) and edit.new_text == "first"
 
 
+async def test_definition_into_the_env_file_and_references(
+    client: LanguageClient, tmp_path: Path, project: Path
+) -> None:
+    uri = await opened(client, tmp_path / "a.http")
+    at_token = position_after(REQUESTS, "Bearer <<to")
+    found = await client.text_document_definition_async(
+        types.DefinitionParams(text_document=document(uri), position=at_token)
+    )
+    assert isinstance(found, list)
+    (env,) = found
+    assert isinstance(env, types.Location)
+    assert env.uri == (project / "envs" / "dev.env").resolve().as_uri()
+    assert env.range == types.Range(types.Position(1, 7), types.Position(1, 12))  # after export
+    used = await client.text_document_references_async(
+        types.ReferenceParams(
+            text_document=document(uri),
+            position=position_after(REQUESTS, "GET <<ho"),
+            context=types.ReferenceContext(include_declaration=False),
+        )
+    )
+    assert used is not None
+    assert [location.range.start.line for location in used] == [3, 12]
+
+
+async def test_rename_a_capture_and_refuse_a_non_name(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    uri = await opened(client, tmp_path / "a.http")
+    at_first = position_after(REQUESTS, ">> fir")
+    edit = await client.text_document_rename_async(
+        types.RenameParams(text_document=document(uri), position=at_first, new_name="first_id")
+    )
+    assert edit is not None and edit.changes is not None
+    assert [change.range.start.line for change in edit.changes[uri]] == [9, 12]
+    with pytest.raises(JsonRpcException, match="not a name"):
+        await client.text_document_rename_async(
+            types.RenameParams(text_document=document(uri), position=at_first, new_name="a b")
+        )
+
+
 async def test_a_request_it_cannot_serve_is_an_error_and_the_server_goes_on(
     client: LanguageClient, tmp_path: Path
 ) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 
 import platformdirs
 from lsprotocol import types
-from pygls.exceptions import JsonRpcInvalidParams
+from pygls.exceptions import JsonRpcException, JsonRpcInternalError, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 from pygls.workspace import TextDocument
@@ -208,9 +208,13 @@ class HttprunServer(LanguageServer):
         )
 
     def report_server_error(self, error: Exception, source: Any) -> None:
-        """pygls calls this for a failure outside a request: log it rather than pop up."""
+        """pygls calls this for a failure of a feature (after answering its request with an
+        LSP error): log it rather than pop up. A request the server refuses on purpose (the
+        client's mistake, a new name that is no name, a file it cannot format) is no failure."""
         if isinstance(error, JsonRpcInvalidParams):  # the client's mistake, answered already
             self.log(f"invalid request: {error}", types.MessageType.Warning)
+            return
+        if isinstance(error, JsonRpcException) and not isinstance(error, JsonRpcInternalError):
             return
         self.log_failure("server", error)
 

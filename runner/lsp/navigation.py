@@ -1,0 +1,220 @@
+"""Go to definition, find references and rename for the names ``<<...>>`` reads: file
+variables (``@name = value``), captures (``>> name = query``), request names (``# @name``)
+and env file variables (their ``NAME=`` line).
+
+A name's definitions and uses are found in the syntax tree (templates keep their ``<<...>>``
+spans); the name under the cursor is read from the line's text, so it is found on a line that
+does not parse too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcInvalidParams
+
+from ..directives import IDENTIFIER
+from ..nodes import Block, Template
+from ..source import Span, source_line
+from .analysis import Analysis
+from .positions import span_range
+
+if TYPE_CHECKING:
+    from .server import HttprunServer
+
+# A name read by an expression, with the fields after it: not after '.', '$' or a quote, not a
+# function call (``length(x)``).
+_ROOT_CHAIN = re.compile(
+    r"(?<![\w.$'\"`\]])([A-Za-z_][A-Za-z0-9_]*)(?![\w(])((?:\.[A-Za-z_][A-Za-z0-9_]*|\[[^\]]*\])*)"
+)
+_INTERPOLATION = re.compile(r"<<%?(?!\$)(.*?)>>")
+_VARIABLE_NAME = re.compile(r"[ \t]*@([A-Za-z_][A-Za-z0-9_]*)[ \t]*=")
+_REQUEST_NAME = re.compile(r"[ \t]*(?:#|//)[ \t]*@name[ \t]+(?:=[ \t]*)?([A-Za-z_][A-Za-z0-9_]*)")
+_CAPTURE_NAME = re.compile(r">>[ \t]*([A-Za-z_][A-Za-z0-9_]*)")
+
+
+@dataclass(frozen=True, slots=True)
+class Symbol:
+    """A name under the cursor, and the span of that name."""
+
+    name: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Definition:
+    what: str  # "file variable", "capture", "request" or "env file"
+    span: Span  # the name where it is defined (an env file's span is in that file)
+    request_line: int | None = None  # the request line whose response defines it
+
+
+def symbol_at(analysis: Analysis, line: int, column: int) -> Symbol | None:
+    """The name at 0-based ``line`` and code-point ``column``: read in a ``<<...>>`` or
+    defined there by an ``@name =``, a ``# @name`` or a ``>> name =``."""
+    if not 0 <= line < len(analysis.lines):
+        return None
+    text = analysis.lines[line]
+    for interp in _INTERPOLATION.finditer(text):
+        if interp.start() <= column <= interp.end():
+            return _name_in(analysis.path, line, text, interp.start(1), interp.end(1), column)
+    for pattern in (_VARIABLE_NAME, _REQUEST_NAME, _CAPTURE_NAME):
+        match = pattern.match(text)
+        if match is not None and match.start(1) <= column <= match.end(1):
+            return Symbol(match.group(1), _span(analysis.path, line, match.start(1), match.end(1)))
+    return None
+
+
+def _name_in(path: str, line: int, text: str, start: int, end: int, column: int) -> Symbol | None:
+    """The name whose chain (``name.body.x``) holds ``column`` in the expression text
+    ``text[start:end]``, else the expression's first name."""
+    found = None
+    for match in _ROOT_CHAIN.finditer(text, start, end):
+        symbol = Symbol(match.group(1), _span(path, line, match.start(1), match.end(1)))
+        if match.start() <= column <= match.end():
+            return symbol
+        found = found or symbol
+    return found
+
+
+def definitions(analysis: Analysis, name: str, env_spans: Mapping[str, Span]) -> list[Definition]:
+    """Where ``name`` is defined: in the document, then in the env files."""
+    found: list[Definition] = []
+    for block in analysis.http_file.blocks:
+        found.extend(_defined_in(analysis, block, name))
+    if name in env_spans:
+        found.append(Definition("env file", _env_key_span(env_spans[name], name)))
+    return found
+
+
+def _defined_in(analysis: Analysis, block: Block, name: str) -> Iterator[Definition]:
+    request_line = block.request.span.line if block.request is not None else None
+    for variable in block.variables:
+        if variable.name == name:
+            start = variable.span.column  # just after the '@'
+            yield Definition(
+                "file variable",
+                _span(analysis.path, variable.span.line - 1, start, start + len(name)),
+            )
+    for capture in block.captures:
+        if capture.name == name:
+            match = _CAPTURE_NAME.match(analysis.lines[capture.span.line - 1])
+            if match is not None:
+                span = _span(analysis.path, capture.span.line - 1, match.start(1), match.end(1))
+                yield Definition("capture", span, request_line)
+    if block.request is not None and block.name == name:
+        directive = block.directive("name")
+        assert directive is not None
+        match = _REQUEST_NAME.match(analysis.lines[directive.span.line - 1])
+        if match is not None:
+            span = _span(analysis.path, directive.span.line - 1, match.start(1), match.end(1))
+            yield Definition("request", span, request_line)
+
+
+def references(analysis: Analysis, name: str) -> list[Span]:
+    """Every ``<<...>>`` use of ``name`` (the span of the name itself), in file order."""
+    found: list[Span] = []
+    for template in _templates(analysis):
+        if name not in template.reads:
+            continue
+        for interp in template.interpolations():
+            span = interp.span
+            if span.line != span.end_line:
+                continue
+            text = analysis.lines[span.line - 1]
+            for match in _ROOT_CHAIN.finditer(text, span.column + 1, span.end_column - 3):
+                if match.group(1) == name:
+                    found.append(_span(analysis.path, span.line - 1, match.start(1), match.end(1)))
+    return found
+
+
+def _templates(analysis: Analysis) -> Iterator[Template]:
+    for block in analysis.http_file.blocks:
+        for variable in block.variables:
+            yield variable.value
+        yield from block.templates()
+
+
+def _env_key_span(span: Span, name: str) -> Span:
+    """The key's span on its env file line (after an ``export``, if any)."""
+    text = source_line(span.path, span.line) or ""
+    start = max(text.find(name), 0)
+    return Span(span.path, span.line, start + 1, span.line, start + len(name) + 1)
+
+
+def _span(path: str, line: int, start: int, end: int) -> Span:
+    """A span from 0-based ``line`` and code-point columns ``start:end``."""
+    return Span(path, line + 1, start + 1, line + 1, end + 1)
+
+
+def rename_edits(
+    analysis: Analysis, name: str, new_name: str, env_spans: Mapping[str, Span]
+) -> dict[str, list[Span]]:
+    """The spans to replace with ``new_name``, by file path: its definitions and uses.
+    Refuses (an LSP error) a new name that ``<<...>>`` could not read."""
+    if IDENTIFIER.fullmatch(new_name) is None:
+        raise JsonRpcInvalidParams(
+            f"'{new_name}' is not a name httprun can read: use letters, digits and '_', "
+            "not starting with a digit"
+        )
+    edits: dict[str, list[Span]] = {}
+    spans = [d.span for d in definitions(analysis, name, env_spans)]
+    for span in [*spans, *references(analysis, name)]:
+        edits.setdefault(span.path, []).append(span)
+    return edits
+
+
+def register(server: HttprunServer) -> None:
+    def located(
+        params: types.DefinitionParams | types.ReferenceParams | types.RenameParams,
+    ) -> tuple[Analysis, Symbol | None]:
+        analysis = server.analysis(params.text_document.uri)
+        codec = server.workspace.position_codec
+        position = codec.position_from_client_units(analysis.lines, params.position)
+        return analysis, symbol_at(analysis, position.line, position.character)
+
+    def location(analysis: Analysis, uri: str, span: Span) -> types.Location:
+        if span.path == analysis.path:
+            codec = server.workspace.position_codec
+            return types.Location(uri, span_range(span, analysis.lines, codec))
+        # An env file: its keys are plain ASCII names, so columns are the same in every unit.
+        start = types.Position(span.line - 1, span.column - 1)
+        end = types.Position(span.end_line - 1, span.end_column - 1)
+        return types.Location(Path(span.path).resolve().as_uri(), types.Range(start, end))
+
+    @server.feature(types.TEXT_DOCUMENT_DEFINITION)
+    def definition(params: types.DefinitionParams) -> list[types.Location]:
+        analysis, symbol = located(params)
+        if symbol is None:
+            return []
+        found = definitions(analysis, symbol.name, server.env_spans)
+        return [location(analysis, params.text_document.uri, d.span) for d in found]
+
+    @server.feature(types.TEXT_DOCUMENT_REFERENCES)
+    def find_references(params: types.ReferenceParams) -> list[types.Location]:
+        analysis, symbol = located(params)
+        if symbol is None:
+            return []
+        spans = references(analysis, symbol.name)
+        if params.context.include_declaration:
+            spans = [d.span for d in definitions(analysis, symbol.name, server.env_spans)] + spans
+        return [location(analysis, params.text_document.uri, span) for span in spans]
+
+    @server.feature(types.TEXT_DOCUMENT_RENAME)
+    def rename(params: types.RenameParams) -> types.WorkspaceEdit | None:
+        analysis, symbol = located(params)
+        if symbol is None:
+            return None
+        edits = rename_edits(analysis, symbol.name, params.new_name, server.env_spans)
+        changes: dict[str, list[types.TextEdit]] = {}
+        for spans in edits.values():
+            for span in spans:
+                where = location(analysis, params.text_document.uri, span)
+                changes.setdefault(where.uri, []).append(
+                    types.TextEdit(where.range, params.new_name)
+                )
+        return types.WorkspaceEdit(changes=changes)
