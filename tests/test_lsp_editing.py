@@ -17,8 +17,10 @@ from pygls.exceptions import JsonRpcInvalidParams
 
 from runner.lsp.analysis import Analysis
 from runner.lsp.completion import Sources, complete
+from runner.lsp.hover import Context, hover_text
 from runner.lsp.navigation import definitions, references, rename_edits, symbol_at
 from runner.lsp.semantic_tokens import LEGEND, Token, encode
+from runner.results import CheckResult, Outcome, RequestResult
 from runner.source import Span
 
 PATH = "/project/requests/a.http"
@@ -292,3 +294,75 @@ def test_rename_changes_definitions_and_uses_and_refuses_a_non_name() -> None:
     assert [(span.line, span.column) for span in edits[PATH]] == [(18, 4), (21, 25)]
     with pytest.raises(JsonRpcInvalidParams):
         rename_edits(analysis(), "first", "first-id", {})
+
+
+# -- hover --
+
+
+def a_result(line: int) -> RequestResult | None:
+    block = analysis().http_file.requests[0]
+    if line != 6:
+        return None
+    check = CheckResult("check", "status == 200", False, None, "expected 200, got 404")
+    return RequestResult(
+        PATH,
+        block,
+        Outcome.FAILED,
+        "GET",
+        "http://127.0.0.1:9/products",
+        status=404,
+        elapsed_ms=12.4,
+        checks=(check,),
+        captures={"first": "s3cret-token"},
+    )
+
+
+def context() -> Context:
+    env_spans = {"token": Span("/project/envs/dev.env", 2, 1, 2, 6)}
+    return Context(
+        env=ENV,
+        env_spans=env_spans,
+        last_result=a_result,
+        mask=lambda text: text.replace("s3cret-token", "****"),
+    )
+
+
+def test_hover_on_a_variable_shows_its_value_masked_and_where_it_is_defined() -> None:
+    text = hover_text(analysis(), 7, 26, context())  # <<token>>
+    assert text is not None
+    assert "s3cret-token" not in text
+    assert "****" in text and "/project/envs/dev.env:2" in text
+    text = hover_text(analysis(), 5, 7, context())  # <<host>>
+    assert text is not None and "file variable at line 2" in text
+
+
+def test_hover_on_a_capture_and_a_request_reference_shows_their_last_run() -> None:
+    text = hover_text(analysis(), 20, 25, context())  # <<first>>
+    assert text is not None and "capture at line 18" in text
+    assert "s3cret-token" not in text
+    text = hover_text(analysis(), 20, 40, context())  # <<products.body.count>>
+    assert text is not None and "request at line 4" in text and "failed, 404 in 12 ms" in text
+
+
+def test_hover_on_a_directive_and_a_dynamic_value() -> None:
+    text = hover_text(analysis(), 4, 3, context())
+    assert text is not None and "@auth cafe24|oauth2|none" in text
+    text = hover_text(analysis(), 11, 12, context())
+    assert text is not None and "UUID" in text
+
+
+def test_hover_on_a_request_line_shows_its_last_result() -> None:
+    text = hover_text(analysis(), 5, 1, context())
+    assert text == "**Last run**: failed, 404 in 12 ms\n- ✗ `status == 200`: expected 200, got 404"
+    assert hover_text(analysis(), 20, 1, context()) is None  # not run in this session
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=TEXTS, line=st.integers(-1, 30), column=st.integers(-1, 80))
+def test_completion_and_hover_of_any_text_at_any_position_never_crash(
+    text: str, line: int, column: int
+) -> None:
+    found = analysis(text)
+    complete(found, line, column, sources({"a": [{"b": 1}]}))
+    hover_text(found, line, column, context())
+    symbol_at(found, line, column)

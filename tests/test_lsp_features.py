@@ -118,6 +118,20 @@ async def test_completion_in_an_interpolation(client: LanguageClient, tmp_path: 
     assert isinstance(edit, types.TextEdit) and edit.new_text == "first"
 
 
+async def test_hover_shows_a_masked_value_and_its_env_file(
+    client: LanguageClient, tmp_path: Path, project: Path
+) -> None:
+    uri = await opened(client, tmp_path / "a.http")
+    hover = await client.text_document_hover_async(
+        types.HoverParams(
+            text_document=document(uri), position=position_after(REQUESTS, "Bearer <<to")
+        )
+    )
+    assert hover is not None and isinstance(hover.contents, types.MarkupContent)
+    assert "s3cret-token" not in hover.contents.value
+    assert "dev.env:2" in hover.contents.value
+
+
 async def test_definition_into_the_env_file_and_references(
     client: LanguageClient, tmp_path: Path, project: Path
 ) -> None:

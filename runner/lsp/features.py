@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from . import actions, completion, navigation, runs, semantic_tokens
+from . import actions, completion, hover, navigation, runs, semantic_tokens
 from .lenses import block_label
 from .positions import span_range
 from .server import HttprunServer, Settings
@@ -18,6 +18,7 @@ def register(server: HttprunServer) -> None:
     # The editing features, each in its own module.
     semantic_tokens.register(server)
     completion.register(server)
+    hover.register(server)
     navigation.register(server)
 
     @server.feature(types.INITIALIZE)
