@@ -18,6 +18,7 @@ from pygls.exceptions import JsonRpcInvalidParams
 from runner.lsp.analysis import Analysis
 from runner.lsp.completion import Sources, complete
 from runner.lsp.hover import Context, hover_text
+from runner.lsp.links import include_targets
 from runner.lsp.navigation import definitions, references, rename_edits, symbol_at
 from runner.lsp.semantic_tokens import LEGEND, Token, encode
 from runner.results import CheckResult, Outcome, RequestResult
@@ -366,3 +367,19 @@ def test_completion_and_hover_of_any_text_at_any_position_never_crash(
     complete(found, line, column, sources({"a": [{"b": 1}]}))
     hover_text(found, line, column, context())
     symbol_at(found, line, column)
+
+
+# -- document links --
+
+
+def test_includes_link_to_the_file_relative_to_the_request_file(tmp_path: Path) -> None:
+    document = tmp_path / "requests" / "a.http"
+    text = "POST http://x\n\n<@ ./data/one.json\n"
+    found = Analysis(str(document), text, frozenset())
+    ((span, target),) = include_targets(found.http_file, str(document))
+    assert target == (tmp_path / "requests" / "data" / "one.json").resolve()
+    assert (span.line, span.column) == (3, 4)
+    text = "POST http://x\n\n< ./<<name>>.json\n"
+    assert (
+        include_targets(Analysis(str(document), text, frozenset()).http_file, str(document)) == []
+    )

@@ -172,6 +172,17 @@ async def test_rename_a_capture_and_refuse_a_non_name(
         )
 
 
+async def test_document_links_to_includes(client: LanguageClient, tmp_path: Path) -> None:
+    uri = await opened(client, tmp_path / "a.http")
+    links = await client.text_document_document_link_async(
+        types.DocumentLinkParams(text_document=document(uri))
+    )
+    assert links is not None
+    (link,) = links
+    assert link.target == (tmp_path / "payload.json").resolve().as_uri()
+    assert link.range.start == types.Position(6, 2)
+
+
 async def test_a_request_it_cannot_serve_is_an_error_and_the_server_goes_on(
     client: LanguageClient, tmp_path: Path
 ) -> None:
