@@ -192,7 +192,10 @@ def after(text: str, marker: str) -> tuple[int, int]:
 
 def labels(text: str, marker: str, body: Any = None) -> list[str]:
     line, column = after(text, marker)
-    return [item.label for item in complete(analysis(text), line, column, sources(body))]
+    found = analysis(text)
+    return [
+        item.label for item in complete(found.lines, found.http_file, line, column, sources(body))
+    ]
 
 
 def test_names_in_an_interpolation_are_those_defined_above() -> None:
@@ -207,7 +210,9 @@ def test_names_in_an_interpolation_are_those_defined_above() -> None:
 def test_env_values_are_documented_as_given_masked() -> None:
     (token,) = [
         i
-        for i in complete(analysis(), *after(TEXT, "/products/<<"), sources())
+        for i in complete(
+            TEXT.split("\n"), analysis().http_file, *after(TEXT, "/products/<<"), sources()
+        )
         if i.label == "token"
     ]
     assert token.documentation == "****"
@@ -221,7 +226,7 @@ def test_members_of_requests_auth_and_last_bodies() -> None:
     text = "# @name products\nGET http://x\n\n###\nGET http://x/<<products.body.products[0].>>\n"
     assert labels(text, "[0].", body) == ["id", "product_name"]
     text = "# @name products\nGET http://x\n\n###\nGET http://x/<<products.body.co>>\n"
-    items = complete(analysis(text), *after(text, ".co"), sources(body))
+    items = complete(text.split("\n"), analysis(text).http_file, *after(text, ".co"), sources(body))
     # Every field is offered (the client filters by what is typed), replacing the typed "co".
     assert [(item.label, item.start) for item in items] == [
         ("products", after(text, ".co")[1] - 2),
@@ -231,7 +236,7 @@ def test_members_of_requests_auth_and_last_bodies() -> None:
 
 
 def test_dynamic_values_are_snippets_with_their_arguments() -> None:
-    items = complete(analysis("GET http://x/<<$\n"), 0, 16, sources())
+    items = complete(["GET http://x/<<$"], analysis("").http_file, 0, 16, sources())
     random_int = next(item for item in items if item.label == "$randomInt")
     assert random_int.snippet and random_int.insert == "\\$randomInt ${1:0} ${2:100}"
     assert random_int.start == 15
@@ -364,7 +369,7 @@ def test_completion_and_hover_of_any_text_at_any_position_never_crash(
     text: str, line: int, column: int
 ) -> None:
     found = analysis(text)
-    complete(found, line, column, sources({"a": [{"b": 1}]}))
+    complete(found.lines, found.http_file, line, column, sources({"a": [{"b": 1}]}))
     hover_text(found, line, column, context())
     symbol_at(found, line, column)
 

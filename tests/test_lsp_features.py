@@ -12,7 +12,13 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from tests.lsp_helpers import SERVER_COMMAND, diagnostics_for, eventually, open_document
+from tests.lsp_helpers import (
+    SERVER_COMMAND,
+    change_document,
+    diagnostics_for,
+    eventually,
+    open_document,
+)
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -116,6 +122,23 @@ async def test_completion_in_an_interpolation(client: LanguageClient, tmp_path: 
     assert "s3cret-token" not in str(items["token"].documentation)
     edit = items["first"].text_edit
     assert isinstance(edit, types.TextEdit) and edit.new_text == "first"
+
+
+async def test_completion_while_the_interpolation_is_not_closed_yet(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    uri = await opened(client, tmp_path / "a.http")
+    typing = REQUESTS + "\n###\nGET <<host>>/x?id=<<fi\n"  # does not parse: '<<' not closed
+    change_document(client, uri, typing, 2)
+    await diagnostics_for(client, uri, 2)
+    found = await client.text_document_completion_async(
+        types.CompletionParams(
+            text_document=document(uri), position=position_after(typing, "=<<fi")
+        )
+    )
+    assert isinstance(found, types.CompletionList)
+    # The names of the last text that parsed: file variables, captures, requests.
+    assert {"page", "first", "products", "host"} <= {item.label for item in found.items}
 
 
 async def test_hover_shows_a_masked_value_and_its_env_file(

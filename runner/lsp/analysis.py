@@ -32,6 +32,12 @@ class Analysis:
         return self._file
 
     @property
+    def parses(self) -> bool:
+        """Whether the whole text parses (no syntax error)."""
+        self._parse()
+        return not self._errors
+
+    @property
     def diagnostics(self) -> list[Diagnostic]:
         """Every error and warning ``httprun check`` reports for the text."""
         if self._diagnostics is None:

@@ -16,7 +16,7 @@ the env files:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -24,8 +24,8 @@ from jmespath.functions import Functions
 from lsprotocol import types
 
 from ..directives import AUTH_PROFILES, KNOWN_DIRECTIVES
+from ..nodes import HttpFile
 from ..static import RESPONSE_FIELDS
-from .analysis import Analysis
 
 if TYPE_CHECKING:
     from .server import HttprunServer
@@ -129,14 +129,17 @@ class Sources:
     last_body: Callable[[str], Any]
 
 
-def complete(analysis: Analysis, line: int, column: int, sources: Sources) -> list[Completion]:
-    """The completions at 0-based ``line`` and code-point ``column`` of the document."""
-    if not 0 <= line < len(analysis.lines):
+def complete(
+    lines: Sequence[str], tree: HttpFile, line: int, column: int, sources: Sources
+) -> list[Completion]:
+    """The completions at 0-based ``line`` and code-point ``column`` of the document's
+    ``lines``, with the names that ``tree`` defines."""
+    if not 0 <= line < len(lines):
         return []
-    prefix = analysis.lines[line][:column]
+    prefix = lines[line][:column]
     opened = prefix.rfind("<<")
     if opened >= 0 and prefix.rfind(">>") < opened:
-        return _in_interpolation(analysis, line, prefix, opened + 2, sources)
+        return _in_interpolation(tree, line, prefix, opened + 2, sources)
     if (match := _DIRECTIVE_KEY.match(prefix)) is not None:
         return _directives(match.start(1))
     if (match := _DIRECTIVE_VALUE.match(prefix)) is not None:
@@ -145,7 +148,7 @@ def complete(analysis: Analysis, line: int, column: int, sources: Sources) -> li
         return _words(OPERATORS, types.CompletionItemKind.Operator, match.start(1))
     if (match := _CHECK_QUERY.match(prefix)) is not None:
         return _queries(match.start(1))
-    if _in_headers(analysis.lines, line):
+    if _in_headers(lines, line):
         if (match := _HEADER_VALUE.match(prefix)) is not None:
             values = _header_values(match.group(1))
             return _words(values, types.CompletionItemKind.Value, match.start(2))
@@ -161,7 +164,7 @@ def complete(analysis: Analysis, line: int, column: int, sources: Sources) -> li
 
 
 def _in_interpolation(
-    analysis: Analysis, line: int, prefix: str, inner: int, sources: Sources
+    tree: HttpFile, line: int, prefix: str, inner: int, sources: Sources
 ) -> list[Completion]:
     text = prefix[inner:]
     if text.startswith("$") and " " not in text:
@@ -174,19 +177,19 @@ def _in_interpolation(
     member = _MEMBER.match(text)
     if member is not None:
         start = inner + (member.start(3) if member.group(3) else len(text))
-        return _members(analysis, member.group(1), member.group(2), start, sources)
+        return _members(tree, member.group(1), member.group(2), start, sources)
     if _PARTIAL_WORD.fullmatch(text) is None:
         return []
-    return _names(analysis, line, inner, sources)
+    return _names(tree, line, inner, sources)
 
 
-def _names(analysis: Analysis, line: int, start: int, sources: Sources) -> list[Completion]:
+def _names(tree: HttpFile, line: int, start: int, sources: Sources) -> list[Completion]:
     found: dict[str, Completion] = {}
     for name, value in sorted(sources.env.items()):
         found[name] = Completion(
             name, types.CompletionItemKind.Variable, start, detail="env", documentation=value
         )
-    for block in analysis.http_file.blocks:
+    for block in tree.blocks:
         if block.span.line - 1 > line:
             break  # defined below the cursor: not readable here
         current = block.span.line - 1 <= line <= block.span.end_line - 1
@@ -216,7 +219,7 @@ def _names(analysis: Analysis, line: int, start: int, sources: Sources) -> list[
                 detail="request",
                 documentation=f"{block.request.method} {block.request.url.source}",
             )
-    if _has_auth(analysis):
+    if _has_auth(tree):
         found["auth"] = Completion(
             "auth", types.CompletionItemKind.Module, start, detail="the @auth profile's token"
         )
@@ -224,14 +227,14 @@ def _names(analysis: Analysis, line: int, start: int, sources: Sources) -> list[
 
 
 def _members(
-    analysis: Analysis, root: str, path: str, start: int, sources: Sources
+    tree: HttpFile, root: str, path: str, start: int, sources: Sources
 ) -> list[Completion]:
     if root == "auth":
         return [
             Completion(name, types.CompletionItemKind.Field, start, documentation=help)
             for name, help in AUTH_FIELDS.items()
         ]
-    requests = {block.name for block in analysis.http_file.requests if block.name}
+    requests = {block.name for block in tree.requests if block.name}
     if root not in requests:
         return []
     if not path:
@@ -259,10 +262,10 @@ def _step(value: Any, key: str | None, index: str | None) -> Any:
     return value[int(index)] if isinstance(value, list) and int(index) < len(value) else None
 
 
-def _has_auth(analysis: Analysis) -> bool:
+def _has_auth(tree: HttpFile) -> bool:
     return any(
         directive.key == "auth" and directive.value.strip().lower() != "none"
-        for block in analysis.http_file.blocks
+        for block in tree.blocks
         for directive in block.directives
     )
 
@@ -309,7 +312,7 @@ def _words(words: tuple[str, ...], kind: types.CompletionItemKind, start: int) -
     return [Completion(word, kind, start) for word in words]
 
 
-def _in_headers(lines: list[str], line: int) -> bool:
+def _in_headers(lines: Sequence[str], line: int) -> bool:
     """Whether ``line`` is among a request's headers: above it (past header, comment and URL
     continuation lines) comes a request line, not a blank, ``###``, ``@var`` or check line."""
     for above in range(line - 1, -1, -1):
@@ -337,7 +340,10 @@ def register(server: HttprunServer) -> None:
             env={name: server.masker.mask(value) for name, value in server.env_values.items()},
             last_body=lambda name: _last_body(server, analysis.path, name),
         )
-        items = complete(analysis, position.line, position.character, sources)
+        # While someone types, the text often does not parse (a << not closed yet): the
+        # names then come from the last version of the document that did.
+        tree = server.last_parsed(params.text_document.uri).http_file
+        items = complete(analysis.lines, tree, position.line, position.character, sources)
         return types.CompletionList(
             is_incomplete=False,
             items=[_item(item, position, analysis.lines, server) for item in items],

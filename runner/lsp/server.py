@@ -72,6 +72,7 @@ class HttprunServer(LanguageServer):
         self._run_diagnostics: dict[str, list[types.Diagnostic]] = {}
         self.cache_folder = Path(platformdirs.user_cache_dir("httprun", appauthor=False))
         self._analyses: dict[str, tuple[int | None, Analysis]] = {}
+        self._last_parsed: dict[str, Analysis] = {}  # each document's last text that parsed
         self._pending: dict[str, asyncio.TimerHandle] = {}
 
     # -- settings and environment --
@@ -132,9 +133,20 @@ class HttprunServer(LanguageServer):
             return self.defined
         return self.projects.names_for(Path(path))
 
+    def last_parsed(self, uri: str) -> Analysis:
+        """The analysis of the document's current text when it parses, else of its last
+        version that did (for the names completion offers while a line is being typed),
+        else of the current text."""
+        current = self.analysis(uri)
+        if current.parses:
+            self._last_parsed[uri] = current
+            return current
+        return self._last_parsed.get(uri, current)
+
     def forget(self, uri: str) -> None:
         self._analyses.pop(uri, None)
         self._run_diagnostics.pop(uri, None)
+        self._last_parsed.pop(uri, None)
         handle = self._pending.pop(uri, None)
         if handle is not None:
             handle.cancel()
@@ -151,6 +163,7 @@ class HttprunServer(LanguageServer):
         self._pending.pop(uri, None)
         try:
             document = self.workspace.get_text_document(uri)
+            self.last_parsed(uri)  # a text that parses is kept for completion's names
             analysis = self.analysis(uri)
             found = [self.lsp_diagnostic(d, document.lines) for d in analysis.diagnostics]
             found += self._run_diagnostics.get(uri, [])
