@@ -235,6 +235,15 @@ def test_members_of_requests_auth_and_last_bodies() -> None:
     assert labels(text, ".co", None) == []  # not run in this session
 
 
+def test_a_secret_file_variable_is_documented_masked() -> None:
+    text = "@client_secret = s3cret\n@page = 2\nGET http://x/<<p>>\n"
+    found = analysis(text)
+    items = complete(found.lines, found.http_file, 2, 15, sources())
+    documented = {item.label: item.documentation for item in items}
+    assert documented["client_secret"] == "@client_secret = ****"
+    assert documented["page"] == "@page = 2"
+
+
 def test_dynamic_values_are_snippets_with_their_arguments() -> None:
     items = complete(["GET http://x/<<$"], analysis("").http_file, 0, 16, sources())
     random_int = next(item for item in items if item.label == "$randomInt")
@@ -251,6 +260,10 @@ def test_header_names_and_values() -> None:
     text = "GET http://x\nAccept: */*\nX\n"
     assert "X-Cafe24-Api-Version" in labels(text, "\nX")
     assert "application/json" in labels("GET http://x\nContent-Type: \n", "Type: ")
+    text = "GET http://x\nContent-Type:\n"  # no blank after the colon yet: one is inserted
+    found = analysis(text)
+    items = complete(found.lines, found.http_file, *after(text, "Type:"), sources())
+    assert items[0].insert == " application/json"
     assert labels("GET http://x\n\nX\n", "\nX") == []  # a body line
 
 
@@ -340,6 +353,10 @@ def test_hover_on_a_variable_shows_its_value_masked_and_where_it_is_defined() ->
     assert "****" in text and "/project/envs/dev.env:2" in text
     text = hover_text(analysis(), 5, 7, context())  # <<host>>
     assert text is not None and "file variable at line 2" in text
+    assert "`@host = http://127.0.0.1:9`" in text
+    secret = analysis("@api_key = k3y\nGET http://x/<<api_key>>\n")
+    text = hover_text(secret, 1, 16, context())
+    assert text is not None and "k3y" not in text and "`@api_key = ****`" in text
 
 
 def test_hover_on_a_capture_and_a_request_reference_shows_their_last_run() -> None:

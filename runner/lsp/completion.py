@@ -24,7 +24,8 @@ from jmespath.functions import Functions
 from lsprotocol import types
 
 from ..directives import AUTH_PROFILES, KNOWN_DIRECTIVES
-from ..nodes import HttpFile
+from ..masking import is_secret_name
+from ..nodes import HttpFile, Variable
 from ..static import RESPONSE_FIELDS
 
 if TYPE_CHECKING:
@@ -150,8 +151,11 @@ def complete(
         return _queries(match.start(1))
     if _in_headers(lines, line):
         if (match := _HEADER_VALUE.match(prefix)) is not None:
-            values = _header_values(match.group(1))
-            return _words(values, types.CompletionItemKind.Value, match.start(2))
+            blank = "" if match.start(2) > len(match.group(1)) + 1 else " "  # after "Name:"
+            return [
+                Completion(value, types.CompletionItemKind.Value, match.start(2), blank + value)
+                for value in _header_values(match.group(1))
+            ]
         if _HEADER_NAME.fullmatch(prefix):
             return [
                 Completion(name, types.CompletionItemKind.Property, 0, insert=f"{name}: ")
@@ -199,7 +203,7 @@ def _names(tree: HttpFile, line: int, start: int, sources: Sources) -> list[Comp
                 types.CompletionItemKind.Variable,
                 start,
                 detail="file variable",
-                documentation=f"@{variable.name} = {variable.value.source}",
+                documentation=f"@{variable.name} = {_shown_value(variable)}",
             )
         if current:
             continue  # a request reads its own block's variables, not its own response
@@ -224,6 +228,11 @@ def _names(tree: HttpFile, line: int, start: int, sources: Sources) -> list[Comp
             "auth", types.CompletionItemKind.Module, start, detail="the @auth profile's token"
         )
     return list(found.values())
+
+
+def _shown_value(variable: Variable) -> str:
+    """A file variable's value as documentation: a secret's (by its name) never."""
+    return "****" if is_secret_name(variable.name) else variable.value.source
 
 
 def _members(
@@ -368,7 +377,7 @@ def _item(
         label=item.label,
         kind=item.kind,
         detail=item.detail or None,
-        documentation=item.documentation or None,
+        documentation=server.masker.mask(item.documentation) or None,
         insert_text_format=types.InsertTextFormat.Snippet if item.snippet else None,
         text_edit=types.TextEdit(range=replaced, new_text=item.insert or item.label),
     )

@@ -82,6 +82,9 @@ def _symbol_text(analysis: Analysis, symbol: Symbol, context: Context) -> str:
         lines.append(f"= `{value}` (env)")
     for definition in definitions(analysis, name, context.env_spans):
         lines.append(f"- {definition.what} at {_where(definition.span, analysis.path)}")
+        if definition.value is not None:
+            value = "****" if is_secret_name(name) else definition.value
+            lines.append(f"  `@{name} = {value}`")
         result = context.last_result(definition.request_line) if definition.request_line else None
         if result is not None and definition.what == "capture" and name in result.captures:
             captured = result.captures[name]

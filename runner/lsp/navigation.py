@@ -51,6 +51,7 @@ class Definition:
     what: str  # "file variable", "capture", "request" or "env file"
     span: Span  # the name where it is defined (an env file's span is in that file)
     request_line: int | None = None  # the request line whose response defines it
+    value: str | None = None  # a file variable's value as written
 
 
 def symbol_at(analysis: Analysis, line: int, column: int) -> Symbol | None:
@@ -99,6 +100,7 @@ def _defined_in(analysis: Analysis, block: Block, name: str) -> Iterator[Definit
             yield Definition(
                 "file variable",
                 _span(analysis.path, variable.span.line - 1, start, start + len(name)),
+                value=variable.value.source,
             )
     for capture in block.captures:
         if capture.name == name:
