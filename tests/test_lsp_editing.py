@@ -235,6 +235,16 @@ def test_members_of_requests_auth_and_last_bodies() -> None:
     assert labels(text, ".co", None) == []  # not run in this session
 
 
+def test_names_and_fields_inside_a_longer_expression() -> None:
+    text = (
+        "# @name products\nGET http://x\n\n###\nGET http://x/<<length(pr)>>/<<length(products.)>>\n"
+    )
+    assert "products" in labels(text, "length(pr")
+    assert "body" in labels(text, "length(products.")
+    assert "products" in labels(text, "<<length(")  # right after "(" too
+    assert labels("GET http://x/<<'pr>>\n", "<<'pr") == []  # inside a quoted string
+
+
 def test_a_secret_file_variable_is_documented_masked() -> None:
     text = "@client_secret = s3cret\n@page = 2\nGET http://x/<<p>>\n"
     found = analysis(text)

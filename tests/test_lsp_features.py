@@ -89,6 +89,7 @@ async def test_semantic_tokens_full_and_range(client: LanguageClient, tmp_path: 
     capabilities = INITIALIZED["result"].capabilities
     provider = capabilities.semantic_tokens_provider
     assert isinstance(provider, types.SemanticTokensOptions)
+    assert provider.full and provider.range
     legend = provider.legend.token_types
     uri = await opened(client, tmp_path / "a.http")
     full = await client.text_document_semantic_tokens_full_async(

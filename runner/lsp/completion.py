@@ -98,9 +98,13 @@ OPERATORS = ("==", "!=", "<", "<=", ">", ">=", "contains", "in", "matches", "exi
 _JMESPATH_FUNCTIONS = tuple(sorted(Functions().FUNCTION_TABLE))
 
 _IDENTIFIER = r"[A-Za-z_][A-Za-z0-9_]*"
-_MEMBER = re.compile(rf"({_IDENTIFIER})((?:\.{_IDENTIFIER}|\[[0-9]+\])*)\.({_IDENTIFIER})?$")
+_MEMBER = re.compile(
+    rf"(?<![\w.\]$])({_IDENTIFIER})((?:\.{_IDENTIFIER}|\[[0-9]+\])*)\.({_IDENTIFIER})?$"
+)
 _STEP = re.compile(rf"\.({_IDENTIFIER})|\[([0-9]+)\]")
-_PARTIAL_WORD = re.compile(r"[A-Za-z0-9_$-]*$")
+_PARTIAL_NAME = re.compile(r"(?<![\w.\]$])[A-Za-z_]?[A-Za-z0-9_]*$")
+# What may stand before a name in a JMESPath expression ("" : the start of the <<...>>).
+_BEFORE_A_NAME = ("", "(", ",", " ", "\t", "|", "&", "!", "=", "<", ">", "[", "{", ":")
 _DIRECTIVE_KEY = re.compile(r"[ \t]*(?:#|//)[ \t]*@([A-Za-z0-9_.-]*)$")
 _DIRECTIVE_VALUE = re.compile(r"[ \t]*(?:#|//)[ \t]*@([A-Za-z][A-Za-z0-9_.-]*)[ \t]+(\S*)$")
 _HEADER_LINE = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+:(?!//)")
@@ -178,13 +182,16 @@ def _in_interpolation(
         ]
     if text.startswith("%"):
         text, inner = text[1:], inner + 1
-    member = _MEMBER.match(text)
+    # The name (and its fields) typed last: an expression may call functions on it.
+    member = _MEMBER.search(text)
     if member is not None:
         start = inner + (member.start(3) if member.group(3) else len(text))
         return _members(tree, member.group(1), member.group(2), start, sources)
-    if _PARTIAL_WORD.fullmatch(text) is None:
+    partial = _PARTIAL_NAME.search(text)
+    before = text[partial.start() - 1] if partial is not None and partial.start() else ""
+    if partial is None or before not in _BEFORE_A_NAME:
         return []
-    return _names(tree, line, inner, sources)
+    return _names(tree, line, inner + partial.start(), sources)
 
 
 def _names(tree: HttpFile, line: int, start: int, sources: Sources) -> list[Completion]:
