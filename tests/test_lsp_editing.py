@@ -325,6 +325,59 @@ def test_rename_changes_definitions_and_uses_and_refuses_a_non_name() -> None:
         rename_edits(analysis(), "first", "first-id", {})
 
 
+NAMES = st.sampled_from(["a", "b", "host", "id_2"])
+BLOCK_LINES = st.lists(
+    st.one_of(
+        NAMES.map(lambda name: f"@{name} = v<<{name}>>"),  # a value may read the name too
+        NAMES.map(lambda name: f"# @name {name}"),
+    ),
+    max_size=2,
+)
+
+
+@st.composite
+def named_files(draw: st.DrawFn) -> str:
+    blocks = []
+    for _ in range(draw(st.integers(1, 4))):
+        prelude = "\n".join(draw(BLOCK_LINES))
+        first, second = draw(NAMES), draw(NAMES)
+        request = f"GET http://x/<<{first}>>?q=<<length({second}.body)>>\nX-A: <<{second}>>"
+        capture = f">> {draw(NAMES)} = body.x"
+        blocks.append(f"###\n{prelude}\n{request}\n\n?? status == 200\n{capture}\n")
+    return "".join(blocks)
+
+
+def renamed(text: str, spans: list[Span], new_name: str) -> str:
+    lines = text.split("\n")
+    for span in sorted(spans, key=lambda s: (s.line, s.column), reverse=True):
+        line = lines[span.line - 1]
+        lines[span.line - 1] = line[: span.column - 1] + new_name + line[span.end_column - 1 :]
+    return "\n".join(lines)
+
+
+@settings(max_examples=100, deadline=None)
+@given(text=named_files(), name=NAMES)
+def test_a_rename_renames_every_definition_and_use_and_nothing_else(text: str, name: str) -> None:
+    before = analysis(text, frozenset())
+    edits = rename_edits(before, name, "renamed_x", {})
+    after = analysis(renamed(text, edits.get(PATH, []), "renamed_x"), frozenset())
+
+    def names(found: Analysis, old: str, new: str) -> list[object]:
+        """Each block's definitions and reads, with ``old`` spelled ``new``."""
+        swap = {old: new}
+        return [
+            (
+                sorted(swap.get(v.name, v.name) for v in block.variables),
+                sorted(swap.get(n, n) for n in block.provides),
+                sorted(swap.get(n, n) for n in block.reads),
+                sorted(swap.get(n, n) for v in block.variables for n in v.value.reads),
+            )
+            for block in found.http_file.blocks
+        ]
+
+    assert names(after, "", "") == names(before, name, "renamed_x")
+
+
 # -- hover --
 
 
