@@ -52,7 +52,8 @@ def hover_text(analysis: Analysis, line: int, column: int, context: Context) -> 
     if directive is not None and column <= directive.end():
         key = directive.group(1)
         if key in KNOWN_DIRECTIVES:
-            return f"`{KNOWN_DIRECTIVES[key]}`: {DIRECTIVE_HELP[key]}"
+            help = DIRECTIVE_HELP.get(key)  # a directive added later shows its usage alone
+            return f"`{KNOWN_DIRECTIVES[key]}`" + (f": {help}" if help else "")
         return None
     for block in analysis.http_file.requests:
         assert block.request is not None
