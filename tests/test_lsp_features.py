@@ -185,6 +185,14 @@ async def test_rename_a_capture_and_refuse_a_non_name(
 ) -> None:
     uri = await opened(client, tmp_path / "a.http")
     at_first = position_after(REQUESTS, ">> fir")
+    renameable = await client.text_document_prepare_rename_async(
+        types.PrepareRenameParams(text_document=document(uri), position=at_first)
+    )
+    assert renameable == types.Range(types.Position(9, 3), types.Position(9, 8))
+    not_a_name = await client.text_document_prepare_rename_async(
+        types.PrepareRenameParams(text_document=document(uri), position=types.Position(8, 4))
+    )
+    assert not_a_name is None  # on '?? status == 200'
     edit = await client.text_document_rename_async(
         types.RenameParams(text_document=document(uri), position=at_first, new_name="first_id")
     )

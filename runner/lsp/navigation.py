@@ -172,7 +172,10 @@ def rename_edits(
 
 def register(server: HttprunServer) -> None:
     def located(
-        params: types.DefinitionParams | types.ReferenceParams | types.RenameParams,
+        params: types.DefinitionParams
+        | types.ReferenceParams
+        | types.RenameParams
+        | types.PrepareRenameParams,
     ) -> tuple[Analysis, Symbol | None]:
         analysis = server.analysis(params.text_document.uri)
         codec = server.workspace.position_codec
@@ -205,6 +208,14 @@ def register(server: HttprunServer) -> None:
         if params.context.include_declaration:
             spans = [d.span for d in definitions(analysis, symbol.name, server.env_spans)] + spans
         return [location(analysis, params.text_document.uri, span) for span in spans]
+
+    @server.feature(types.TEXT_DOCUMENT_PREPARE_RENAME)
+    def prepare_rename(params: types.PrepareRenameParams) -> types.Range | None:
+        """The name the cursor is on (what a rename would change), or None: not renameable."""
+        analysis, symbol = located(params)
+        if symbol is None:
+            return None
+        return span_range(symbol.span, analysis.lines, server.workspace.position_codec)
 
     @server.feature(types.TEXT_DOCUMENT_RENAME)
     def rename(params: types.RenameParams) -> types.WorkspaceEdit | None:
