@@ -275,6 +275,10 @@ def test_header_names_and_values() -> None:
     items = complete(found.lines, found.http_file, *after(text, "Type:"), sources())
     assert items[0].insert == " application/json"
     assert labels("GET http://x\n\nX\n", "\nX") == []  # a body line
+    assert labels("POST http://x\n\na=1\nb\n", "\nb") == []  # a body's second line
+    assert labels("### t\n# c\n@v = 1\nGET http://x\n# c\nA: b\nX\n", "\nX") != []
+    assert labels("### t\n\nX\n", "\nX") == []  # no request line above: the request line
+    assert labels("GET http://x\n?? status == 200\nX\n", "\nX") == []  # after the checks
 
 
 def test_check_queries_functions_and_operators() -> None:

@@ -107,7 +107,6 @@ _PARTIAL_NAME = re.compile(r"(?<![\w.\]$])[A-Za-z_]?[A-Za-z0-9_]*$")
 _BEFORE_A_NAME = ("", "(", ",", " ", "\t", "|", "&", "!", "=", "<", ">", "[", "{", ":")
 _DIRECTIVE_KEY = re.compile(r"[ \t]*(?:#|//)[ \t]*@([A-Za-z0-9_.-]*)$")
 _DIRECTIVE_VALUE = re.compile(r"[ \t]*(?:#|//)[ \t]*@([A-Za-z][A-Za-z0-9_.-]*)[ \t]+(\S*)$")
-_HEADER_LINE = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+:(?!//)")
 _HEADER_NAME = re.compile(r"[A-Za-z0-9-]*$")
 _HEADER_VALUE = re.compile(r"([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*(\S*)$")
 _CHECK_QUERY = re.compile(r"\?\?[ \t]+(\S*)$")
@@ -329,17 +328,20 @@ def _words(words: tuple[str, ...], kind: types.CompletionItemKind, start: int) -
 
 
 def _in_headers(lines: Sequence[str], line: int) -> bool:
-    """Whether ``line`` is among a request's headers: above it (past header, comment and URL
-    continuation lines) comes a request line, not a blank, ``###``, ``@var`` or check line."""
-    for above in range(line - 1, -1, -1):
-        text = lines[above]
+    """Whether ``line`` is where a request's headers go: its block (from the ``###`` line
+    above, or the file start) read down to it as the grammar reads a block: blank, comment
+    and ``@var`` lines, then the request line, then headers up to the first blank line."""
+    start = line
+    while start > 0 and not lines[start - 1].startswith("###"):
+        start -= 1
+    seen_request = False
+    for text in lines[start:line]:
         stripped = text.strip()
-        if not stripped or text.startswith(("###", "??", ">>")) or stripped.startswith("@"):
-            return False
-        if stripped.startswith(("#", "//")) or _HEADER_LINE.match(text) or text[:1] in " \t":
-            continue
-        return True
-    return False
+        if seen_request and (not stripped or text.startswith(("??", ">>"))):
+            return False  # the blank line that ends the headers, or the checks
+        if not seen_request and stripped and not stripped.startswith(("#", "//", "@")):
+            seen_request = not text.startswith(("??", ">>"))
+    return seen_request
 
 
 def register(server: HttprunServer) -> None:
