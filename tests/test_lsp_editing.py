@@ -264,6 +264,7 @@ def test_dynamic_values_are_snippets_with_their_arguments() -> None:
 def test_directives_and_their_values() -> None:
     assert "no-redirect" in labels("# @\nGET http://x\n", "@")
     assert labels("# @auth \nGET http://x\n", "@auth ") == ["cafe24", "oauth2", "none"]
+    assert labels("POST http://x\n\n# @\n", "# @") == []  # a body line, sent as written
 
 
 def test_header_names_and_values() -> None:

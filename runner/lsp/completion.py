@@ -144,15 +144,16 @@ def complete(
     opened = prefix.rfind("<<")
     if opened >= 0 and prefix.rfind(">>") < opened:
         return _in_interpolation(tree, line, prefix, opened + 2, sources)
-    if (match := _DIRECTIVE_KEY.match(prefix)) is not None:
-        return _directives(match.start(1))
-    if (match := _DIRECTIVE_VALUE.match(prefix)) is not None:
-        return _directive_values(match.group(1), match.start(2))
     if (match := _CHECK_OPERATOR.match(prefix)) is not None:
         return _words(OPERATORS, types.CompletionItemKind.Operator, match.start(1))
     if (match := _CHECK_QUERY.match(prefix)) is not None:
         return _queries(match.start(1))
-    if _in_headers(lines, line):
+    section = _section(lines, line)
+    if section == "prelude" and (match := _DIRECTIVE_KEY.match(prefix)) is not None:
+        return _directives(match.start(1))
+    if section == "prelude" and (match := _DIRECTIVE_VALUE.match(prefix)) is not None:
+        return _directive_values(match.group(1), match.start(2))
+    if section == "headers":
         if (match := _HEADER_VALUE.match(prefix)) is not None:
             blank = "" if match.start(2) > len(match.group(1)) + 1 else " "  # after "Name:"
             return [
@@ -327,21 +328,23 @@ def _words(words: tuple[str, ...], kind: types.CompletionItemKind, start: int) -
     return [Completion(word, kind, start) for word in words]
 
 
-def _in_headers(lines: Sequence[str], line: int) -> bool:
-    """Whether ``line`` is where a request's headers go: its block (from the ``###`` line
-    above, or the file start) read down to it as the grammar reads a block: blank, comment
-    and ``@var`` lines, then the request line, then headers up to the first blank line."""
+def _section(lines: Sequence[str], line: int) -> str:
+    """Where ``line`` is in its block: "prelude" (comments, directives, variables, up to the
+    request line), "headers", "body" or "checks". The block (from the ``###`` line above, or
+    the file start) is read down to it as the grammar reads one."""
     start = line
     while start > 0 and not lines[start - 1].startswith("###"):
         start -= 1
-    seen_request = False
+    section = "prelude"
     for text in lines[start:line]:
         stripped = text.strip()
-        if seen_request and (not stripped or text.startswith(("??", ">>"))):
-            return False  # the blank line that ends the headers, or the checks
-        if not seen_request and stripped and not stripped.startswith(("#", "//", "@")):
-            seen_request = not text.startswith(("??", ">>"))
-    return seen_request
+        if text.startswith(("??", ">>")):
+            section = "checks"
+        elif section == "prelude" and stripped and not stripped.startswith(("#", "//", "@")):
+            section = "headers"  # the request line
+        elif section == "headers" and not stripped:
+            section = "body"  # the blank line that ends the headers
+    return section
 
 
 def register(server: HttprunServer) -> None:
