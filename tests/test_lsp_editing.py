@@ -15,12 +15,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pygls.exceptions import JsonRpcInvalidParams
 
+from runner.dynamic import DynamicSources, evaluate_dynamic
 from runner.lsp.analysis import Analysis
 from runner.lsp.completion import Sources, complete
 from runner.lsp.hover import Context, hover_text
 from runner.lsp.links import include_targets
 from runner.lsp.navigation import definitions, references, rename_edits, symbol_at
 from runner.lsp.semantic_tokens import LEGEND, Token, encode
+from runner.lsp.vocabulary import DYNAMIC_SNIPPETS
 from runner.results import CheckResult, Outcome, RequestResult
 from runner.source import Span
 
@@ -259,6 +261,15 @@ def test_dynamic_values_are_snippets_with_their_arguments() -> None:
     random_int = next(item for item in items if item.label == "$randomInt")
     assert random_int.snippet and random_int.insert == "\\$randomInt ${1:0} ${2:100}"
     assert random_int.start == 15
+
+
+def test_every_dynamic_snippet_accepted_as_it_is_gives_a_value() -> None:
+    sources = DynamicSources(environ={"NAME": "value"})
+    for name, (snippet, _) in DYNAMIC_SNIPPETS.items():
+        written = re.sub(r"\$\{[0-9]+:([^}]*)\}", r"\1", snippet).replace("\\$", "$")
+        assert written.startswith(name)
+        span = Span("a.http", 1, 1, 1, 2)
+        assert evaluate_dynamic(written[1:], span, sources) is not None
 
 
 def test_directives_and_their_values() -> None:

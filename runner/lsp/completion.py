@@ -23,78 +23,23 @@ from typing import TYPE_CHECKING, Any
 from jmespath.functions import Functions
 from lsprotocol import types
 
-from ..directives import AUTH_PROFILES, KNOWN_DIRECTIVES
+from ..directives import KNOWN_DIRECTIVES
 from ..masking import is_secret_name
 from ..nodes import HttpFile, Variable
 from ..static import RESPONSE_FIELDS
+from .vocabulary import (
+    AUTH_FIELDS,
+    DIRECTIVE_HELP,
+    DIRECTIVE_VALUES,
+    DYNAMIC_SNIPPETS,
+    HEADER_NAMES,
+    HEADER_VALUES,
+    OPERATORS,
+)
 
 if TYPE_CHECKING:
     from .server import HttprunServer
 
-#: What ``<<auth.*>>`` reads under an ``@auth`` profile (README "Auth").
-AUTH_FIELDS = {
-    "access_token": "the current access token (masked in all output)",
-    "refresh_token": "the current refresh token (masked in all output)",
-    "expires_at": "when the access token expires",
-    "scopes": "the scopes the token was granted",
-}
-
-#: ``<<$dynamic>>`` values (runner/dynamic.py) as snippets with their arguments.
-DYNAMIC_SNIPPETS = {
-    "$uuid": ("\\$uuid", "a random UUID"),
-    "$timestamp": ("\\$timestamp${1: OFFSET}", "Unix time in seconds, optionally offset: -1d"),
-    "$isoTimestamp": ("\\$isoTimestamp${1: OFFSET}", "ISO 8601 time (UTC), optionally offset"),
-    "$datetime": (
-        "\\$datetime ${1:iso8601}${2: OFFSET}",
-        "a time formatted: rfc1123, iso8601 or a strftime pattern in quotes",
-    ),
-    "$randomInt": ("\\$randomInt ${1:0} ${2:100}", "a random integer, MIN included, MAX not"),
-    "$env": ("\\$env ${1:NAME}", "a variable of the process environment"),
-}
-
-DIRECTIVE_HELP = {
-    "name": "names the request: later requests read its response as <<name.body...>>, and "
-    "--name runs it",
-    "auth": "logs in with an OAuth 2.0 profile (cafe24 or oauth2) and sends the token; none "
-    "turns a file default off",
-    "timeout": "how long the request may take: 30s, 500ms, 2m",
-    "retry": "sends again up to COUNT times (INTERVAL apart) while a check fails",
-    "no-redirect": "does not follow redirects: the 3xx response is checked",
-    "skip": "does not run the request (reported as skipped, with the reason)",
-}
-DIRECTIVE_VALUES = {
-    "auth": AUTH_PROFILES,
-    "timeout": ("30s", "500ms", "2m"),
-    "retry": ("3", "3 1s"),
-}
-
-HEADER_VALUES = {
-    "Accept": ("application/json", "*/*", "text/html"),
-    "Authorization": ("Bearer <<auth.access_token>>", "Basic "),
-    "Cache-Control": ("no-cache", "no-store"),
-    "Content-Type": (
-        "application/json",
-        "application/x-www-form-urlencoded",
-        "multipart/form-data; boundary=",
-        "text/plain",
-    ),
-    "X-Cafe24-Api-Version": ("2025-06-01",),
-}
-HEADER_NAMES = (
-    *HEADER_VALUES,
-    "Accept-Encoding",
-    "Accept-Language",
-    "Content-Length",
-    "Cookie",
-    "If-Match",
-    "If-None-Match",
-    "Origin",
-    "Referer",
-    "User-Agent",
-    "X-Api-Key",
-    "X-Request-Id",
-)
-OPERATORS = ("==", "!=", "<", "<=", ">", ">=", "contains", "in", "matches", "exists", "not")
 _JMESPATH_FUNCTIONS = tuple(sorted(Functions().FUNCTION_TABLE))
 
 _IDENTIFIER = r"[A-Za-z_][A-Za-z0-9_]*"

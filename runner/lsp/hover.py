@@ -16,8 +16,8 @@ from ..masking import is_secret_name
 from ..results import RequestResult
 from ..source import Span
 from .analysis import Analysis
-from .completion import AUTH_FIELDS, DIRECTIVE_HELP, DYNAMIC_SNIPPETS
 from .navigation import Symbol, definitions, symbol_at
+from .vocabulary import AUTH_FIELDS, DIRECTIVE_HELP, DYNAMIC_SNIPPETS
 
 if TYPE_CHECKING:
     from .server import HttprunServer
