@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pygls.exceptions import JsonRpcInvalidParams
 
+from runner.directives import validate_directive
 from runner.dynamic import DynamicSources, evaluate_dynamic
 from runner.lsp.analysis import Analysis
 from runner.lsp.completion import Sources, complete
@@ -22,7 +23,8 @@ from runner.lsp.hover import Context, hover_text
 from runner.lsp.links import include_targets
 from runner.lsp.navigation import definitions, references, rename_edits, symbol_at
 from runner.lsp.semantic_tokens import LEGEND, Token, encode
-from runner.lsp.vocabulary import DYNAMIC_SNIPPETS
+from runner.lsp.vocabulary import DIRECTIVE_VALUES, DYNAMIC_SNIPPETS
+from runner.nodes import Directive
 from runner.results import CheckResult, Outcome, RequestResult
 from runner.source import Span
 
@@ -270,6 +272,13 @@ def test_every_dynamic_snippet_accepted_as_it_is_gives_a_value() -> None:
         assert written.startswith(name)
         span = Span("a.http", 1, 1, 1, 2)
         assert evaluate_dynamic(written[1:], span, sources) is not None
+
+
+def test_every_directive_value_offered_is_valid() -> None:
+    for key, values in DIRECTIVE_VALUES.items():
+        for value in values:
+            directive = Directive(key, value, Span("a.http", 1, 1, 1, 2))
+            assert validate_directive(directive) == [], (key, value)
 
 
 def test_directives_and_their_values() -> None:
