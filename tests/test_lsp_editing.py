@@ -455,6 +455,14 @@ def test_hover_on_a_capture_and_a_request_reference_shows_their_last_run() -> No
     assert text is not None and "request at line 4" in text and "failed, 404 in 12 ms" in text
 
 
+def test_hover_on_an_undefined_name_says_why_nothing_is_shown() -> None:
+    text = hover_text(analysis("GET http://x/<<nope>>\n"), 0, 16, context())
+    assert text is not None and "not defined above" in text
+    broken = analysis("GET http://x/<<nope>>\nnot a header\n")
+    text = hover_text(broken, 0, 16, context())
+    assert text is not None and "syntax error" in text
+
+
 def test_hover_on_a_directive_and_a_dynamic_value() -> None:
     text = hover_text(analysis(), 4, 3, context())
     assert text is not None and "@auth cafe24|oauth2|none" in text

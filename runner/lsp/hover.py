@@ -93,7 +93,9 @@ def _symbol_text(analysis: Analysis, symbol: Symbol, context: Context) -> str:
             lines.append(f"  last captured: `{value}`")
         elif result is not None and definition.what == "request":
             lines.append(f"  last run: {_result_line(result)}")
-    if len(lines) == 1:
+    if len(lines) == 1 and not analysis.parses:
+        lines.append("where it is defined is known once the file's syntax error is fixed")
+    elif len(lines) == 1:
         lines.append("not defined above (see the diagnostics)")
     return "\n".join(lines)
 
