@@ -118,6 +118,13 @@ def test_comments_of_a_file_that_does_not_parse_are_still_tokens() -> None:
     assert shown(found.semantic_tokens, found.lines) == [(0, "# note", "comment")]
 
 
+def test_a_block_with_a_syntax_error_leaves_the_others_their_tokens() -> None:
+    found = analysis("### ok\nGET http://x/<<a>>\n\n### broken\nGET http://x/<<a\n")
+    tokens = shown(found.semantic_tokens, found.lines)
+    assert (1, "<<a>>", "variable") in tokens
+    assert not [token for token in tokens if token[0] == 4]
+
+
 def test_encoding_is_relative_and_in_utf16_units() -> None:
     lines = ["GET http://x/😀/<<a>>", "?? status == 1"]
     tokens = [
