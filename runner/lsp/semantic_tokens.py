@@ -12,8 +12,11 @@ where the tree put nothing (and not inside a body, where such lines are body tex
 
 from __future__ import annotations
 
+import functools
 import re
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from operator import itemgetter
 from typing import TYPE_CHECKING, NamedTuple
 
 from lsprotocol import types
@@ -101,16 +104,14 @@ def encode(
     for token in tokens:
         if lines_wanted is not None and token.line not in lines_wanted:
             continue
-        text = lines[token.line].rstrip("\r\n") if token.line < len(lines) else ""
+        text = lines[token.line] if token.line < len(lines) else ""
         if text.isascii():
             start, length = token.start, token.length
         else:
             start = num_units(text[: token.start])
             length = num_units(text[token.start : token.start + token.length])
         delta_start = start - previous_start if token.line == previous_line else start
-        modifiers = 0
-        for modifier in token.modifiers:
-            modifiers |= _MODIFIER_BIT[modifier]
+        modifiers = _modifier_bits(token.modifiers)
         data += [
             token.line - previous_line,
             delta_start,
@@ -122,11 +123,18 @@ def encode(
     return data
 
 
+@functools.cache
+def _modifier_bits(modifiers: tuple[str, ...]) -> int:
+    return sum(_MODIFIER_BIT[modifier] for modifier in modifiers)
+
+
 class _Builder:
     def __init__(self, lines: list[str], http_file: HttpFile) -> None:
         self.lines = lines
         self.tokens: list[Token] = []
-        self.taken: dict[int, list[tuple[int, int]]] = {}  # line → (start, end) of its tokens
+        # line → (start, end) of its tokens; the lines' widths, looked up for every token.
+        self.taken: defaultdict[int, list[tuple[int, int]]] = defaultdict(list)
+        self.widths = [len(line) for line in lines]
         self.request_names = frozenset(
             block.name for block in http_file.requests if block.name is not None
         )
@@ -314,17 +322,17 @@ class _Builder:
     def add(
         self, line: int, start: int, end: int, kind: str, modifiers: tuple[str, ...] = ()
     ) -> None:
-        width = len(self.lines[line]) if 0 <= line < len(self.lines) else 0
+        width = self.widths[line] if 0 <= line < len(self.widths) else 0
         if end > width:
             end = width
         if 0 <= start < end:
             self.tokens.append(Token(line, start, end - start, kind, modifiers))
-            self.taken.setdefault(line, []).append((start, end))
+            self.taken[line].append((start, end))
 
     def result(self) -> list[Token]:
         """The tokens sorted; a token overlapping the one before it is dropped."""
         kept: list[Token] = []
-        for token in sorted(self.tokens, key=lambda t: (t.line, t.start)):
+        for token in sorted(self.tokens, key=itemgetter(0, 1)):  # line, start; stable
             if (
                 kept
                 and kept[-1].line == token.line
