@@ -17,8 +17,10 @@ from pygls.exceptions import JsonRpcInvalidParams
 
 from runner.directives import validate_directive
 from runner.dynamic import DynamicSources, evaluate_dynamic
+from runner.errors import ParseError
 from runner.lsp.analysis import Analysis
 from runner.lsp.completion import Sources, complete
+from runner.lsp.formatting import formatted
 from runner.lsp.hover import Context, hover_text
 from runner.lsp.links import include_targets
 from runner.lsp.navigation import definitions, references, rename_edits, symbol_at
@@ -508,3 +510,13 @@ def test_includes_link_to_the_file_relative_to_the_request_file(tmp_path: Path) 
     assert (
         include_targets(Analysis(str(document), text, frozenset()).http_file, str(document)) == []
     )
+
+
+# -- formatting --
+
+
+def test_formatting_keeps_the_documents_line_endings() -> None:
+    assert formatted("GET  http://x\r\n", "a.http") == "GET http://x\r\n"
+    assert formatted("GET http://x\n", "a.http") is None  # already canonical
+    with pytest.raises(ParseError):
+        formatted("GET http://x/<<a\n", "a.http")

@@ -12,6 +12,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pytest_lsp import ClientServerConfig, LanguageClient
 
+from runner.writer import format_text
 from tests.lsp_helpers import (
     SERVER_COMMAND,
     change_document,
@@ -231,3 +232,33 @@ async def test_a_request_it_cannot_serve_is_an_error_and_the_server_goes_on(
         types.SemanticTokensParams(text_document=document(uri))
     )
     assert tokens is not None and tokens.data
+
+
+async def test_formatting_writes_the_canonical_style_or_refuses_a_broken_file(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    text = "GET  http://127.0.0.1:9/x\nAccept:application/json\n"
+    uri = await opened(client, tmp_path / "a.http", text)
+    options = types.FormattingOptions(tab_size=4, insert_spaces=True)
+    edits = await client.text_document_formatting_async(
+        types.DocumentFormattingParams(text_document=document(uri), options=options)
+    )
+    assert edits is not None
+    (edit,) = edits
+    assert edit.new_text == format_text(text)
+    assert edit.range == types.Range(types.Position(0, 0), types.Position(2, 0))
+
+    canonical = format_text(text)
+    change_document(client, uri, canonical, 2)
+    await diagnostics_for(client, uri, 2)
+    unchanged = await client.text_document_formatting_async(
+        types.DocumentFormattingParams(text_document=document(uri), options=options)
+    )
+    assert unchanged is not None and list(unchanged) == []  # already canonical
+
+    change_document(client, uri, "GET http://x/<<a\n", 3)
+    await diagnostics_for(client, uri, 3)
+    with pytest.raises(JsonRpcException, match="syntax error at line 1"):
+        await client.text_document_formatting_async(
+            types.DocumentFormattingParams(text_document=document(uri), options=options)
+        )

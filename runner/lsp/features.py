@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from . import actions, completion, hover, links, navigation, runs, semantic_tokens
+from . import actions, completion, formatting, hover, links, navigation, runs, semantic_tokens
 from .lenses import block_label
 from .positions import span_range
 from .server import HttprunServer, Settings
@@ -21,6 +21,7 @@ def register(server: HttprunServer) -> None:
     hover.register(server)
     navigation.register(server)
     links.register(server)
+    formatting.register(server)
 
     @server.feature(types.INITIALIZE)
     def initialize(params: types.InitializeParams) -> None:
