@@ -118,3 +118,37 @@ async def test_the_client_env_wins_and_settings_are_read_again_when_they_change(
     await published({"a"})
     client.workspace_did_change_configuration(types.DidChangeConfigurationParams({"httprun": {}}))
     await published(set())
+
+
+async def test_completion_hover_and_definition_read_the_settings_env_files(
+    client: LanguageClient, workspace: Path
+) -> None:
+    project = workspace / "editing"
+    (project / "envs").mkdir(parents=True)
+    (project / "pyproject.toml").write_text('[tool.httprun]\nenv = ["envs/a.env"]\n')
+    (project / "envs" / "a.env").write_text("host=http://127.0.0.1:9\napi_key=k3y-s3cret\n")
+    text = "GET <<host>>/x\nX-Key: <<api_key>>\n"
+    uri = open_document(client, project / "one.http", text)
+    assert await diagnostics_for(client, uri, 1) == []
+    at_key = types.Position(1, 11)  # in <<api_key>>
+    found = await client.text_document_completion_async(
+        types.CompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(0, 6)
+        )
+    )
+    assert isinstance(found, types.CompletionList)
+    items = {item.label: item for item in found.items}
+    assert {"host", "api_key"} <= set(items)
+    assert "k3y-s3cret" not in str(items["api_key"].documentation)
+    hover = await client.text_document_hover_async(
+        types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri), position=at_key)
+    )
+    assert hover is not None and isinstance(hover.contents, types.MarkupContent)
+    assert "a.env:2" in hover.contents.value and "k3y-s3cret" not in hover.contents.value
+    definition = await client.text_document_definition_async(
+        types.DefinitionParams(text_document=types.TextDocumentIdentifier(uri=uri), position=at_key)
+    )
+    assert isinstance(definition, list)
+    (location,) = definition
+    assert isinstance(location, types.Location)
+    assert location.uri == (project / "envs" / "a.env").resolve().as_uri()

@@ -302,8 +302,9 @@ def register(server: HttprunServer) -> None:
         codec = server.workspace.position_codec
         at = codec.position_from_client_units(analysis.lines, params.position)
         position = types.Position(at.line, at.character)
+        values, _ = server.variables_for(analysis.path)  # loaded before masking with it
         sources = Sources(
-            env={name: server.masker.mask(value) for name, value in server.env_values.items()},
+            env={name: server.masker.mask(value) for name, value in values.items()},
             last_body=lambda name: _last_body(server, analysis.path, name),
         )
         # While someone types, the text often does not parse (a << not closed yet): the

@@ -127,9 +127,10 @@ def register(server: HttprunServer) -> None:
         analysis = server.analysis(params.text_document.uri)
         codec = server.workspace.position_codec
         position = codec.position_from_client_units(analysis.lines, params.position)
+        values, spans = server.variables_for(analysis.path)
         context = Context(
-            env=server.env_values,
-            env_spans=server.env_spans,
+            env=values,
+            env_spans=spans,
             last_result=lambda line: server.session.at_line(analysis.path, line),
             mask=server.masker.mask,
         )

@@ -182,6 +182,9 @@ def register(server: HttprunServer) -> None:
         position = codec.position_from_client_units(analysis.lines, params.position)
         return analysis, symbol_at(analysis, position.line, position.character)
 
+    def env_spans(analysis: Analysis) -> dict[str, Span]:
+        return server.variables_for(analysis.path)[1]
+
     def location(analysis: Analysis, uri: str, span: Span) -> types.Location:
         if span.path == analysis.path:
             codec = server.workspace.position_codec
@@ -196,7 +199,7 @@ def register(server: HttprunServer) -> None:
         analysis, symbol = located(params)
         if symbol is None:
             return []
-        found = definitions(analysis, symbol.name, server.env_spans)
+        found = definitions(analysis, symbol.name, env_spans(analysis))
         return [location(analysis, params.text_document.uri, d.span) for d in found]
 
     @server.feature(types.TEXT_DOCUMENT_REFERENCES)
@@ -206,7 +209,9 @@ def register(server: HttprunServer) -> None:
             return []
         spans = references(analysis, symbol.name)
         if params.context.include_declaration:
-            spans = [d.span for d in definitions(analysis, symbol.name, server.env_spans)] + spans
+            spans = [
+                d.span for d in definitions(analysis, symbol.name, env_spans(analysis))
+            ] + spans
         return [location(analysis, params.text_document.uri, span) for span in spans]
 
     @server.feature(types.TEXT_DOCUMENT_PREPARE_RENAME)
@@ -222,7 +227,7 @@ def register(server: HttprunServer) -> None:
         analysis, symbol = located(params)
         if symbol is None:
             return None
-        edits = rename_edits(analysis, symbol.name, params.new_name, server.env_spans)
+        edits = rename_edits(analysis, symbol.name, params.new_name, env_spans(analysis))
         changes: dict[str, list[types.TextEdit]] = {}
         for spans in edits.values():
             for span in spans:

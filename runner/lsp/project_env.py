@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..errors import HttprunError
 from ..project import PYPROJECT, find_project_root, load_project_settings
+from ..source import Span
 
 Stamp = tuple[tuple[int, int] | None, ...]  # each file's modification time and size
 
@@ -23,6 +24,8 @@ class _Loaded:
     files: tuple[Path, ...]  # pyproject.toml, then the env files it names
     stamp: Stamp  # their modification times when read
     names: frozenset[str]
+    values: dict[str, str]  # mask before showing
+    spans: dict[str, Span]  # where each variable is set, for go to definition
 
 
 class ProjectEnvironments:
@@ -34,12 +37,20 @@ class ProjectEnvironments:
         self._loaded: dict[Path, _Loaded] = {}
 
     def names_for(self, document: Path) -> frozenset[str]:
+        return self._for(document).names
+
+    def variables_for(self, document: Path) -> tuple[dict[str, str], dict[str, Span]]:
+        """The variables of the document's project env files, and where each is set."""
+        loaded = self._for(document)
+        return loaded.values, loaded.spans
+
+    def _for(self, document: Path) -> _Loaded:
         root = find_project_root(document)
         loaded = self._loaded.get(root)
         if loaded is None or _stamp(loaded.files) != loaded.stamp:
             loaded = self._load(root)
             self._loaded[root] = loaded
-        return loaded.names
+        return loaded
 
     def clear(self) -> None:
         self._loaded.clear()
@@ -56,10 +67,12 @@ class ProjectEnvironments:
             environment = load_env_files(settings.env_files())
         except HttprunError as error:
             self._problem(f"cannot use the project settings of {root}: {error}")
-            return _Loaded(files, _stamp(files), frozenset())
+            return _Loaded(files, _stamp(files), frozenset(), {}, {})
         for name, value in {**environment.settings, **environment.values}.items():
             self._learn(name, value)
-        return _Loaded(files, _stamp(files), frozenset(environment.values))
+        values = dict(environment.values)
+        spans = {name: environment.spans[name] for name in values}
+        return _Loaded(files, _stamp(files), frozenset(values), values, spans)
 
 
 def _with_local_companions(env_files: Sequence[Path]) -> list[Path]:

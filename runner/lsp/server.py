@@ -133,6 +133,13 @@ class HttprunServer(LanguageServer):
             return self.defined
         return self.projects.names_for(Path(path))
 
+    def variables_for(self, path: str) -> tuple[dict[str, str], dict[str, Span]]:
+        """The env files' variables for the document at ``path`` (mask before showing) and
+        where each is set: the client's ``httprun.env``, else the project settings' files."""
+        if self.settings.env or not os.path.isabs(path):
+            return self.env_values, self.env_spans
+        return self.projects.variables_for(Path(path))
+
     def last_parsed(self, uri: str) -> Analysis:
         """The analysis of the document's current text when it parses, else of its last
         version that did (for the names completion offers while a line is being typed),
