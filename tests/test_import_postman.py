@@ -540,3 +540,28 @@ def test_a_file_with_mixed_auth_gives_each_request_its_own(tmp_path: Path) -> No
     assert "# @auth oauth2\n@auth_url = https://auth.example.com/authorize\n" in private
     assert "@token_url = https://auth.example.com/token\n" in private
     assert "client_id" not in private  # read from the variable of that name already
+
+
+def test_carriage_returns_in_any_string_are_line_breaks_of_the_request_file(
+    tmp_path: Path,
+) -> None:
+    """A \\r in a header value broke the header line it was written on (exit 70)."""
+    document = {
+        "info": {"name": "c", "schema": "https://schema.getpostman.com/json/collection/v2.1.0/"},
+        "item": [
+            {
+                "name": "a\r\nb",
+                "request": {
+                    "url": "http://x/a",
+                    "header": [{"key": "X-A", "value": "0\r0"}],
+                    "description": "one\rtwo",
+                },
+            }
+        ],
+    }
+    planned, _ = import_postman(_collection(tmp_path, document), [], tmp_path / "out")
+    text = planned.files[Path("requests/c.http")]
+    assert "\r" not in text
+    assert "X-A: 0 0" in text
+    assert "# one\n# two\n" in text
+    assert len(parse_text(text).requests) == 1

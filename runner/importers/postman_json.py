@@ -16,7 +16,7 @@ from typing import Any
 from ..errors import ParseError, UsageError
 from ..masking import is_secret_name
 from ..reading import MAX_TEXT_FILE, UnreadableFile, read_regular_file
-from ..source import Span, remember_source
+from ..source import Span, normalize_newlines, remember_source
 
 Step = str | int
 _WHITESPACE = " \t\n\r"
@@ -71,7 +71,38 @@ def read_document(path: Path) -> tuple[Document, Any]:
         ) from None
     except RecursionError:
         raise ParseError(f"{path} is nested too deeply to be a Postman export") from None
-    return document, value
+    return document, with_newlines(value)
+
+
+def with_newlines(value: Any) -> Any:
+    """``value`` with every ``\\r\\n`` and lone ``\\r`` in its strings (keys too) as ``\\n``.
+
+    A request file knows one line ending: the parser reads a ``\\r`` as the end of a line, so
+    a ``\\r`` left in a header value or a URL would break the line it is written on. Done once
+    here, every string the importer reads is in the request file's terms. Iterative: a deeply
+    nested export must not exhaust the stack."""
+    root = [value]
+    pending: list[list[Any] | dict[str, Any]] = [root]
+    while pending:
+        container = pending.pop()
+        if isinstance(container, list):
+            for index, item in enumerate(container):
+                container[index] = _with_newlines(item, pending)
+        else:
+            for key, item in list(container.items()):
+                if "\r" in key:
+                    del container[key]
+                container[normalize_newlines(key)] = _with_newlines(item, pending)
+    return root[0]
+
+
+def _with_newlines(item: Any, pending: list[list[Any] | dict[str, Any]]) -> Any:
+    """A string with one line ending; a list or object queued on ``pending`` for later."""
+    if isinstance(item, str):
+        return normalize_newlines(item)
+    if isinstance(item, list | dict):
+        pending.append(item)
+    return item
 
 
 _SMALL_OBJECT = re.compile(r"\{[^{}]*\}")
