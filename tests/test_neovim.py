@@ -1,6 +1,6 @@
 """``httprun lsp`` in a real editor: Debian's Neovim (0.7), headless, with its built-in LSP client
 started by the README's own snippet (taken from the README, so the two cannot drift apart): the
-diagnostic it shows, and a request run from its code lens.
+diagnostic it shows, a completion inside ``<<``, and a request run from its code lens.
 
 Skipped, loudly, where ``nvim`` is not installed (``apt-get install neovim``); failed instead when
 ``REQUIRE_NEOVIM_TESTS`` is set (CI sets it when it could install Neovim). The Lua script waits
@@ -178,3 +178,32 @@ def test_neovim_runs_a_request_from_its_code_lens(tmp_path: Path, local_server: 
     response = Path(result["run"]["response"])
     assert response.is_relative_to(tmp_path / "cache" / "httprun" / "responses")
     assert json.loads(response.read_text(encoding="utf-8"))["response"]["body"]["count"] == 1
+
+
+# Ask for completion at COMPLETE_LINE/COMPLETE_CHARACTER (0-based) as the editor's omnifunc
+# would, and keep the labels it offers.
+COMPLETE = """
+READY = function(buf) return #vim.diagnostic.get(buf) > 0 end
+ACTION = function(buf, result, shown)
+  local params = vim.lsp.util.make_text_document_params(buf)
+  local answers = vim.lsp.buf_request_sync(buf, "textDocument/completion", {
+    textDocument = params,
+    position = { line = COMPLETE_LINE, character = COMPLETE_CHARACTER },
+  }, DEADLINE_MS)
+  result.labels = {}
+  for _, answer in pairs(answers or {}) do
+    local items = answer.result and (answer.result.items or answer.result) or {}
+    for _, item in ipairs(items) do table.insert(result.labels, item.label) end
+  end
+end
+"""
+
+
+def test_neovim_completes_a_variable_inside_the_markers(tmp_path: Path) -> None:
+    # The open "<<" makes the file invalid (the diagnostic says when the server is ready);
+    # completion still offers the env file's names.
+    text = "GET <<ho\n"
+    action = "COMPLETE_LINE = 0\nCOMPLETE_CHARACTER = 8\n" + COMPLETE
+    result = run_neovim(tmp_path, "http://127.0.0.1:9", text, action)
+    assert result["arrived"], "the server did not start within the deadline"
+    assert "host" in result["labels"]  # the names are those that start with "ho"
