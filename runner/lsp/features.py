@@ -28,12 +28,44 @@ def register(server: HttprunServer) -> None:
         ls.root = ls.workspace.root_path
         ls.configure(Settings.from_client(params.initialization_options))
 
+    @server.feature(types.INITIALIZED)
+    async def initialized(params: types.InitializedParams) -> None:
+        await pull_configuration()
+
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
-    def did_change_configuration(params: types.DidChangeConfigurationParams) -> None:
+    async def did_change_configuration(params: types.DidChangeConfigurationParams) -> None:
         settings = params.settings
         if isinstance(settings, dict) and "httprun" in settings:
-            settings = settings["httprun"]
-        ls.configure(Settings.from_client(settings))
+            ls.configure(Settings.from_client(settings["httprun"]))
+            republish()
+        elif can_pull():  # the pull model: the notification only says "ask again"
+            await pull_configuration()
+        else:
+            ls.configure(Settings.from_client(settings))
+            republish()
+
+    def can_pull() -> bool:
+        workspace = ls.client_capabilities.workspace
+        return workspace is not None and bool(workspace.configuration)
+
+    async def pull_configuration() -> None:
+        """Ask a client that offers ``workspace/configuration`` for its ``httprun`` section;
+        its ``env`` replaces the initialization options' (absent, they stay)."""
+        if not can_pull():
+            return
+        try:
+            answer = await ls.workspace_configuration_async(
+                types.ConfigurationParams(items=[types.ConfigurationItem(section="httprun")])
+            )
+        except Exception as error:  # a client that fails the request: keep what we have
+            ls.log_failure("workspace/configuration", error)
+            return
+        section = answer[0] if answer else None
+        if isinstance(section, dict) and "env" in section:
+            ls.configure(Settings.from_client(section))
+            republish()
+
+    def republish() -> None:
         for uri in list(ls.workspace.text_documents):
             ls.publish_later(uri)
 
