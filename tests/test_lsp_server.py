@@ -137,3 +137,24 @@ async def test_every_block_s_syntax_error_and_the_blocks_that_parse(
     )
     assert symbols is not None
     assert [s.name for s in symbols if isinstance(s, types.DocumentSymbol)] == ["three"]
+
+
+async def test_lines_are_counted_as_the_parser_counts_them(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    """U+2028 in a body is no line break for httprun (nor for most editors' LSP clients): the
+    diagnostic after it and the request's symbol stay on their lines."""
+    text = "POST <<host>>/x\n\na\u2028b\n\n###\nGET <<nope>>/y\n"
+    uri = open_document(client, tmp_path / "a.http", text)
+    (undefined,) = await diagnostics_for(client, uri, 1)
+    assert undefined.range.start == types.Position(5, 4)
+    symbols = await client.text_document_document_symbol_async(
+        types.DocumentSymbolParams(text_document=types.TextDocumentIdentifier(uri=uri))
+    )
+    assert symbols is not None
+    lines = [
+        symbol.selection_range.start.line
+        for symbol in symbols
+        if isinstance(symbol, types.DocumentSymbol)
+    ]
+    assert lines == [0, 5]

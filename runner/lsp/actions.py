@@ -35,7 +35,7 @@ def register(server: HttprunServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(KINDS))
     def actions(params: types.CodeActionParams) -> list[types.CodeAction]:
         uri = params.text_document.uri
-        lines = ls.workspace.get_text_document(uri).lines
+        lines = ls.analysis(uri).lines
         codec = ls.workspace.position_codec
         return code_actions(
             ls.analysis(uri),

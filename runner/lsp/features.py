@@ -87,7 +87,7 @@ def register(server: HttprunServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
     def document_symbols(params: types.DocumentSymbolParams) -> list[types.DocumentSymbol]:
         uri = params.text_document.uri
-        lines = ls.workspace.get_text_document(uri).lines
+        lines = ls.analysis(uri).lines
         codec = ls.workspace.position_codec
         symbols = []
         for block in ls.analysis(uri).http_file.requests:

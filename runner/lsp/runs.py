@@ -45,7 +45,7 @@ def register(server: HttprunServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_CODE_LENS)
     def lenses(params: types.CodeLensParams) -> list[types.CodeLens]:
         uri = params.text_document.uri
-        lines = ls.workspace.get_text_document(uri).lines
+        lines = ls.analysis(uri).lines
         return code_lenses(ls.analysis(uri).http_file, uri, lines, ls.workspace.position_codec)
 
     @server.command(RUN_COMMAND)
@@ -281,8 +281,8 @@ async def _show_outcome(
 ) -> dict[str, Any]:
     for result in run.requests:
         ls.session.record(result)
-    document = ls.workspace.get_text_document(uri)
-    ls.set_run_diagnostics(uri, run_diagnostics(run, document.lines, ls.workspace.position_codec))
+    lines = ls.analysis(uri).lines
+    ls.set_run_diagnostics(uri, run_diagnostics(run, lines, ls.workspace.position_codec))
     summary: dict[str, Any] = {"outcome": _outcome(run), "response": None}
     for file_result in run.files:
         if file_result.error is not None:

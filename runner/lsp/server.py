@@ -172,7 +172,7 @@ class HttprunServer(LanguageServer):
             document = self.workspace.get_text_document(uri)
             self.last_parsed(uri)  # a text that parses is kept for completion's names
             analysis = self.analysis(uri)
-            found = [self.lsp_diagnostic(d, document.lines) for d in analysis.diagnostics]
+            found = [self.lsp_diagnostic(d, analysis.lines) for d in analysis.diagnostics]
             found += self._run_diagnostics.get(uri, [])
         except Exception as error:  # a bug must not kill the server: say it, go on
             self.log_failure("diagnostics", error)
