@@ -12,7 +12,6 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
-from .importers.braces import Dialect, convert_braces
 from .importers.names import as_identifier, is_identifier
 
 __all__ = [
@@ -44,26 +43,23 @@ def other_variable(written: str, inner: str) -> Wording:
     """What to say about ``written``, a ``{{inner}}`` of another tool: the httprun text to
     write instead (from the one conversion table, :func:`convert_braces`), or why there is
     none."""
-    conversion = convert_braces(inner, Dialect.HTTP, _httprun_name)
+    # Imported here: every run checks its files for {{...}}, few find one.
+    from .importers.braces import Dialect, convert_braces
+
+    conversion = convert_braces(inner, Dialect.HTTP)
     if conversion.text is None:
         return Wording(
             f"'{written}' is plain text in httprun", "httprun has no equivalent", conversion.note
         )
     label = conversion.note or "httprun inserts values with <<...>>"
     name = inner.strip()
-    if conversion.text == f"<<{_httprun_name(name)}>>" and not is_identifier(name):
+    if conversion.text == f"<<{as_identifier(name)}>>" and not is_identifier(name):
         label = f"'{name}' is no httprun name: rename it in the env files too"
     return Wording(
         f"'{written}' is plain text in httprun: write '{conversion.text}'",
         label,
         f"replace '{written}' with '{conversion.text}'",
     )
-
-
-def _httprun_name(name: str) -> str:
-    """``name`` as written when it is an identifier already (``as_identifier`` alone would
-    also drop the ``_`` of ``_private``), else renamed as the importers rename it."""
-    return name if is_identifier(name) else as_identifier(name)
 
 
 # httpyac's JavaScript block: a line "{{" (optionally "@js", then "+" or "@" and the event it
