@@ -19,7 +19,7 @@ __all__ = [
     "RUNS_WHAT_IS_READ",
     "Wording",
     "is_script_open",
-    "not_imported",
+    "jetbrains_import",
     "other_request_line",
     "other_variable",
     "script_block",
@@ -136,15 +136,13 @@ _ALIASES = {"WS": "WEBSOCKET", "WSS": "WEBSOCKET", "EVENTSOURCE": "SSE"}
 RUNS_WHAT_IS_READ = "httprun runs a named request first when a later one reads <<name.body...>>"
 
 
-def not_imported(what: str) -> Wording:
-    """The wording for ``what`` (``'@import'``, JetBrains' ``import``): FORMAT.md v1.1 defines
-    files that use other files, httprun does not read them yet."""
+def jetbrains_import(path: str) -> Wording:
+    """The wording for JetBrains' ``import PATH`` line: httprun's is a directive."""
+    written = path.strip() or "./other.http"
     return Wording(
-        f"{what} is not supported yet: files that use other files come in a later version of "
-        "httprun",
-        "meanwhile, copy what this file needs from the other file into it",
-        "copy the requests and '@name = value' lines this file reads from the other file above "
-        "the requests that read them, and remove this line",
+        "JetBrains' 'import' is written '# @import PATH' in httprun",
+        "a request line must start with an HTTP method",
+        f"write '# @import {written}' in the file's first block (before its first '###')",
     )
 
 
@@ -169,7 +167,7 @@ def other_request_line(text: str) -> tuple[Wording, int] | None:
         message = f"{_NOT_HTTP}: 'proto < file' loads a gRPC service definition"
         return Wording(message, label, hint), len(word)
     if word == "import":
-        return not_imported("JetBrains' 'import'"), len(word)
+        return jetbrains_import(words[1]), len(word)
     if word == "run":
         wording = Wording(
             "JetBrains' 'run' is not needed in httprun", RUNS_WHAT_IS_READ, "remove this line"

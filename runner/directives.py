@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .dialects import RUNS_WHAT_IS_READ, not_imported
+from .dialects import RUNS_WHAT_IS_READ
 from .errors import Diagnostic, ParseError
 from .nodes import Block, Directive
 from .source import Span
@@ -27,6 +27,8 @@ KNOWN_DIRECTIVES: dict[str, str] = {
     "retry": "@retry COUNT [INTERVAL]",
     "no-redirect": "@no-redirect",
     "skip": "@skip [REASON]",
+    "import": "@import PATH",
+    "data": "@data PATH",
 }
 
 #: Values of ``@auth``: the two OAuth2 profiles, and ``none`` to turn a file default off.
@@ -125,10 +127,6 @@ def validate_directive(directive: Directive) -> list[Diagnostic]:
     """What ``httprun check`` says about one directive: unknown keys are warnings, bad values
     errors. An empty list means the directive is fine."""
     key, value, span = directive.key, directive.value, directive.span
-    if key == "import":
-        # An error, not "ignored": the file needs what the other file defines.
-        wording = not_imported("'@import'")
-        return [Diagnostic("error", wording.message, span, wording.label, wording.hint)]
     if key not in KNOWN_DIRECTIVES:
         if key in _OTHER_TOOLS:
             label, hint = _OTHER_TOOLS[key]
@@ -187,6 +185,8 @@ def validate_directive(directive: Directive) -> list[Diagnostic]:
             parse_retry(directive)
         except ParseError as error:
             return [_error(error.message, span, usage, label=error.label)]
+    elif key in ("import", "data") and not value:
+        return [_error(f"'@{key}' needs a path", span, usage)]
     elif key == "no-redirect" and value:
         return [
             Diagnostic(

@@ -32,3 +32,4 @@ class RunOptions:
     jobs: int = (
         DEFAULT_JOBS  # files run at once (--jobs); requests inside a file always run in order
     )
+    data: str | None = None  # --data PATH: run each file once per row (wins over its @data)

@@ -15,6 +15,7 @@ from .errors import EXIT_INTERRUPTED, HttprunError, exit_code_for
 from .masking import Masker
 from .nodes import Block
 from .source import Span
+from .targets import titled
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +137,7 @@ class RequestResult:
     exchange: Exchange | None = None
     attempts: int = 0
     skip_reason: str | None = None
+    row: str | None = None  # the label of the data row the file ran for ("row 3")
 
     def __repr__(self) -> str:  # the URL, headers and bodies may hold secrets: not here
         status = f" {self.status}" if self.status is not None else ""
@@ -166,6 +168,11 @@ class RequestResult:
         return request.span.line if request is not None else self.block.span.line
 
     @property
+    def title(self) -> str:
+        """The file, and its data row: ``requests/products.http [row 3]``."""
+        return titled(self.path, self.row)
+
+    @property
     def display_name(self) -> str:
         """``@name``, else the block title, else ``METHOD URL``."""
         return self.block.label or f"{self.method} {self.url}"
@@ -178,6 +185,14 @@ class FileResult:
     path: str
     requests: tuple[RequestResult, ...] = ()
     error: HttprunError | None = None  # the file could not be read, parsed or set up
+    row: str | None = None  # the label of the data row the file ran for ("row 3")
+    # Requests asked for that had run already, for files that import this one: shown there.
+    ran_earlier: int = 0
+
+    @property
+    def title(self) -> str:
+        """The file, and its data row: ``requests/products.http [row 3]``."""
+        return titled(self.path, self.row)
 
     @property
     def passed(self) -> bool:

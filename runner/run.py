@@ -12,6 +12,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Collection, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Protocol
 # their module, so that a test can replace checks.evaluate_block (to stand for a bug).
 from . import checks
 from .directives import RequestSettings, request_settings
-from .errors import HttprunError, InternalError
+from .errors import HttprunError, InternalError, UsageError
 from .interpolate import evaluate_template
 from .launch import end_of_startup
 from .masking import Masker
@@ -29,6 +30,7 @@ from .nodes import Block, Directive
 from .options import RunOptions  # also imported from here by callers of run_files
 from .resolve import resolve_block
 from .results import FileResult, Outcome, RequestResult, RunResult
+from .shared import SharedImports, replay
 from .targets import Target, expand_targets
 
 if TYPE_CHECKING:
@@ -36,10 +38,12 @@ if TYPE_CHECKING:
 
     from .checks import Evaluation
     from .connect import Connection
+    from .datarows import DataRow
     from .env import Environment
     from .nodes import HttpFile
     from .results import Exchange, ResolvedRequest
     from .scope import Scope
+    from .shared import SharedFile
 
 
 class RunListener(Protocol):
@@ -91,16 +95,21 @@ def run_files(
     started = time.time()
     masker = masker if masker is not None else Masker()
     expanded = [t for spec in targets for t in _as_targets(spec)]
-    parallel = options.jobs > 1 and len(expanded) > 1
-    grouped = GroupedListener(listener, [t.path for t in expanded]) if parallel else None
     try:
-        session = RunSession(
-            options, listener=grouped or listener, transport=transport, masker=masker
-        )
+        session = RunSession(options, listener=listener, transport=transport, masker=masker)
     except HttprunError as error:  # the env files: nothing can run
         broken = FileResult(error.span.path if error.span else "<env>", error=error)
         listener.file_finished(broken)
         return RunResult((broken,), started, time.time() - started, masker)
+    # Data rows and imports are read before anything is sent: a bad row is found first.
+    expanded, refused = session.prepare(expanded)
+    for broken in refused:
+        listener.file_started(broken.title)
+        listener.file_finished(broken)
+    parallel = options.jobs > 1 and len(expanded) > 1
+    grouped = GroupedListener(listener, [t.title for t in expanded]) if parallel else None
+    if grouped is not None:
+        session.listener = grouped
     interrupted = False
     with session:
         try:
@@ -121,7 +130,23 @@ def run_files(
         finally:
             if grouped is not None:
                 grouped.flush()
+    files = _merged([*refused, *files])
     return RunResult(tuple(files), started, time.time() - started, masker, interrupted)
+
+
+def _merged(files: Sequence[FileResult]) -> list[FileResult]:
+    """One result per file (and row): a file that other files import and that is a target too
+    may have run in two sections, its imported requests first; reports show them as one."""
+    merged: list[FileResult] = []
+    where: dict[str, int] = {}
+    for result in files:
+        at = where.get(result.title)
+        if at is not None and merged[at].error is None and result.error is None:
+            merged[at] = replace(merged[at], requests=merged[at].requests + result.requests)
+        else:
+            where.setdefault(result.title, len(merged))
+            merged.append(result)
+    return merged
 
 
 def _run_in_order(
@@ -130,7 +155,6 @@ def _run_in_order(
     for target in targets:
         if session.stopping.is_set():
             break
-        listener.file_started(target.path)
         listener.file_finished(session.run_target(target))
     return session.finished_files()
 
@@ -159,7 +183,6 @@ def _run_in_parallel(
             except queue.Empty:
                 return
             try:
-                listener.file_started(target.path)
                 listener.file_finished(session.run_target(target))
             except BaseException as error:  # a bug: the main thread raises it
                 bugs.append(error)
@@ -181,8 +204,9 @@ def _run_in_parallel(
         raise
     if bugs:
         raise bugs[0]
-    order = {target.path: index for index, target in enumerate(targets)}
-    return sorted(session.finished_files(), key=lambda f: order.get(f.path, len(order)))
+    # Imported files' sections (not targets) come first: they ran before the files needing them.
+    order = {target.title: index for index, target in enumerate(targets)}
+    return sorted(session.finished_files(), key=lambda f: order.get(f.title, -1))
 
 
 # After Ctrl-C, how long the workers get to record what their files did before the report is
@@ -217,11 +241,14 @@ class GroupedListener:
 
     def request_finished(self, result: RequestResult) -> None:
         with self._lock:
-            self._requests.setdefault(result.path, []).append(result)
+            self._requests.setdefault(result.title, []).append(result)
 
     def file_finished(self, result: FileResult) -> None:
         with self._lock:
-            self._done[result.path] = result
+            if result.title not in self._order:  # an imported file's section: shown at once,
+                self._show(result)  # before the files that waited for it
+                return
+            self._done[result.title] = result
             while self._order and self._order[0] in self._done:
                 self._show(self._done.pop(self._order.pop(0)))
 
@@ -234,8 +261,8 @@ class GroupedListener:
             self._order.clear()
 
     def _show(self, result: FileResult) -> None:
-        self._inner.file_started(result.path)
-        for request in self._requests.pop(result.path, []):
+        self._inner.file_started(result.title)
+        for request in self._requests.pop(result.title, []):
             self._inner.request_finished(request)
         self._inner.file_finished(result)
 
@@ -283,6 +310,9 @@ class RunSession:
         self._connection_lock = threading.Lock()
         self._finished: list[FileResult] = []
         self._finished_lock = threading.Lock()
+        self._reporting = threading.Lock()  # one imported file's section at a time
+        self._prepared: dict[str, HttpFile] = {}  # targets parsed by prepare(), by path
+        self.imports = SharedImports(self, self._parse_imported)
         # Set on Ctrl-C and --fail-fast: files stop before their next request.
         self.stopping = threading.Event()
         # Set on Ctrl-C in a parallel run: the requests in flight were aborted.
@@ -326,53 +356,129 @@ class RunSession:
             self._connection.close()
             self._connection = None
 
-    def open_file(self, path: str) -> FileRun:
+    def open_file(self, path: str, row: DataRow | None = None) -> FileRun:
         """Parse ``path`` and give it a fresh scope (raises ParseError; InvalidFile when
-        ``httprun check`` finds errors in it)."""
-        from .static import parse_for_run
+        ``httprun check`` finds errors in it or in a file it imports)."""
+        http_file = self._prepared.get(path) or self._parse(path)
+        return FileRun(
+            self,
+            http_file,
+            row=row,
+            shared=self.imports.sharing(Path(http_file.path).resolve()),
+        )
 
-        return FileRun(self, parse_for_run(path))
+    def prepare(self, targets: Sequence[Target]) -> tuple[list[Target], list[FileResult]]:
+        """Before anything is sent: each target file once per data row (``--data`` or its
+        ``@data``), and the files the targets import marked as shared, so that a target that
+        others import runs its requests once. A target whose rows cannot be read is refused
+        (its result is in the second list); one that does not parse is left to its run."""
+        from .data_source import rows_for
+
+        prepared: list[Target] = []
+        refused: list[FileResult] = []
+        for target in targets:
+            try:
+                http_file = self._prepared.get(target.path) or self._parse(target.path)
+            except HttprunError:
+                prepared.append(target)  # its run reports why
+                continue
+            self._prepared[target.path] = http_file
+            graph = self.imports.graph_of(http_file)
+            for imported in graph.imported_files():
+                self.imports.shared(imported.key)
+            try:
+                rows = rows_for(http_file, self.options, self.max_include)
+            except HttprunError as error:
+                refused.append(self._finish(FileResult(target.path, error=error)))
+                continue
+            if rows is None:
+                prepared.append(target)
+            else:
+                prepared.extend(replace(target, row=row) for row in rows)
+        return prepared, refused
 
     def run_target(self, target: Target, names: Sequence[str] | None = None) -> FileResult:
         """Run one file, or its ``FILE:LINE`` request or the requests ``names`` (default: the
-        options' ``--name``s), with what they depend on."""
+        options' ``--name``s), with what they depend on: in this file, and in the files it
+        imports (those first, each reported as a section of its own file)."""
         from .select import select_blocks
 
         wanted = self.options.names if names is None else names
+        row = target.row.label if target.row is not None else None
         try:
-            file_run = self.open_file(target.path)
-            selected = select_blocks(file_run.http_file, line=target.line, names=wanted)
+            file_run = self.open_file(target.path, target.row)
+            imported = file_run.ensure_named(wanted)
+            try:
+                selected = select_blocks(file_run.http_file, line=target.line, names=wanted)
+            except UsageError:
+                if not imported or target.line is not None:
+                    raise
+                selected = set()  # --name picked imported requests only: they ran above
+            file_run.ensure_imports(selected)
         except HttprunError as error:
-            return self._finish(FileResult(target.path, error=error))
+            self.listener.file_started(target.title)
+            return self._finish(FileResult(target.path, error=error, row=row))
         except Exception as error:  # a bug: this file's error; the run and its reports go on
-            return self._finish(FileResult(target.path, error=InternalError(error)))
+            self.listener.file_started(target.title)
+            return self._finish(FileResult(target.path, error=InternalError(error), row=row))
+        self.listener.file_started(target.title)
         return self.run_selected(file_run, selected)
 
     def run_selected(self, file_run: FileRun, selected: Collection[int]) -> FileResult:
         """Run the blocks ``selected`` (indices of requests) of an opened file, in order; the
         language server runs the text of an editor's buffer this way."""
         results: list[RequestResult] = []
-        path = file_run.http_file.path
+        path, row = file_run.http_file.path, file_run.row_label
         try:
-            for index in sorted(selected):
-                if self.stopping.is_set():
-                    break
-                try:
-                    result = file_run.run_block(index)
-                except Exception as error:  # a bug: this request's error; the run goes on
-                    result = file_run.internal_error(index, error)
-                if self.interrupted.is_set():
-                    break  # aborted by Ctrl-C: not a result, as in a sequential run
-                results.append(result)
-                self.listener.request_finished(result)
-                if self.options.fail_fast and result.outcome in (Outcome.FAILED, Outcome.ERROR):
-                    self.stopping.set()
+            self.run_blocks(file_run, selected, results, report=True)
         except BaseException:
             # Keep what this file did before Ctrl-C (or a bug in a listener): the reports are
             # written from it.
-            self._finish(FileResult(path, tuple(results)))
+            self._finish(FileResult(path, tuple(results), row=row))
             raise
-        return self._finish(FileResult(path, tuple(results)))
+        earlier = len(file_run.replayed)
+        return self._finish(FileResult(path, tuple(results), row=row, ran_earlier=earlier))
+
+    def run_blocks(
+        self,
+        file_run: FileRun,
+        selected: Collection[int],
+        results: list[RequestResult] | None = None,
+        *,
+        report: bool,
+    ) -> list[RequestResult]:
+        """Run the requests ``selected`` of ``file_run`` in order, appending each new result
+        to ``results`` (and telling the listener when ``report``). A request that ran already
+        for a file that imports this one is not run, nor reported, again."""
+        results = [] if results is None else results
+        for index in sorted(selected):
+            if self.stopping.is_set():
+                break
+            try:
+                result = file_run.run_block(index)
+            except HttprunError as error:  # a file it imports cannot run: this request's error
+                result = file_run.error_result(index, error)
+            except Exception as error:  # a bug: this request's error; the run goes on
+                result = file_run.internal_error(index, error)
+            if self.interrupted.is_set():
+                break  # aborted by Ctrl-C: not a result, as in a sequential run
+            if index in file_run.replayed:
+                continue
+            results.append(result)
+            if report:
+                self.listener.request_finished(result)
+            if self.options.fail_fast and result.outcome in (Outcome.FAILED, Outcome.ERROR):
+                self.stopping.set()
+        return results
+
+    def report_section(self, result: FileResult) -> None:
+        """Tell the listener about the requests an imported file ran for the files that
+        import it: a section of their own file, as a target's."""
+        with self._reporting:
+            self.listener.file_started(result.title)
+            for request in result.requests:
+                self.listener.request_finished(request)
+            self.listener.file_finished(self._finish(result))
 
     def _finish(self, result: FileResult) -> FileResult:
         with self._finished_lock:
@@ -380,6 +486,20 @@ class RunSession:
         if self.options.fail_fast and not result.passed:
             self.stopping.set()
         return result
+
+    def _parse(self, path: str) -> HttpFile:
+        from .static import parse_for_run
+
+        return parse_for_run(path)
+
+    def _parse_imported(self, path: str) -> HttpFile:
+        """An imported file is refused as a target is: its errors refuse the files that
+        import it before any of their requests is sent."""
+        from .static import refuse_invalid
+
+        http_file = self._parse(path)
+        refuse_invalid(http_file)
+        return http_file
 
     def finished_files(self) -> list[FileResult]:
         """The files finished so far, in the order they finished."""
@@ -394,19 +514,41 @@ class FileRun:
     run are defined on the way, requests not asked for are passed over.
     """
 
-    def __init__(self, session: RunSession, http_file: HttpFile) -> None:
+    def __init__(
+        self,
+        session: RunSession,
+        http_file: HttpFile,
+        *,
+        row: DataRow | None = None,
+        shared: SharedFile | None = None,
+    ) -> None:
         """Raises :class:`~runner.errors.InvalidFile` when ``httprun check`` finds errors in
-        the file: a file that cannot run to its end sends nothing (a DELETE before a check
-        that does not compile would be sent for nothing)."""
+        the file or an import of it cannot be followed: a file that cannot run to its end
+        sends nothing (a DELETE before a check that does not compile would be sent for
+        nothing). ``row`` is the data row it runs for; ``shared``, set when files of the run
+        import this one, holds the results of its requests that ran already."""
+        from .errors import InvalidFile
         from .project import find_project_root
         from .resolve import ResolveOptions
         from .scope import Scope
         from .static import refuse_invalid
 
         refuse_invalid(http_file)
+        self.graph = session.imports.graph_of(http_file)
+        if self.graph.problems:
+            raise InvalidFile([d for e in self.graph.problems for d in e.diagnostics()])
         self.session = session
         self.http_file = http_file
-        self.scope: Scope = Scope(session.environment, session.options.variables, session.masker)
+        self.row = row
+        self.shared = shared
+        imports = self.graph.imports.get(self.graph.root_key)
+        self.scope: Scope = Scope(
+            session.environment,
+            session.options.variables,
+            session.masker,
+            row=row.values if row is not None else {},
+            imported=session.imports.names_for(self.graph) if imports else None,
+        )
         self.file_path = Path(http_file.path)
         self.resolve_options = ResolveOptions(
             project_root=find_project_root(self.file_path.resolve()),
@@ -417,16 +559,54 @@ class FileRun:
         self._defaults: list[Directive] = []
         self._next_block = 0  # blocks before this one have had their variables defined
         self._response_names: frozenset[str] | None = None  # what the requests name and capture
+        # Blocks whose result came from ``shared`` (they ran for a file importing this one):
+        # their names are given to the scope, the request is not sent again.
+        self.replayed: set[int] = set()
+
+    @property
+    def row_label(self) -> str | None:
+        return self.row.label if self.row is not None else None
 
     @property
     def next_block(self) -> int:
         """The first block not reached yet: only blocks from here on can still be run."""
         return self._next_block
 
+    def ensure_imports(self, indices: Collection[int]) -> None:
+        """Run the imported requests that the requests ``indices`` read (directly or through
+        file variables), unless they ran already in this run."""
+        if not self.graph.imports.get(self.graph.root_key):
+            return
+        from .imports import needed_blocks
+        from .select import file_variables, names_read
+
+        variables = file_variables(self.http_file)
+        names: set[str] = set()
+        for index in indices:
+            names |= names_read(self.http_file.blocks[index], variables, self.file_path)
+        needed = needed_blocks(self.graph, names)
+        if needed:
+            self.session.imports.ensure(self.graph, needed)
+
+    def ensure_named(self, names: Collection[str]) -> bool:
+        """Run the imported requests called ``names`` (``--name`` across imports) that this file
+        does not define itself; whether there were any."""
+        visible = self.graph.visible()
+        needed: dict[Path, set[int]] = {}
+        for name in names:
+            provider, definition = visible.get(name, (None, None))
+            if provider is not None and definition is not None and definition.kind == "request":
+                needed.setdefault(provider, set()).add(definition.block)
+        if needed:
+            self.session.imports.ensure(self.graph, needed)
+        return bool(needed)
+
     def run_block(self, index: int) -> RequestResult:
-        """Run the request of block ``index`` (a block with a request)."""
+        """Run the request of block ``index`` (a block with a request), after the imported
+        requests it needs."""
         if index < self._next_block:
             raise ValueError(f"block {index} of {self.http_file.path} was already passed")
+        self.ensure_imports((index,))
         for position in range(self._next_block, index + 1):
             block = self.http_file.blocks[position]
             for variable in block.variables:
@@ -434,21 +614,43 @@ class FileRun:
             if block.request is None:
                 self._defaults.extend(block.directives)
         self._next_block = index + 1
-        return self._run(self.http_file.blocks[index], tuple(self._defaults))
+        block = self.http_file.blocks[index]
+        if self.shared is None:
+            return self._labelled(self._run(block, tuple(self._defaults)))
+        with self.shared.lock:  # a file that imports this one may be running it right now
+            earlier = self.shared.results.get(index)
+            if earlier is not None:
+                self.replayed.add(index)
+                replay(self.scope, earlier)
+                return earlier
+            result = self._labelled(self._run(block, tuple(self._defaults)))
+            self.shared.record(index, result)
+            return result
 
-    def internal_error(self, index: int, error: Exception) -> RequestResult:
-        """The result of block ``index`` when running it raised ``error``, a bug."""
+    def _labelled(self, result: RequestResult) -> RequestResult:
+        return result if self.row is None else replace(result, row=self.row.label)
+
+    def error_result(self, index: int, error: HttprunError) -> RequestResult:
+        """The result of block ``index`` when it could not run because of ``error``."""
         block = self.http_file.blocks[index]
         request = block.request
         assert request is not None
-        return RequestResult(
-            self.http_file.path,
-            block,
-            Outcome.ERROR,
-            request.method,
-            request.url.source,
-            error=InternalError(error, request.span),
+        return self._labelled(
+            RequestResult(
+                self.http_file.path,
+                block,
+                Outcome.ERROR,
+                request.method,
+                request.url.source,
+                error=error,
+            )
         )
+
+    def internal_error(self, index: int, error: Exception) -> RequestResult:
+        """The result of block ``index`` when running it raised ``error``, a bug."""
+        request = self.http_file.blocks[index].request
+        assert request is not None
+        return self.error_result(index, InternalError(error, request.span))
 
     def _run(self, block: Block, defaults: tuple[Directive, ...]) -> RequestResult:
         request_node = block.request
@@ -600,7 +802,12 @@ class FileRun:
         """What the requests of this file name and capture (worked out once per file: a scan
         per request would be quadratic)."""
         if self._response_names is None:
-            self._response_names = frozenset().union(
+            imported = (
+                name
+                for name, (_, definition) in self.graph.visible().items()
+                if definition.kind != "variable"
+            )
+            self._response_names = frozenset(imported).union(
                 *(block.provides for block in self.http_file.requests)
             )
         return self._response_names

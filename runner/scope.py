@@ -1,8 +1,10 @@
 """The variables a request sees, with FORMAT.md's precedence.
 
-Lowest first: the env files' values, then file variables (``@name = value``) and captures /
-named responses in the order the run reaches them (a later one replaces an earlier one of the
-same name), and ``--var`` pins over everything. File variables are kept unevaluated and
+Lowest first: the env files' values, then the names imported files provide (``@import``, read
+through ``imported``: only names this file does not define itself), then file variables
+(``@name = value``) and captures / named responses in the order the run reaches them (a later
+one replaces an earlier one of the same name), then the fields of the data row the file runs
+for (``@data``), and ``--var`` pins over everything. File variables are kept unevaluated and
 evaluated at each use, so ``@token = <<login.body.access_token>>`` sees ``login`` once it ran.
 """
 
@@ -10,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Protocol
 
 from .dynamic import DEFAULT_SOURCES, DynamicSources
 from .env import Environment
@@ -21,6 +23,15 @@ from .masking import Masker
 from .nodes import Interp, InterpKind, Variable
 
 _NO_PINS: Mapping[str, str] = MappingProxyType({})
+_NO_ROW: Mapping[str, Any] = MappingProxyType({})
+
+
+class ImportedNames(Protocol):
+    """The names imported files provide to a file (see :mod:`runner.shared`)."""
+
+    def __contains__(self, name: object) -> bool: ...
+    def get(self, name: str) -> Any | None: ...
+    def names(self) -> list[str]: ...
 
 
 class Scope:
@@ -31,9 +42,13 @@ class Scope:
         masker: Masker | None = None,
         *,
         dynamic: DynamicSources = DEFAULT_SOURCES,
+        row: Mapping[str, Any] = _NO_ROW,
+        imported: ImportedNames | None = None,
     ) -> None:
         self._env = env
         self._pins = dict(pins)
+        self._row = dict(row)
+        self._imported = imported
         self._masker = masker
         self._dynamic = dynamic
         # File variables (unevaluated) and assigned values; setting a name again replaces it.
@@ -48,7 +63,7 @@ class Scope:
         # File variables that failed while the one asked for is evaluated (see
         # _evaluate_dependencies_first); emptied when that evaluation ends.
         self._failed: dict[int, ResolveError] = {}
-        for source in (env.values, env.settings, self._pins):
+        for source in (env.values, env.settings, self._row, self._pins):
             for name, value in source.items():
                 self._learn(name, value)
 
@@ -66,7 +81,14 @@ class Scope:
 
     def looked_in(self) -> tuple[str, ...]:
         """Where a name is looked up, for "undefined variable" messages."""
-        return (*self._env.sources, "file variables", "captures", "--var")
+        return (
+            *self._env.sources,
+            *(("imported files",) if self._imported is not None else ()),
+            "file variables",
+            "captures",
+            *(("the data row",) if self._row else ()),
+            "--var",
+        )
 
     def begin_request(self) -> None:
         """A new request: file variables are evaluated afresh, once, when it first uses them
@@ -90,14 +112,19 @@ class Scope:
         """
         if name in self._pins:
             return self._pins[name]
+        if name in self._row:
+            return self._row[name]
         if name not in self._entries:
+            if self._imported is not None and name in self._imported:
+                return self._imported.get(name)
             return self._env.values.get(name)
         entry = self._entries[name]
         return self._evaluate(entry) if isinstance(entry, Variable) else entry
 
     def names(self) -> list[str]:
         """Every name that has a value here, sorted."""
-        return sorted({*self._env.values, *self._entries, *self._pins})
+        imported = self._imported.names() if self._imported is not None else ()
+        return sorted({*self._env.values, *imported, *self._entries, *self._row, *self._pins})
 
     def _evaluate(self, variable: Variable) -> Any:
         if not self._evaluating and id(variable) not in self._this_request:
@@ -157,7 +184,9 @@ class Scope:
         return [
             entry
             for name in sorted(names)
-            if name not in self._pins and isinstance(entry := self._entries.get(name), Variable)
+            if name not in self._pins
+            and name not in self._row
+            and isinstance(entry := self._entries.get(name), Variable)
         ]
 
     def _evaluate_one(self, variable: Variable) -> Any:

@@ -35,13 +35,13 @@ def select_blocks(http_file: HttpFile, *, line: int | None, names: Sequence[str]
                 f"no request named {' or '.join(repr(n) for n in names)} in {http_file.path}",
                 hint=f"names in this file: {known}",
             )
-    return _with_dependencies(http_file, wanted)
+    return with_dependencies(http_file, wanted)
 
 
 def dependencies_of(http_file: HttpFile, index: int) -> set[int]:
     """Indices of the earlier requests that request ``index`` depends on, transitively, through
     the ``@name`` and ``>>`` captures it reads (itself excluded)."""
-    return _with_dependencies(http_file, {index}) - {index}
+    return with_dependencies(http_file, {index}) - {index}
 
 
 def all_dependencies(http_file: HttpFile) -> dict[int, frozenset[int]]:
@@ -50,14 +50,14 @@ def all_dependencies(http_file: HttpFile) -> dict[int, frozenset[int]]:
     per request would be cubic in a file whose requests each read the previous one)."""
     blocks = http_file.blocks
     file_path = Path(http_file.path)
-    variables = {v.name: v.value for block in blocks for v in block.variables}
+    variables = file_variables(http_file)
     last_provider: dict[str, int] = {}  # name -> the last request so far that provides it
     found: dict[int, frozenset[int]] = {}
     for index, block in enumerate(blocks):
         if block.request is None:
             continue
         depends: set[int] = set()
-        for name in _names_read(block, variables, file_path):
+        for name in names_read(block, variables, file_path):
             provider = last_provider.get(name)
             if provider is not None:
                 depends.add(provider)
@@ -90,10 +90,11 @@ def _block_at_line(http_file: HttpFile, line: int) -> int:
     return chosen
 
 
-def _with_dependencies(http_file: HttpFile, wanted: set[int]) -> set[int]:
+def with_dependencies(http_file: HttpFile, wanted: set[int]) -> set[int]:
+    """``wanted`` (request indices) and the earlier requests of the file they depend on."""
     blocks = http_file.blocks
     file_path = Path(http_file.path)
-    variables = {v.name: v.value for block in blocks for v in block.variables}
+    variables = file_variables(http_file)
     selected: set[int] = set()
     pending = sorted(wanted)
     while pending:
@@ -101,7 +102,7 @@ def _with_dependencies(http_file: HttpFile, wanted: set[int]) -> set[int]:
         if index in selected:
             continue
         selected.add(index)
-        for name in _names_read(blocks[index], variables, file_path):
+        for name in names_read(blocks[index], variables, file_path):
             provider = _last_provider(blocks[:index], name)
             if provider is not None and provider not in selected:
                 pending.append(provider)
@@ -115,7 +116,12 @@ def _last_provider(earlier: Sequence[Block], name: str) -> int | None:
     return None
 
 
-def _names_read(block: Block, variables: dict[str, Template], file_path: Path) -> set[str]:
+def file_variables(http_file: HttpFile) -> dict[str, Template]:
+    """Each file variable's last definition: what :func:`names_read` follows."""
+    return {v.name: v.value for block in http_file.blocks for v in block.variables}
+
+
+def names_read(block: Block, variables: dict[str, Template], file_path: Path) -> set[str]:
     """Root names a block's request reads, following file variables and ``<@`` included
     files transitively."""
     names: set[str] = set()

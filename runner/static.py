@@ -39,6 +39,7 @@ from .dialects import OTHER_VARIABLE, other_variable, script_block, script_block
 from .directives import did_you_mean, request_settings, validate_directive
 from .dynamic import DynamicSources, evaluate_dynamic
 from .errors import Diagnostic, InvalidFile, ParseError, ResolveError
+from .imports import misplaced_directives
 from .jmes import compile_query, error_position, explain_error, root_names
 from .nodes import (
     Block,
@@ -186,6 +187,13 @@ class _FileChecker:
         available = set(self.defined)  # names a request of the current block can read
         defaults: list[Directive] = []  # the file's default directives, as the run reads them
         names_seen: dict[str, int] = {}
+        for directive in misplaced_directives(self.file):
+            self.error(
+                f"'@{directive.key}' belongs in the file's first block",
+                directive.span,
+                label="it is about the whole file, so it must come before the first request",
+                hint="move this line above the file's first '###' (or its first request line)",
+            )
         for block in self.file.blocks:
             self.check_directives(block, names_seen)
             available.update(variable.name for variable in block.variables)

@@ -6,10 +6,14 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import UsageError
 from .project import ProjectSettings, project_root_of
 from .reading import path_kind, shown_path
+
+if TYPE_CHECKING:
+    from .datarows import DataRow
 
 _LINE_SUFFIX = re.compile(r"^(?P<path>.+):(?P<line>[0-9]+)$")
 _TARGET_HINT = "give a .http file, a directory of them, or FILE:LINE"
@@ -17,10 +21,22 @@ _TARGET_HINT = "give a .http file, a directory of them, or FILE:LINE"
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    """One request file, with the line of the request to run (None: the whole file)."""
+    """One request file, with the line of the request to run (None: the whole file), and the
+    data row it runs for (None: no ``@data``/``--data``)."""
 
     path: str
     line: int | None = None
+    row: DataRow | None = None
+
+    @property
+    def title(self) -> str:
+        """How the console and the reports name this run of the file."""
+        return titled(self.path, self.row.label if self.row is not None else None)
+
+
+def titled(path: str, row: str | None) -> str:
+    """``requests/products.http [row 3]``: a file, and the data row it ran for."""
+    return path if row is None else f"{path} [{row}]"
 
 
 def expand_targets(specs: list[str], settings: ProjectSettings | None = None) -> list[Target]:

@@ -186,8 +186,8 @@ def test_request_lines_of_other_protocols(word: str, label: str) -> None:
         # httpyac's gRPC: the proto file, then the call; the next line is no header.
         ("proto < ./hello.proto\nGRPC h:9000/Hello/Say\n", 1, "httprun sends HTTP requests only"),
         # JetBrains' statements, alone or before a request of the same block.
-        ("import ./auth.http\n", 1, "JetBrains' 'import' is not supported yet"),
-        ("import ./auth.http\nGET http://h/a\n", 1, "JetBrains' 'import' is not supported yet"),
+        ("import ./auth.http\n", 1, "JetBrains' 'import' is written '# @import PATH'"),
+        ("import ./auth.http\nGET http://h/a\n", 1, "JetBrains' 'import' is written '# @import"),
         ("run #login\n", 1, "JetBrains' 'run' is not needed in httprun"),
         ("### x\nrun ./login.http (@user=a)\nGET http://h/a\n", 2, "JetBrains' 'run'"),
         # A protocol line whose next line is no header: the request line is what is wrong.
@@ -324,8 +324,8 @@ def test_check_reports_every_error_of_a_file_at_once(
         " request first when a later one reads <<name.body...>>)",
         "25:1: warning: directive '@forceRef' of other .http tools is ignored (httprun runs a"
         " named request first when a later one reads <<name.body...>>)",
-        "26:1: error: '@import' is not supported yet: files that use other files come in a later"
-        " version of httprun (meanwhile, copy what this file needs from the other file into it)",
+        "26:1: error: '@import' belongs in the file's first block (it is about the whole file, so"
+        " it must come before the first request)",
         "27:22: error: undefined variable 'missing' (nothing defines 'missing')",
     ]
 

@@ -29,7 +29,16 @@ def directive(key: str, value: str = "") -> Directive:
 
 
 def test_the_known_directives_are_those_of_the_format() -> None:
-    assert set(KNOWN_DIRECTIVES) == {"name", "auth", "timeout", "retry", "no-redirect", "skip"}
+    assert set(KNOWN_DIRECTIVES) == {
+        "name",
+        "auth",
+        "timeout",
+        "retry",
+        "no-redirect",
+        "skip",
+        "import",
+        "data",
+    }
 
 
 @pytest.mark.parametrize(
@@ -108,7 +117,8 @@ def test_unknown_directive_is_a_warning_with_did_you_mean() -> None:
         "unknown directive '@timout' is ignored",
         SPAN,
         label="not a directive of httprun; did you mean 'timeout'?",
-        hint="the directives are @name, @auth, @timeout, @retry, @no-redirect, @skip",
+        hint="the directives are @name, @auth, @timeout, @retry, @no-redirect, @skip, "
+        "@import, @data",
     )
 
 
@@ -131,11 +141,12 @@ def test_httpyac_references_are_not_needed(key: str) -> None:
     assert found.hint == "remove this line"
 
 
-def test_import_is_an_error_until_it_is_built() -> None:
-    [found] = validate_directive(directive("import", "./login.http"))
-    assert found.severity == "error"
-    assert found.message.startswith("'@import' is not supported yet")
-    assert "copy" in found.label
+@pytest.mark.parametrize("key", ["import", "data"])
+def test_import_and_data_take_a_path(key: str) -> None:
+    assert validate_directive(directive(key, "./other")) == []
+    [found] = validate_directive(directive(key, ""))
+    assert (found.severity, found.message) == ("error", f"'@{key}' needs a path")
+    assert found.hint == f"write '# @{key} PATH'"
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,60 @@
+"""Which data rows a file runs for: ``--data PATH`` (which wins) or its ``# @data PATH``.
+
+FORMAT.md "Data rows". ``@data`` is read like an include: relative to the request file, and
+inside the project unless ``--allow-outside-files``. :mod:`runner.datarows` reads the rows.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .datarows import DataError, DataRow, read_rows
+from .nodes import Directive, HttpFile
+from .options import RunOptions
+from .project import find_project_root
+
+
+def data_directive(http_file: HttpFile) -> Directive | None:
+    """The file's ``@data`` (the last one of its first block), if any."""
+    if not http_file.blocks:
+        return None
+    found = [d for d in http_file.blocks[0].directives if d.key == "data"]
+    return found[-1] if found else None
+
+
+def rows_for(http_file: HttpFile, options: RunOptions, limit: int) -> list[DataRow] | None:
+    """The rows ``http_file`` runs for in a run with ``options``; None: it runs once.
+
+    Raises :class:`~runner.datarows.DataError` (positioned in the data file, or at the
+    ``@data`` line when the file cannot be used) before anything is sent."""
+    if options.data is not None:
+        return read_rows(Path(options.data), options.data, limit=limit)
+    directive = data_directive(http_file)
+    if directive is None:
+        return None
+    written = directive.value.strip()
+    if not written:
+        raise DataError(
+            "'@data' needs the path of a CSV, JSON or JSON Lines file",
+            directive.span,
+            hint="write '# @data ./rows.csv' (relative to this file)",
+        )
+    shown = os.path.normpath(os.path.join(os.path.dirname(http_file.path), written))
+    resolved = Path(shown).resolve()
+    root = find_project_root(Path(http_file.path)).resolve()
+    if not options.allow_outside_files and not resolved.is_relative_to(root):
+        raise DataError(
+            f"'{shown}' is outside the project folder {root}",
+            directive.span,
+            label="data files stay inside the project, as includes do",
+            hint="move the file into the project, or pass --allow-outside-files",
+        )
+    if not resolved.exists():
+        raise DataError(
+            f"no such data file: '{shown}'",
+            directive.span,
+            label="paths are relative to the .http file",
+            hint=f"looked for {resolved}",
+        )
+    return read_rows(resolved, shown, limit=limit)
