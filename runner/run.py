@@ -389,7 +389,7 @@ class RunSession:
             try:
                 rows = rows_for(http_file, self.options, self.max_include)
             except HttprunError as error:
-                refused.append(self._finish(FileResult(target.path, error=error)))
+                refused.append(FileResult(target.path, error=error))
                 continue
             if rows is None:
                 prepared.append(target)

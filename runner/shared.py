@@ -36,7 +36,7 @@ class SharedImports:
         self._parse = parse
         self._lock = threading.Lock()
         self._parsed: dict[Path, HttpFile | HttprunError] = {}
-        self._graphs: dict[Path, ImportGraph] = {}
+        self._graphs: dict[int, ImportGraph] = {}
         self._shared: dict[Path, SharedFile] = {}
 
     def read(self, key: Path, shown: str) -> HttpFile:
@@ -56,17 +56,15 @@ class SharedImports:
     def graph_of(self, http_file: HttpFile) -> ImportGraph:
         """The imports of ``http_file``, followed (an imported file's graph is kept: its
         :class:`SharedFile` and every file that imports it ask for it)."""
-        key = Path(http_file.path).resolve()
         with self._lock:
-            known = self._graphs.get(key)
-        if known is not None and known.root is http_file:
+            known = self._graphs.get(id(http_file))
+        if known is not None:
             return known
         graph = load_graph(
             http_file, self.read, allow_outside=self._session.options.allow_outside_files
         )
-        with self._lock:
-            self._graphs.setdefault(key, graph)
-        return graph
+        with self._lock:  # by identity: an editor's buffer is another file than the disk's
+            return self._graphs.setdefault(id(http_file), graph)  # (the graph keeps it alive)
 
     def shared(self, key: Path) -> SharedFile:
         """The run's state of the imported file at ``key`` (created on first use)."""
