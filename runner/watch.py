@@ -6,8 +6,10 @@ Polling the files' modification times (twice a second) works the same on every O
 
 from __future__ import annotations
 
+import os
+import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from .errors import HttprunError
@@ -20,15 +22,40 @@ Snapshot = dict[Path, int | None]
 def watched_paths(
     targets: Sequence[str], env_files: Sequence[str], settings: ProjectSettings | None = None
 ) -> list[Path]:
-    """The request files the targets stand for now (a directory's new files count), the env
-    files and the ``.local.env`` files beside them."""
-    paths = [Path(t.path) for t in expand_targets(list(targets), settings)]
+    """The request files the targets stand for now (a directory's new files count), the files
+    they import and their data files, the env files and the ``.local.env`` files beside them."""
+    paths = _with_files_they_use(Path(t.path) for t in expand_targets(list(targets), settings))
     for env in env_files:
         path = Path(env)
         paths.append(path)
         if path.suffix == ".env":
             paths.append(path.with_name(path.stem + ".local.env"))
     return paths
+
+
+# ``# @import PATH`` and ``# @data PATH`` lines, wherever they are: a watch that looks at one
+# file too many costs nothing, and this is read twice a second, so the files are not parsed.
+_USES = re.compile(r"^[ \t]*(?:#|//)[ \t]*@(?:import|data)[ \t]+(.+?)[ \t]*$", re.MULTILINE)
+
+
+def _with_files_they_use(request_files: Iterable[Path]) -> list[Path]:
+    """``request_files``, and the files they import and read rows from, transitively."""
+    found: list[Path] = []
+    seen: set[Path] = set()
+    pending = list(request_files)
+    while pending:
+        path = pending.pop(0)
+        if path in seen:
+            continue
+        seen.add(path)
+        found.append(path)
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:  # missing now: its snapshot says so
+            continue
+        for written in _USES.findall(text):
+            pending.append(Path(os.path.normpath(path.parent / written.strip("\"'"))))
+    return found
 
 
 def take_snapshot(paths: Sequence[Path]) -> Snapshot:

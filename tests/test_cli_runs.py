@@ -354,3 +354,19 @@ def test_a_reader_that_goes_away_does_not_stop_the_run(
     assert document["exit_code"] == 4
     assert document["counts"]["passed"] == 2
     assert document["counts"]["error"] == 1
+
+
+def test_watch_follows_imports_and_data_files(tmp_path: Path) -> None:
+    (tmp_path / "a.http").write_text("# @import ./shared/login.http\n# @data rows.csv\nGET h/\n")
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "login.http").write_text("# @import ../base.http\nPOST h/login\n")
+    (tmp_path / "base.http").write_text("@x = 1\n# @import ./shared/login.http\n")  # a cycle
+
+    found = watched_paths([str(tmp_path / "a.http")], [])
+
+    assert found == [
+        tmp_path / "a.http",
+        tmp_path / "shared" / "login.http",
+        tmp_path / "rows.csv",  # missing now: its appearance is a change
+        tmp_path / "base.http",
+    ]
