@@ -16,8 +16,8 @@ from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import HttprunError
-from .imports import ImportGraph, load_graph
+from .errors import HttprunError, UndefinedVariable
+from .imports import Definition, ImportGraph, load_graph
 from .results import FileResult, RequestResult
 from .scope import Scope
 from .select import with_dependencies
@@ -102,8 +102,15 @@ class ImportedValues:
         return name in self._visible
 
     def get(self, name: str) -> Any | None:
-        provider, _ = self._visible[name]
-        return self._imports.shared(provider).value(name)
+        """The value; raises UndefinedVariable, saying why, when the imported request that
+        provides ``name`` ran and got no response (a connection refused, a skip)."""
+        provider, definition = self._visible[name]
+        shared = self._imports.shared(provider)
+        value = shared.value(name)
+        result = shared.results.get(definition.block)
+        if value is None and definition.kind != "variable" and result is not None:
+            raise _not_provided(name, definition, result)
+        return value
 
     def names(self) -> list[str]:
         return sorted(self._visible)
@@ -174,3 +181,12 @@ def replay(scope: Scope, result: RequestResult) -> None:
         scope.assign(name, result.exchange.response)
     for capture, value in result.captures.items():
         scope.assign(capture, value)
+
+
+def _not_provided(name: str, definition: Definition, result: RequestResult) -> UndefinedVariable:
+    error = UndefinedVariable(name, definition.span)
+    where = f"{definition.span.path}:{definition.span.line}"
+    why = result.skip_reason or (result.error.message if result.error else result.outcome.value)
+    error.label = f"it comes from the request at {where}, which gave no value: {why}"
+    error.hint = "fix that request first (run its file alone to see why)"
+    return error

@@ -235,3 +235,16 @@ def test_name_of_nothing_anywhere_is_still_a_usage_error(
     code, out, err = run_cli([str(project / "a.http"), "--name", "nope", "--var", "host=h"], capsys)
     assert code == 2
     assert "no request named 'nope'" in out + err
+
+
+def test_what_reads_an_imported_request_that_got_no_response_says_why(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "login.http").write_text(LOGIN.replace("# @name login", "# @name login\n# @skip"))
+    with recording_server() as (base, seen):
+        code, out, _ = run_cli([str(project / "a.http"), "--var", f"host={base}"], capsys)
+    assert code == 3
+    assert seen == []
+    assert "undefined variable 'session'" in out
+    assert f"it comes from the request at {project / 'login.http'}:" in out
+    assert "which gave no value: @skip" in out
