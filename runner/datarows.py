@@ -54,18 +54,15 @@ def read_rows(path: Path, shown: str, *, limit: int) -> list[DataRow]:
     except DataError:
         remember_source(shown, "")  # nothing of the file was read: no line of it is shown
         raise
-    try:
-        found = reader(_decode(data, shown), shown)
-        if not found:
-            raise DataError(
-                f"'{shown_path(shown)}' has no rows", Span.point(shown, 1), hint=_NO_ROWS[reader]
-            )
-    except DataError:
-        # The message shows a line of the file (the renderer reads it from here, not from the
-        # disk): a CSV's secret columns masked.
-        text = normalize_newlines(data.decode("utf-8-sig", errors="replace"))
-        remember_source(shown, _masked_csv(text) if reader is _csv_rows else text)
-        raise
+    # What points at a line of the file (an error here, a row's result later) shows the line
+    # from here, not from the disk: with a CSV's secret columns masked.
+    lines = normalize_newlines(data.decode("utf-8-sig", errors="replace"))
+    remember_source(shown, _masked_csv(lines) if reader is _csv_rows else lines)
+    found = reader(_decode(data, shown), shown)
+    if not found:
+        raise DataError(
+            f"'{shown_path(shown)}' has no rows", Span.point(shown, 1), hint=_NO_ROWS[reader]
+        )
     labels = _labels([values for _, values in found])
     return [
         DataRow(number, line, values, label)
@@ -220,6 +217,12 @@ def _csv_error(error: csv.Error, record: str, line: int, shown: str) -> DataErro
             hint='end the value with a double quote; write "" for a quote inside a quoted value',
         )
     last_line = line + _position(record, len(record.rstrip("\r\n")))[0]
+    if "field larger than field limit" in str(error):
+        return DataError(
+            f"a value is longer than {csv.field_size_limit()} characters",
+            Span.point(shown, last_line),
+            hint="the csv module reads no longer value: use a .json or .jsonl data file",
+        )
     return DataError(
         f"not valid CSV: {error}",
         Span.point(shown, last_line),
@@ -254,26 +257,24 @@ def _field_starts(record: str) -> list[int]:
     return starts
 
 
+_BETWEEN_COMMAS = re.compile(r"[^,\n]+")
+
+
 def _masked_csv(text: str) -> str:
-    """``text`` as an error may show it: when the header line names a secret column
-    (is_secret_name), every later line with each of its fields as ``****``. A line in error
-    may not parse, so its fields are not told apart by column: all of them are masked."""
-    lines = text.split("\n")
-    header = next((index for index, line in enumerate(lines) if line), 0)
+    """``text`` as messages may show it: when the header line names a secret column
+    (is_secret_name), every later line with what stands between its commas as ``****``. A
+    line in error may not parse, and a quoted value may hold a comma or span lines, so the
+    secret column's values are not told apart: everything is masked but the commas."""
+    header_end = text.find("\n", len(text) - len(text.lstrip("\n")))
+    if header_end < 0:
+        return text
     try:
-        names = next(csv.reader([lines[header]]), [])
+        names = next(csv.reader([text[:header_end].lstrip("\n")]), [])
     except csv.Error:
         names = []
     if not any(is_secret_name(name) for name in names):
         return text
-    rows = [_masked_fields(line) for line in lines[header + 1 :]]
-    return "\n".join([*lines[: header + 1], *rows])
-
-
-def _masked_fields(line: str) -> str:
-    starts = _field_starts(line)
-    ends = [start - 1 for start in starts[1:]] + [len(line)]
-    return ",".join("****" if end > start else "" for start, end in zip(starts, ends, strict=True))
+    return text[:header_end] + _BETWEEN_COMMAS.sub("****", text[header_end:])
 
 
 # ---- JSON and JSON Lines ----------------------------------------------------------------------
