@@ -56,8 +56,8 @@ def read_rows(path: Path, shown: str, *, limit: int) -> list[DataRow]:
         raise
     # What points at a line of the file (an error here, a row's result later) shows the line
     # from here, not from the disk: with a CSV's secret columns masked.
-    lines = normalize_newlines(data.decode("utf-8-sig", errors="replace"))
-    remember_source(shown, _masked_csv(lines) if reader is _csv_rows else lines)
+    shown_text = normalize_newlines(data.decode("utf-8-sig", errors="replace"))
+    remember_source(shown, _masked_csv(shown_text) if reader is _csv_rows else shown_text)
     found = reader(_decode(data, shown), shown)
     if not found:
         raise DataError(
@@ -197,7 +197,7 @@ def _check_header(names: list[str], record: str, line: int, shown: str) -> None:
             )
         if name in seen:
             raise DataError(
-                f"column '{name}' is named twice in the header",
+                f"column '{shown_path(name)}' is named twice in the header",  # no terminal escapes
                 span,
                 label=f"column {seen[name] + 1} has this name too",
                 hint="give each column its own name",

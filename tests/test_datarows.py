@@ -330,6 +330,8 @@ def test_the_shown_name_is_escaped_in_messages(tmp_path: Path) -> None:
     with pytest.raises(DataError) as raised:
         read_rows(path, "evil\x1b[31m.csv", limit=LIMIT)
     assert "\x1b" not in raised.value.message
+    error = error_of(tmp_path, "rows.csv", "a\x1b[2J,a\x1b[2J\n1,2\n")
+    assert error.message == "column 'a\\x1b[2J' is named twice in the header"
 
 
 # ---- properties ---------------------------------------------------------------------------------
