@@ -21,7 +21,7 @@ from .errors import ParseError
 from .jsonvalues import MAX_DEPTH, exceeds_depth, may_hold_surrogates, without_surrogates
 from .masking import is_secret_name
 from .reading import UnreadableFile, read_regular_file, shown_path
-from .source import Span, normalize_newlines, remember_source
+from .source import Span, invalid_utf8_at, normalize_newlines, remember_source
 
 # A label longer than this would crowd every console line and report entry naming the row.
 MAX_LABEL = 40
@@ -100,23 +100,15 @@ def _read_bytes(path: Path, shown: str, limit: int) -> bytes:
         ) from None
 
 
-_LINE_BREAK_BYTES = re.compile(rb"\r\n|\r|\n")
-_BOM = b"\xef\xbb\xbf"
-
-
 def _decode(data: bytes, shown: str) -> str:
     """The text of a data file, a byte order mark dropped (it is no column of line 1)."""
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        skipped = len(_BOM) if data.startswith(_BOM) else 0
-        start = error.start + skipped  # the decoder counted from after the mark
-        breaks = [match.end() for match in _LINE_BREAK_BYTES.finditer(data, 0, start)]
-        line_start = max(breaks[-1] if breaks else 0, skipped)
-        column = len(data[line_start:start].decode("utf-8", errors="replace")) + 1
+        line, column, start = invalid_utf8_at(data, error)
         raise DataError(
             f"data file '{shown_path(shown)}' is not valid UTF-8",
-            Span.point(shown, len(breaks) + 1, column),
+            Span.point(shown, line, column),
             label=f"byte 0x{data[start]:02x} cannot start or continue a UTF-8 character",
             hint="save the file as UTF-8",
         ) from None

@@ -93,7 +93,7 @@ from .nodes import (
     Variable,
 )
 from .reading import MAX_TEXT_FILE, UnreadableFile, read_regular_file, shown_path
-from .source import Span, normalize_newlines, remember_source, source_lines
+from .source import Span, invalid_utf8_at, normalize_newlines, remember_source, source_lines
 from .template import parse_template
 
 __all__ = [
@@ -414,18 +414,8 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-_LINE_BREAK_BYTES = re.compile(rb"\r\n|\r|\n")
-
-
 def _not_utf8(name: str, data: bytes, error: UnicodeDecodeError) -> ParseError:
-    start = error.start
-    bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
-    start += bom  # the decoder counted from after the byte order mark
-    # ... and the mark is no column of the first line (parse_text drops it too).
-    breaks = [m.end() for m in _LINE_BREAK_BYTES.finditer(data, 0, start)]
-    line_start = max(breaks[-1] if breaks else 0, bom)
-    line = len(breaks) + 1
-    column = len(data[line_start:start].decode("utf-8", errors="replace")) + 1
+    line, column, start = invalid_utf8_at(data, error)
     return ParseError(
         f"request file '{name}' is not valid UTF-8",
         Span(name, line, column, line, column + 1),

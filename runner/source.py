@@ -45,6 +45,22 @@ def normalize_newlines(text: str) -> str:
     return _LINE_ENDING.sub("\n", text) if "\r" in text else text
 
 
+_LINE_BREAK_BYTES = re.compile(rb"\r\n|\r|\n")
+_BOM = b"\xef\xbb\xbf"
+
+
+def invalid_utf8_at(data: bytes, error: UnicodeDecodeError) -> tuple[int, int, int]:
+    """(line, column, offset) of the byte that ``error``, from decoding ``data`` as
+    ``utf-8-sig``, stopped at. A leading byte order mark is no column of line 1 (the readers
+    drop it); lines break at ``\r\n``, ``\r`` and ``\n``."""
+    skipped = len(_BOM) if data.startswith(_BOM) else 0
+    start = error.start + skipped  # the decoder counted from after the mark
+    breaks = [match.end() for match in _LINE_BREAK_BYTES.finditer(data, 0, start)]
+    line_start = max(breaks[-1] if breaks else 0, skipped)
+    column = len(data[line_start:start].decode("utf-8", errors="replace")) + 1
+    return len(breaks) + 1, column, start
+
+
 def remember_source(path: str, text: str) -> None:
     """Keep ``text`` as the content of ``path`` for error rendering."""
     with _SPLITTING:
