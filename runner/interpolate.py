@@ -133,7 +133,8 @@ def _query(expression: str, span: Span, scope: Scope) -> Any:
         ) from None
     if value is not None:
         return value
-    missing = [name for name in names if name not in root]
+    # A name whose value is null (a JSON data row's field) is defined: it has no value.
+    missing = [n for n in names if n not in root and not scope.holds_null(n)]
     if missing and missing[0] in unusable:
         raise unusable[missing[0]]
     if missing:

@@ -121,6 +121,15 @@ class Scope:
         entry = self._entries[name]
         return self._evaluate(entry) if isinstance(entry, Variable) else entry
 
+    def holds_null(self, name: str) -> bool:
+        """Whether ``name`` is defined here with the value null (a JSON data row's field, a
+        capture or a named response): defined, without a value; unlike a name not defined."""
+        if name in self._pins:
+            return False
+        if name in self._row:
+            return self._row[name] is None
+        return name in self._entries and self._entries[name] is None
+
     def names(self) -> list[str]:
         """Every name that has a value here, sorted."""
         imported = self._imported.names() if self._imported is not None else ()

@@ -184,6 +184,20 @@ def test_path_without_value_says_where_it_stops(expression: str, label: str) -> 
     assert "||" in error.hint
 
 
+@pytest.mark.parametrize("source", ["row", "capture"])
+def test_a_name_whose_value_is_null_has_no_value_rather_than_being_undefined(source: str) -> None:
+    # A JSON data row's field or a capture may be null: the name is defined, with no value.
+    scope = make_scope(row={"note": None}) if source == "row" else make_scope()
+    if source == "capture":
+        scope.assign("note", None)
+    with pytest.raises(ResolveError) as caught:
+        render("<<note>>", scope)
+    error = caught.value
+    assert not isinstance(error, UndefinedVariable)
+    assert error.message == "'note' has no value"
+    assert error.label == "note is null"
+
+
 def test_other_expression_without_value() -> None:
     scope = make_scope()
     scope.assign("a", [1, 2])
