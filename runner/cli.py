@@ -18,7 +18,15 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 from typer.core import TyperCommand
 
-from .cli_options import EnvOpt, TracebackOpt, VarOpt, check_env_files, parse_vars
+from .cli_options import (
+    DataOpt,
+    EnvOpt,
+    TracebackOpt,
+    VarOpt,
+    check_data_file,
+    check_env_files,
+    parse_vars,
+)
 from .errors import EXIT_INTERRUPTED, HttprunError, InternalError, UsageError, render_error
 from .launch import end_of_startup
 
@@ -105,6 +113,7 @@ def run_command(
     targets: TargetsArg,
     env: EnvOpt = None,
     var: VarOpt = None,
+    data: DataOpt = None,
     name: Annotated[
         list[str] | None,
         typer.Option(
@@ -212,6 +221,7 @@ def run_command(
         _fail(UsageError("--timeout takes a number of seconds, not nan", hint="e.g. --timeout 10"))
     try:
         check_env_files(env)
+        check_data_file(data)
         settings = _project_settings(targets)
         options = RunOptions(
             env_files=_env_files(env, settings),
@@ -225,6 +235,7 @@ def run_command(
             max_retries=first_given(max_retries, settings.max_retries, default=DEFAULT_MAX_RETRIES),
             open_browser=not no_browser,
             jobs=first_given(jobs, settings.jobs, default=DEFAULT_JOBS),
+            data=data,
         )
         if curl:
             code = _print_curl(targets, options, settings, unmask=unmask)
@@ -232,7 +243,7 @@ def run_command(
         reports = Reports(junit=junit, json=json_report, html=html)
         from .watch import watched_paths  # the request and env files a run reads
 
-        reports.check(watched_paths(targets, options.env_files, settings))
+        reports.check(watched_paths(targets, options.env_files, settings, data=options.data))
         verbosity = 1 if verbose else -1 if quiet else 0
         if watch:
             _watch(targets, options, settings, reports, verbosity)
@@ -418,15 +429,20 @@ def _run_once(
 
 
 def _count_requests(targets: list[Target], options: RunOptions) -> int:
-    """How many requests a run will send, for the progress bar (files that fail to parse: 0)."""
+    """How many requests a run will send, for the progress bar: each file's once per data row
+    (files that fail to parse, or whose rows cannot be read: 0)."""
+    from .data_source import rows_for
     from .parser import parse_file
+    from .reading import MAX_INCLUDE_DEFAULT
     from .select import select_blocks
 
     total = 0
     for target in targets:
         with contextlib.suppress(HttprunError):
             http_file = parse_file(target.path)
-            total += len(select_blocks(http_file, line=target.line, names=options.names))
+            selected = len(select_blocks(http_file, line=target.line, names=options.names))
+            rows = rows_for(http_file, options, MAX_INCLUDE_DEFAULT)
+            total += selected * (len(rows) if rows is not None else 1)
     return total
 
 
@@ -444,7 +460,7 @@ def _watch(
     from .watch import take_snapshot, wait_for_change, watched_paths
 
     def paths() -> list[Path]:
-        return watched_paths(targets, options.env_files, settings)
+        return watched_paths(targets, options.env_files, settings, data=options.data)
 
     stop = threading.Event()
     try:

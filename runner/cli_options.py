@@ -9,7 +9,15 @@ import typer
 from .errors import UsageError
 from .pins import parse_vars
 
-__all__ = ["EnvOpt", "TracebackOpt", "VarOpt", "check_env_files", "parse_vars"]
+__all__ = [
+    "DataOpt",
+    "EnvOpt",
+    "TracebackOpt",
+    "VarOpt",
+    "check_data_file",
+    "check_env_files",
+    "parse_vars",
+]
 
 EnvOpt = Annotated[
     list[str] | None,
@@ -27,6 +35,15 @@ VarOpt = Annotated[
         "--var",
         metavar="NAME=VALUE",
         help="Pin a variable over every other value (repeatable).",
+        show_default=False,
+    ),
+]
+DataOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--data",
+        metavar="PATH",
+        help="Run each file once per row of this CSV, JSON or JSON Lines file.",
         show_default=False,
     ),
 ]
@@ -56,3 +73,22 @@ def check_env_files(paths: list[str] | None) -> None:
                 f"--env '{shown_path(path)}' is {kind}, not an env file",
                 hint=_ENV_HINT,
             )
+
+
+_DATA_HINT = "give the path of a CSV, JSON or JSON Lines file, e.g. --data requests/rows.csv"
+
+
+def check_data_file(path: str | None) -> None:
+    """``--data`` that names no regular file is a mistake on the command line (exit 2), found
+    before any file is read; what is inside the file is the data reader's to judge (exit 3)."""
+    from .reading import path_kind, shown_path
+
+    if path is None:
+        return
+    if not path.strip():  # an unset shell variable
+        raise UsageError(f"empty --data path {path!r}", hint=_DATA_HINT)
+    kind = path_kind(path)
+    if kind == "missing":
+        raise UsageError(f"no such data file: '{shown_path(path)}'", hint=_DATA_HINT)
+    if kind is not None:
+        raise UsageError(f"--data '{shown_path(path)}' is {kind}, not a data file", hint=_DATA_HINT)

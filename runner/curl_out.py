@@ -66,7 +66,9 @@ class CurlPrinter:
     def request_finished(self, result: RequestResult) -> None:
         request_node = result.block.request
         assert request_node is not None
-        where = f"{result.path}:{request_node.span.line}"
+        # Each data row's command is its own: the comment and the notes name the row.
+        row = f" [{result.row}]" if result.row is not None else ""
+        where = f"{result.path}:{request_node.span.line}{row}"
         if result.request is None:
             if result.error is not None:
                 self._error(result.error)

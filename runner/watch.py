@@ -20,11 +20,18 @@ Snapshot = dict[Path, int | None]
 
 
 def watched_paths(
-    targets: Sequence[str], env_files: Sequence[str], settings: ProjectSettings | None = None
+    targets: Sequence[str],
+    env_files: Sequence[str],
+    settings: ProjectSettings | None = None,
+    *,
+    data: str | None = None,
 ) -> list[Path]:
     """The request files the targets stand for now (a directory's new files count), the files
-    they import and their data files, the env files and the ``.local.env`` files beside them."""
+    they import and their data files, ``data`` (``--data``), the env files and the
+    ``.local.env`` files beside them."""
     paths = _with_files_they_use(Path(t.path) for t in expand_targets(list(targets), settings))
+    if data is not None:
+        paths.append(Path(data))
     for env in env_files:
         path = Path(env)
         paths.append(path)
