@@ -54,7 +54,7 @@ app = typer.Typer(
 TargetsArg = Annotated[
     list[str],
     typer.Argument(
-        help="Request files, directories of *.http files, or FILE:LINE.",
+        help="Request files, folders of *.http files, or FILE:LINE.",
         metavar="TARGET...",
         show_default=False,
     ),

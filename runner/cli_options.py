@@ -43,7 +43,7 @@ DataOpt = Annotated[
     typer.Option(
         "--data",
         metavar="PATH",
-        help="Run each file once per row of this CSV, JSON or JSON Lines file.",
+        help="Run each file once per row of a CSV/JSON/JSONL file.",
         show_default=False,
     ),
 ]
