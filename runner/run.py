@@ -142,11 +142,21 @@ def _merged(files: Sequence[FileResult]) -> list[FileResult]:
     for result in files:
         at = where.get(result.title)
         if at is not None and merged[at].error is None and result.error is None:
-            merged[at] = replace(merged[at], requests=merged[at].requests + result.requests)
+            merged[at] = _joined(merged[at], result)
         else:
             where.setdefault(result.title, len(merged))
             merged.append(result)
     return merged
+
+
+def _joined(first: FileResult, second: FileResult) -> FileResult:
+    """Two sections of one file's run as one: the requests of both, the first error."""
+    return replace(
+        second,
+        requests=first.requests + second.requests,
+        error=first.error or second.error,
+        ran_earlier=0 if first.requests else second.ran_earlier,
+    )
 
 
 def _run_in_order(
@@ -248,7 +258,10 @@ class GroupedListener:
             if result.title not in self._order:  # an imported file's section: shown at once,
                 self._show(result)  # before the files that waited for it
                 return
-            self._done[result.title] = result
+            earlier = self._done.get(result.title)
+            # A target that other files import: its section for them (run first) and its own
+            # run are one file in the output, as in the RunResult.
+            self._done[result.title] = result if earlier is None else _joined(earlier, result)
             while self._order and self._order[0] in self._done:
                 self._show(self._done.pop(self._order.pop(0)))
 
@@ -394,8 +407,16 @@ class RunSession:
             if rows is None:
                 prepared.append(target)
             else:
+                self._learn_rows(rows)
                 prepared.extend(replace(target, row=row) for row in rows)
         return prepared, refused
+
+    def _learn_rows(self, rows: Sequence[DataRow]) -> None:
+        """Teach the masker the secret values of every row now, before any row's title is
+        shown: a label (a ``name`` column) may equal a secret of another row."""
+        for row in rows:
+            for name, value in row.values.items():
+                self.masker.add_variable(name, value)
 
     def run_target(self, target: Target, names: Sequence[str] | None = None) -> FileResult:
         """Run one file, or its ``FILE:LINE`` request or the requests ``names`` (default: the

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from ..errors import HttprunError, render_error
 from ..masking import Masker
+from ..reading import shown_path
 from ..results import FileResult, Outcome, RequestResult, RunResult
 from .exchange_text import printable, request_lines, response_lines
 
@@ -87,8 +88,10 @@ class ConsoleReporter:
 
     # -- RunListener -------------------------------------------------------------------------
     def file_started(self, path: str) -> None:
+        """``path`` is the run's title: the file, and its data row (``p.http [row 3]``), whose
+        label is a value of the row and so may be a value the run knows to be secret."""
         if self.verbosity >= 0:
-            self._write(self._paint(path, "1"))
+            self._write(self._paint(self._title(path), "1"))
 
     def request_finished(self, result: RequestResult) -> None:
         if self._progress is not None:
@@ -111,10 +114,10 @@ class ConsoleReporter:
 
     def file_finished(self, result: FileResult) -> None:
         if result.error is None and not result.requests and self.verbosity >= 0:
-            self._write(self._paint("  no requests to run", "2"))
+            self._write(self._paint(_nothing_run(result), "2"))
         if result.error is not None:
             if self.verbosity < 0:
-                self._write(self._paint(result.path, "1"))
+                self._write(self._paint(self._title(result.title), "1"))
             self._write_error(result.error)
 
     def notice(self, message: str) -> None:
@@ -185,6 +188,10 @@ class ConsoleReporter:
         for line in lines:
             self._write(_INDENT + line)
 
+    def _title(self, title: str) -> str:
+        """A file's title as messages name files: control characters escaped."""
+        return shown_path(self.masker.mask(title))
+
     def _paint(self, text: str, code: str) -> str:
         return f"\x1b[{code}m{text}\x1b[0m" if self.colour else text
 
@@ -193,6 +200,18 @@ class ConsoleReporter:
             self._progress.print(line)
             return
         _emit(self.out, line + "\n")
+
+
+def _nothing_run(result: FileResult) -> str:
+    """Why a file that ran shows no request: those asked for had run already, for files
+    that import it (and were shown under it then), or there were none."""
+    if result.ran_earlier:
+        many = result.ran_earlier != 1
+        return (
+            f"  {result.ran_earlier} request{'s' if many else ''} ran earlier in this run, "
+            "for the files that import it (shown above)"
+        )
+    return "  no requests to run"
 
 
 def _emit(stream: TextIO, text: str) -> None:
