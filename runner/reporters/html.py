@@ -232,7 +232,7 @@ def _file(file_doc: FileDoc, masker: ReportMasker) -> str:
     tally += [f"{count} {outcome}" for outcome, count in outcomes if count]
     parts = [
         '<section class="file">',
-        f'<h2 class="file-head"><span class="path">{_e(file_doc["path"])}</span>'
+        f'<h2 class="file-head"><span class="path">{_e(file_doc["path"])}</span>{_row(file_doc)}'
         f'<span class="tally">{_e(" · ".join(tally))}</span></h2>',
     ]
     error = file_doc["error"]
@@ -243,6 +243,12 @@ def _file(file_doc: FileDoc, masker: ReportMasker) -> str:
     parts += [_request(request, masker) for request in file_doc["requests"]]
     parts.append("</section>")
     return "\n".join(parts)
+
+
+def _row(file_doc: FileDoc) -> str:
+    """The data row this run of the file was for, beside its path (nothing without rows)."""
+    row = file_doc["row"]
+    return "" if row is None else f'<span class="row">[{_e(row)}]</span>'
 
 
 def _request(request: RequestDoc, masker: ReportMasker) -> str:

@@ -105,6 +105,7 @@ h3 { font-size: 13px; margin: 16px 0 6px; text-transform: uppercase; letter-spac
 /* -- files and requests ------------------------------------------------------------------- */
 .file-head { display: flex; gap: 12px; align-items: baseline; flex-wrap: wrap; }
 .file-head .path { font-weight: 700; }
+.file-head .row { font-weight: 600; }
 .file-head .tally { color: var(--muted); font-size: 13px; font-weight: 400; }
 details.request {
   border: 1px solid var(--line); border-left: 5px solid var(--o); border-radius: 6px;

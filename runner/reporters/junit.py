@@ -11,8 +11,11 @@ test-report actions all read.
           | <skipped message=REASON/>
           <system-out>the request line and the response status</system-out>
 
-One ``testsuite`` per file, one ``testcase`` per request; a file that could not be read, parsed
-or set up gets a ``testcase`` named after the file holding its ``error``. ``file`` and ``line``
+One ``testsuite`` per file (per file and data row: ``requests/products.http [row 3]``), one
+``testcase`` per request; a file that could not be read, parsed or set up gets a ``testcase``
+named after the file holding its ``error``. Test case names are unique within their classname
+(CI pages merge cases of one name): a data row's cases carry the row (``Create [row 3]``), and a
+name that still repeats gets its line (``GET /x (line 7)``). ``file`` and ``line``
 on a testcase are the extension pytest writes and GitLab and the GitHub actions use to link a
 failure to its source. The content comes from the masked report document, so nothing here can
 show a secret. ``tests/data/junit.xsd`` is the schema a test validates against.
@@ -49,8 +52,9 @@ def render_junit(run: RunResult, prepared: PreparedReport | None = None) -> str:
             "time": _seconds(report["duration_ms"]),
         },
     )
+    names = _UniqueNames()
     for file_doc in report["files"]:
-        root.append(_testsuite(file_doc, report["started_at"], hostname))
+        root.append(_testsuite(file_doc, report["started_at"], hostname, names))
     if report["interrupted"]:
         root.append(_interruption(report["started_at"], hostname))
         root.set("tests", str(int(root.get("tests", "0")) + 1))
@@ -90,8 +94,27 @@ def _interruption(started_at: str, hostname: str) -> ET.Element:
     return suite
 
 
-def _testsuite(file_doc: FileDoc, run_started_at: str, hostname: str) -> ET.Element:
+class _UniqueNames:
+    """Test case names, made unique per classname in the order they are given."""
+
+    def __init__(self) -> None:
+        self._taken: set[tuple[str, str]] = set()
+
+    def claim(self, classname: str, name: str, line: int) -> str:
+        """``name``, else ``name (line N)``, else ``name (line N, 2)``, ``(line N, 3)`` ..."""
+        candidate, repeats = name, 0
+        while (classname, candidate) in self._taken:
+            repeats += 1
+            candidate = f"{name} (line {line}" + (f", {repeats})" if repeats > 1 else ")")
+        self._taken.add((classname, candidate))
+        return candidate
+
+
+def _testsuite(
+    file_doc: FileDoc, run_started_at: str, hostname: str, names: _UniqueNames
+) -> ET.Element:
     path = file_doc["path"]
+    row = f" [{file_doc['row']}]" if file_doc["row"] is not None else ""
     counts = file_doc["counts"]
     file_error = file_doc["error"]
     requests = file_doc["requests"]
@@ -99,7 +122,7 @@ def _testsuite(file_doc: FileDoc, run_started_at: str, hostname: str) -> ET.Elem
     suite = ET.Element(
         "testsuite",
         {
-            "name": _safe(path),
+            "name": _safe(path + row),
             "tests": str(counts["requests"] + (1 if file_error is not None else 0)),
             "failures": str(counts["failed"]),
             "errors": str(counts["error"] + (1 if file_error is not None else 0)),
@@ -116,7 +139,7 @@ def _testsuite(file_doc: FileDoc, run_started_at: str, hostname: str) -> ET.Elem
             suite,
             "testcase",
             {
-                "name": _safe(path),
+                "name": _safe(names.claim(classname, path + row, file_error["line"] or 1)),
                 "classname": classname,
                 "file": _safe(path),
                 "line": str(file_error["line"] or 1),
@@ -125,16 +148,17 @@ def _testsuite(file_doc: FileDoc, run_started_at: str, hostname: str) -> ET.Elem
         )
         _child(case, "error", file_error["rendered"], file_error["message"], file_error["type"])
     for request in requests:
-        suite.append(_testcase(request, path, classname))
+        name = names.claim(classname, request["name"] + row, request["line"])
+        suite.append(_testcase(request, name, path, classname))
     return suite
 
 
-def _testcase(request: RequestDoc, path: str, classname: str) -> ET.Element:
+def _testcase(request: RequestDoc, name: str, path: str, classname: str) -> ET.Element:
     elapsed = request["timings"]["elapsed_ms"]
     case = ET.Element(
         "testcase",
         {
-            "name": _safe(request["name"]),
+            "name": _safe(name),
             "classname": classname,
             "file": _safe(path),
             "line": str(request["line"]),

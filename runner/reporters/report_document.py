@@ -113,6 +113,7 @@ class CountsDoc(FileCountsDoc):
 
 class FileDoc(TypedDict):
     path: str
+    row: str | None  # the data row's label ("row 3", or its name/id); null: no data rows
     passed: bool
     counts: FileCountsDoc
     error: ErrorDoc | None  # the file could not be read, parsed or set up
@@ -164,6 +165,7 @@ def build_report(run: RunResult, masker: ReportMasker | None = None) -> ReportDo
         files.append(
             FileDoc(
                 path=file_result.path,
+                row=masker.text(file_result.row) if file_result.row is not None else None,
                 passed=file_result.passed,
                 counts=_file_counts(file_result.requests),
                 error=_error(file_result.error, masker),
