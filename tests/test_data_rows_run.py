@@ -310,3 +310,20 @@ def test_a_report_may_not_overwrite_the_data_file(
     assert code == 2
     assert "would overwrite an input file" in err
     assert (project / "rows.csv").read_text().startswith("sku,price\n")
+
+
+def test_quiet_names_the_row_of_each_failure(
+    project: Path, local_server: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "codes.csv").write_text("code\n200\n500\n200\n404\n")
+    (project / "codes.http").write_text("### Status\nGET <<host>>/status/<<code>>\n")
+    code, out, _ = data_run(
+        capsys, project / "codes.http", project / "codes.csv", local_server, "-q"
+    )
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[0] == f"{project / 'codes.http'} [row 2]"
+    assert lines[1].startswith("  FAIL  GET") and "/status/500 500" in lines[1]
+    assert f"{project / 'codes.http'} [row 4]" in lines
+    assert "[row 1]" not in out and "[row 3]" not in out
+    assert lines[-1] == "2 passed, 2 failed"

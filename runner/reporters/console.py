@@ -81,6 +81,8 @@ class ConsoleReporter:
         # Errors of requests that could not be completed (no token, connection refused ...),
         # by _error_key: a run of 12 requests against a server that is down shows it once.
         self._shared_errors: dict[tuple[str, ...], _SharedError] = {}
+        self._file: str | None = None  # the title of the file under way
+        self._file_shown = False  # whether it was written (--quiet: before a first failure)
         if progress_total and _is_terminal(out):
             from .progress import ProgressBar
 
@@ -89,9 +91,11 @@ class ConsoleReporter:
     # -- RunListener -------------------------------------------------------------------------
     def file_started(self, path: str) -> None:
         """``path`` is the run's title: the file, and its data row (``p.http [row 3]``), whose
-        label is a value of the row and so may be a value the run knows to be secret."""
+        label is a value of the row and so may be a value the run knows to be secret. With
+        ``--quiet`` it is shown before the file's first failure only."""
+        self._file, self._file_shown = path, False
         if self.verbosity >= 0:
-            self._write(self._paint(self._title(path), "1"))
+            self._show_title()
 
     def request_finished(self, result: RequestResult) -> None:
         if self._progress is not None:
@@ -99,6 +103,7 @@ class ConsoleReporter:
         quiet_ok = self.verbosity < 0 and result.outcome in (Outcome.PASSED, Outcome.SKIPPED)
         if quiet_ok:
             return
+        self._show_title()
         repeated = self._repeated_error(result)
         line = self._summary_line(result)
         if repeated is not None:
@@ -116,9 +121,11 @@ class ConsoleReporter:
         if result.error is None and not result.requests and self.verbosity >= 0:
             self._write(self._paint(_nothing_run(result), "2"))
         if result.error is not None:
-            if self.verbosity < 0:
-                self._write(self._paint(self._title(result.title), "1"))
+            if self._file is None and self.verbosity < 0:  # refused before it began (env files)
+                self._file, self._file_shown = result.title, False
+            self._show_title()
             self._write_error(result.error)
+        self._file = None
 
     def notice(self, message: str) -> None:
         line = f"{self._paint('note', '1;36')}: {printable(self.masker.mask(message))}"
@@ -188,9 +195,12 @@ class ConsoleReporter:
         for line in lines:
             self._write(_INDENT + line)
 
-    def _title(self, title: str) -> str:
-        """A file's title as messages name files: control characters escaped."""
-        return shown_path(self.masker.mask(title))
+    def _show_title(self) -> None:
+        """The title of the file under way, unless it was shown already: masked, and with
+        control characters escaped as messages name files."""
+        if self._file is not None and not self._file_shown:
+            self._write(self._paint(shown_path(self.masker.mask(self._file)), "1"))
+            self._file_shown = True
 
     def _paint(self, text: str, code: str) -> str:
         return f"\x1b[{code}m{text}\x1b[0m" if self.colour else text
