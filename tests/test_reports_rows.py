@@ -117,6 +117,8 @@ def test_each_report_names_the_row_of_each_run_and_masks_its_secrets(
     html = (project / "out.html").read_text()
     assert html.count('<span class="row">[row 1]</span>') == 1
     assert html.count('<span class="row">[row 2]</span>') == 1
+    assert html.count('class="lane-label"') == 3
+    assert 'title="Create [row 1]"' in html and 'title="Create [row 2]"' in html  # timeline
 
     everything = every_output(project, out + err)
     assert MASK in everything  # the echoed password was there to hide

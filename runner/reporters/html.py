@@ -155,6 +155,7 @@ def _toolbar(report: ReportDoc) -> str:
 
 def _timeline(report: ReportDoc) -> str:
     requests = [request for file_doc in report["files"] for request in file_doc["requests"]]
+    rows = [file_doc["row"] for file_doc in report["files"] for _ in file_doc["requests"]]
     if not requests:
         return (
             '<section class="timeline-section"><h2>Timeline</h2>'
@@ -173,7 +174,9 @@ def _timeline(report: ReportDoc) -> str:
         f"{_e(_duration(scale_ms * i / _TICKS))}</span>"
         for i in range(_TICKS + 1)
     )
-    lanes = "".join(_lane(request, scale_ms) for request in requests)
+    lanes = "".join(
+        _lane(request, row, scale_ms) for request, row in zip(requests, rows, strict=True)
+    )
     return (
         '<section class="timeline-section">'
         "<h2>Timeline</h2>"
@@ -186,18 +189,16 @@ def _timeline(report: ReportDoc) -> str:
     )
 
 
-def _lane(request: RequestDoc, scale_ms: float) -> str:
+def _lane(request: RequestDoc, row: str | None, scale_ms: float) -> str:
     outcome = request["outcome"]
     offset = request["timings"]["offset_ms"]
     elapsed = request["timings"]["elapsed_ms"]
-    label = (
-        f'<span class="mark">{_BADGES[outcome]}</span> '
-        f"{_e(request['method'])} {_e(request['name'])}"
-    )
+    name = request["name"] if row is None else f"{request['name']} [{row}]"  # rows' lanes apart
+    label = f'<span class="mark">{_BADGES[outcome]}</span> {_e(request["method"])} {_e(name)}'
     if offset is not None:
         left = min(100.0, 100.0 * offset / scale_ms)
         width = min(100.0 - left, 100.0 * (elapsed or 0.0) / scale_ms)
-        tip = f"{request['name']}: started at +{_duration(offset)}, took {_duration(elapsed or 0)}"
+        tip = f"{name}: started at +{_duration(offset)}, took {_duration(elapsed or 0)}"
         track = (
             f'<span class="bar" style="left:{left:.3f}%;width:{width:.3f}%" title="{_e(tip)}"'
             f' data-offset-ms="{offset}" data-elapsed-ms="{elapsed or 0.0}"></span>'
@@ -209,7 +210,7 @@ def _lane(request: RequestDoc, scale_ms: float) -> str:
         took = "—"
     return (
         f'<li class="lane o-{outcome}" data-outcome="{outcome}">'
-        f'<a class="lane-label" href="#req-{request["index"]}" title="{_e(request["name"])}">'
+        f'<a class="lane-label" href="#req-{request["index"]}" title="{_e(name)}">'
         f"{label}</a>"
         f'<div class="track">{track}</div>'
         f'<span class="lane-time">{_e(took)}</span>'
