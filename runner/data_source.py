@@ -23,13 +23,20 @@ def data_directive(http_file: HttpFile) -> Directive | None:
     return found[-1] if found else None
 
 
+def given_rows(options: RunOptions, limit: int) -> list[DataRow] | None:
+    """The rows of ``--data`` (the same for every file of the run); None without it."""
+    if options.data is None:
+        return None
+    return read_rows(Path(options.data), options.data, limit=limit)
+
+
 def rows_for(http_file: HttpFile, options: RunOptions, limit: int) -> list[DataRow] | None:
     """The rows ``http_file`` runs for in a run with ``options``; None: it runs once.
 
     Raises :class:`~runner.datarows.DataError` (positioned in the data file, or at the
     ``@data`` line when the file cannot be used) before anything is sent."""
     if options.data is not None:
-        return read_rows(Path(options.data), options.data, limit=limit)
+        return given_rows(options, limit)
     directive = data_directive(http_file)
     if directive is None:
         return None

@@ -384,9 +384,14 @@ class RunSession:
         """Before anything is sent: each target file once per data row (``--data`` or its
         ``@data``), and the files the targets import marked as shared, so that a target that
         others import runs its requests once. A target whose rows cannot be read is refused
-        (its result is in the second list); one that does not parse is left to its run."""
-        from .data_source import rows_for
+        (its result is in the second list); one that does not parse is left to its run.
+        ``--data`` is read once: when it cannot be, nothing runs, and it is one error."""
+        from .data_source import given_rows, rows_for
 
+        try:
+            given = given_rows(self.options, self.max_include)
+        except HttprunError as error:
+            return [], [FileResult(str(self.options.data), error=error)]
         prepared: list[Target] = []
         refused: list[FileResult] = []
         for target in targets:
@@ -400,7 +405,7 @@ class RunSession:
             for imported in graph.imported_files():
                 self.imports.shared(imported.key)
             try:
-                rows = rows_for(http_file, self.options, self.max_include)
+                rows = given or rows_for(http_file, self.options, self.max_include)
             except HttprunError as error:
                 refused.append(FileResult(target.path, error=error))
                 continue

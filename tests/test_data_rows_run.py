@@ -327,3 +327,18 @@ def test_quiet_names_the_row_of_each_failure(
     assert f"{project / 'codes.http'} [row 4]" in lines
     assert "[row 1]" not in out and "[row 3]" not in out
     assert lines[-1] == "2 passed, 2 failed"
+
+
+def test_a_data_file_that_cannot_be_read_is_one_error_for_the_whole_run(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "empty.csv").write_text("sku,price\n")
+    (project / "other.http").write_text("### Read\nGET <<host>>/items/<<sku>>\n")
+    with recording_server() as (base, seen):
+        code, out, err = data_run(
+            capsys, project / "items.http", project / "empty.csv", base, str(project / "other.http")
+        )
+    assert code == 3
+    assert seen == []
+    assert (out + err).count("has no rows") == 1
+    assert out.rstrip().endswith("0 passed, 1 failed")
