@@ -18,13 +18,6 @@ from runner.options import RunOptions
 from runner.targets import Target
 from runner.watch import watched_paths
 
-# The reader on main reads CSV and JSON arrays only, and raises no positioned error for a bad
-# row; the full reader (branch h-datarows) does both. These tests pass once it is merged:
-# strict, so that the marker has to go then.
-NEEDS_FULL_READER = pytest.mark.xfail(
-    strict=True, reason="needs the full data reader (JSON Lines, positioned row errors)"
-)
-
 CREATE = """\
 ### Create
 # @name created
@@ -105,7 +98,6 @@ def test_a_null_field_has_no_value_and_says_so(
     assert "undefined variable" not in out
 
 
-@NEEDS_FULL_READER
 def test_json_lines_rows_are_each_sent(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (project / "rows.jsonl").write_text('{"sku": "A", "price": 1}\n\n{"sku": "B", "price": 2.5}\n')
     with capturing_server() as (base, received):
@@ -115,7 +107,6 @@ def test_json_lines_rows_are_each_sent(project: Path, capsys: pytest.CaptureFixt
     assert "items.http [row 2]" in out
 
 
-@NEEDS_FULL_READER
 @pytest.mark.parametrize(
     ("name", "text", "where"),
     [

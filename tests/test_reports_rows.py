@@ -126,9 +126,6 @@ def test_each_report_names_the_row_of_each_run_and_masks_its_secrets(
         assert password not in everything
 
 
-@pytest.mark.xfail(
-    strict=True, reason="needs the full data reader: labels from a name column (h-datarows)"
-)
 def test_a_row_label_equal_to_a_secret_of_any_row_is_masked(
     project: Path, local_server: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
