@@ -271,3 +271,21 @@ def test_a_repeated_request_name_gets_its_line(
     assert code == 0, out
     names = [case.get("name") for case in ET.parse(tmp_path / "j.xml").getroot().iter("testcase")]
     assert names == [f"GET {base}/x", f"GET {base}/x (line 5)"]
+
+
+@given(st.text(max_size=30))
+def test_any_row_label_gives_valid_reports_and_a_safe_console_line(label: str) -> None:
+    # A label is a value of the data file: control characters, markup, quotes, anything.
+    run = RunResult((FileResult("p.http", row=label),), 1_700_000_000.0, 0.1, Masker())
+    console = io.StringIO()
+    ConsoleReporter(console, io.StringIO(), run.masker, colour=False).file_started(
+        run.files[0].title
+    )
+    shown = console.getvalue()
+    assert shown.endswith("\n") and shown.count("\n") == 1
+    assert all(char.isprintable() for char in shown[:-1])
+    suite = ET.fromstring(render_junit(run).encode())[0]
+    assert suite.get("name", "").startswith("p.http [")
+    assert json.loads(render_json(run))["files"][0]["row"] == label
+    heading = render_html(run).split('<span class="row">[', 1)[1].split("]</span>", 1)[0]
+    assert "<" not in heading and '"' not in heading  # escaped: the label cannot add markup
