@@ -372,7 +372,6 @@ class RunSession:
         ``@data``), and the files the targets import marked as shared, so that a target that
         others import runs its requests once. A target whose rows cannot be read is refused
         (its result is in the second list); one that does not parse is left to its run."""
-        from .data_source import rows_for
 
         prepared: list[Target] = []
         refused: list[FileResult] = []
@@ -383,11 +382,8 @@ class RunSession:
                 prepared.append(target)  # its run reports why
                 continue
             self._prepared[target.path] = http_file
-            graph = self.imports.graph_of(http_file)
-            for imported in graph.imported_files():
-                self.imports.shared(imported.key)
             try:
-                rows = rows_for(http_file, self.options, self.max_include)
+                rows = self.prepare_file(http_file)
             except HttprunError as error:
                 refused.append(FileResult(target.path, error=error))
                 continue
@@ -396,6 +392,17 @@ class RunSession:
             else:
                 prepared.extend(replace(target, row=row) for row in rows)
         return prepared, refused
+
+    def prepare_file(self, http_file: HttpFile) -> list[DataRow] | None:
+        """Prepare one parsed target before anything is sent: mark the files it imports as
+        shared (a target that others import then sends its requests once, whichever asks
+        first), and read its data rows (None: it runs once). Raises the rows' HttprunError."""
+        from .data_source import rows_for
+
+        graph = self.imports.graph_of(http_file)
+        for imported in graph.imported_files():
+            self.imports.shared(imported.key)
+        return rows_for(http_file, self.options, self.max_include)
 
     def run_target(self, target: Target, names: Sequence[str] | None = None) -> FileResult:
         """Run one file, or its ``FILE:LINE`` request or the requests ``names`` (default: the
@@ -575,8 +582,15 @@ class FileRun:
     def ensure_imports(self, indices: Collection[int]) -> None:
         """Run the imported requests that the requests ``indices`` read (directly or through
         file variables), unless they ran already in this run."""
+        needed = self.imports_needed(indices)
+        if needed:
+            self.session.imports.ensure(self.graph, needed)
+
+    def imports_needed(self, indices: Collection[int]) -> dict[Path, set[int]]:
+        """The imported requests (file key → block indices) that the requests ``indices``
+        read, directly or through file variables."""
         if not self.graph.imports.get(self.graph.root_key):
-            return
+            return {}
         from .imports import needed_blocks
         from .select import file_variables, names_read
 
@@ -584,9 +598,7 @@ class FileRun:
         names: set[str] = set()
         for index in indices:
             names |= names_read(self.http_file.blocks[index], variables, self.file_path)
-        needed = needed_blocks(self.graph, names)
-        if needed:
-            self.session.imports.ensure(self.graph, needed)
+        return needed_blocks(self.graph, names)
 
     def ensure_named(self, names: Collection[str]) -> bool:
         """Run the imported requests called ``names`` (``--name`` across imports) that this file
