@@ -240,6 +240,24 @@ def test_one_row_is_selected_by_its_node_id_and_requests_by_k(
     assert seen == ["POST /items?sku=A", "POST /items?sku=B"]
 
 
+def test_rows_share_one_run_of_an_imported_login(rows_project: pytest.Pytester) -> None:
+    write(rows_project, "requests/login.http", LOGIN)
+    write(
+        rows_project,
+        "requests/orders.http",
+        "# @import ./login.http\n# @data ./rows.csv\n\n### Order\n"
+        "POST <<api>>/orders?sku=<<sku>>&session=<<session>>\n",
+    )
+    with recording_server() as (base, seen):
+        result = run(rows_project, base, "requests/orders.http", "-v")
+    result.assert_outcomes(passed=2)
+    assert seen == [
+        "POST /api/login",
+        "POST /api/orders?sku=A&session=200",
+        "POST /api/orders?sku=B&session=200",
+    ]
+
+
 def test_http_data_option_wins_over_the_files_data(rows_project: pytest.Pytester) -> None:
     write(rows_project, "other.csv", "sku,qty\nC,3\n")
     with recording_server() as (base, seen):
