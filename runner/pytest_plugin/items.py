@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Generator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 import pytest
 
@@ -163,7 +163,7 @@ class _FileProgress:
         self._mask = mask
         self.file_run = open_run()
         self.results: dict[int, RequestResult] = {}
-        self.blocked: dict[int, str] = {}  # not sent: a dependency failed (why)
+        self.blocked: dict[int, str] = {}  # not sent: a dependency failed (the reason)
         self._dependencies: dict[int, frozenset[int]] = {}
         self.needed: set[int] = set()
         for index in selected:
@@ -250,7 +250,7 @@ class _FileProgress:
             shared = file_run.session.imports.shared(key)
             for j in sorted(with_dependencies(shared.http_file, needed[key])):
                 result = shared.results.get(j)
-                if result is not None and _failed(result):
+                if _failed(result):
                     failed.append((shared.http_file, shared.http_file.blocks[j], result))
         if not failed:
             return None
@@ -261,7 +261,8 @@ class _FileProgress:
         return self._mask(f"{reason}: {'; '.join(causes)}" if causes else reason)
 
 
-def _failed(result: RequestResult | None) -> bool:
+def _failed(result: RequestResult | None) -> TypeGuard[RequestResult]:
+    """Whether ``result`` (None: not run) FAILED or ERRORed: what blocks its dependents."""
     from ..results import Outcome
 
     return result is not None and result.outcome in (Outcome.FAILED, Outcome.ERROR)
