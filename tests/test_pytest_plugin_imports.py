@@ -264,6 +264,7 @@ def test_http_data_option_wins_over_the_files_data(rows_project: pytest.Pytester
         result = run(rows_project, base, "requests/products.http", "--http-data", "other.csv")
     result.assert_outcomes(passed=2)
     assert seen == ["POST /items?sku=C", "GET /items/C?qty=3&created=200"]
+    result.stdout.fnmatch_lines(["httprun: data rows from other.csv"])
 
 
 def test_a_missing_http_data_file_is_a_usage_error(rows_project: pytest.Pytester) -> None:

@@ -106,11 +106,13 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_report_header(config: pytest.Config) -> str | None:
     state = config.stash.get(_STATE_KEY, None)
-    if state is None or not (state.env_files or state.patterns or state.collect_all):
+    if state is None or not (state.env_files or state.patterns or state.collect_all or state.data):
         return None
     parts = []
     if state.env_files:
         parts.append("env " + ", ".join(state.display_path(path) for path in state.env_files))
+    if state.data is not None:
+        parts.append(f"data rows from {state.display_path(state.data)}")
     if state.collect_all:
         parts.append("collecting every *.http")
     elif state.patterns:
