@@ -288,6 +288,35 @@ def test_a_data_file_without_rows_is_a_collection_error_and_nothing_is_sent(
     assert seen == []
 
 
+def test_rows_labelled_by_a_name_column_are_selected_by_k(rows_project: pytest.Pytester) -> None:
+    write(rows_project, "requests/rows.csv", "name,sku,qty\nshirt,A,1\nhat,B,2\n")
+    with recording_server() as (base, seen):
+        result = run(rows_project, base, "requests/products.http", "-k", "hat", "-v")
+    result.assert_outcomes(passed=2, deselected=2)
+    result.stdout.fnmatch_lines(
+        [
+            "requests/products.http::create[[]hat[]] PASSED*",
+            "requests/products.http::Read[[]hat[]] PASSED*",
+        ]
+    )
+    assert seen == ["POST /items?sku=B", "GET /items/B?qty=2&created=200"]
+
+
+def test_a_bad_row_is_a_collection_error_at_its_line_and_nothing_is_sent(
+    rows_project: pytest.Pytester,
+) -> None:
+    write(rows_project, "requests/rows.csv", "sku,qty\nA,1\nB,2,3\n")
+    write(rows_project, "requests/plain.http", "GET <<host>>/plain\n")
+    with recording_server() as (base, seen):
+        result = run(rows_project, base, "requests/plain.http", "requests/products.http")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    text = output(result)
+    assert "--> requests/rows.csv:3" in text
+    assert "row 2 has 3 fields" in text
+    assert "Traceback" not in text
+    assert seen == []
+
+
 # -- how rows are named ------------------------------------------------------------------------
 
 _LABELS = st.lists(
