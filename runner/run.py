@@ -377,7 +377,7 @@ class RunSession:
             self,
             http_file,
             row=row,
-            shared=self.imports.sharing(Path(http_file.path).resolve()),
+            shared=self.imports.sharing(http_file, row),
         )
 
     def prepare(self, targets: Sequence[Target]) -> tuple[list[Target], list[FileResult]]:
@@ -386,7 +386,7 @@ class RunSession:
         others import runs its requests once. A target whose rows cannot be read is refused
         (its result is in the second list); one that does not parse is left to its run.
         ``--data`` is read once: when it cannot be, nothing runs, and it is one error."""
-        from .data_source import given_rows, rows_for
+        from .data_source import given_rows
 
         try:
             given = given_rows(self.options, self.max_include)
@@ -401,11 +401,8 @@ class RunSession:
                 prepared.append(target)  # its run reports why
                 continue
             self._prepared[target.path] = http_file
-            graph = self.imports.graph_of(http_file)
-            for imported in graph.imported_files():
-                self.imports.shared(imported.key)
             try:
-                rows = given or rows_for(http_file, self.options, self.max_include)
+                rows = self.prepare_file(http_file, given)
             except HttprunError as error:
                 refused.append(FileResult(target.path, error=error))
                 continue
@@ -422,6 +419,22 @@ class RunSession:
         for row in rows:
             for name, value in row.values.items():
                 self.masker.add_variable(name, value)
+
+    def prepare_file(
+        self, http_file: HttpFile, given: list[DataRow] | None = None
+    ) -> list[DataRow] | None:
+        """Prepare one parsed target before anything is sent: mark the files it imports as
+        shared (a target that others import then sends its requests once, whichever asks
+        first), and read its data rows: ``given`` (``--data``, read once per run), else its
+        own (None: it runs once). Raises the rows' HttprunError."""
+        from .data_source import rows_for
+
+        graph = self.imports.graph_of(http_file)
+        for imported in graph.imported_files():
+            self.imports.shared(imported.key)
+        if given is not None:
+            return given
+        return rows_for(http_file, self.options, self.max_include)
 
     def run_target(self, target: Target, names: Sequence[str] | None = None) -> FileResult:
         """Run one file, or its ``FILE:LINE`` request or the requests ``names`` (default: the
@@ -601,8 +614,15 @@ class FileRun:
     def ensure_imports(self, indices: Collection[int]) -> None:
         """Run the imported requests that the requests ``indices`` read (directly or through
         file variables), unless they ran already in this run."""
+        needed = self.imports_needed(indices)
+        if needed:
+            self.session.imports.ensure(self.graph, needed)
+
+    def imports_needed(self, indices: Collection[int]) -> dict[Path, set[int]]:
+        """The imported requests (file key → block indices) that the requests ``indices``
+        read, directly or through file variables."""
         if not self.graph.imports.get(self.graph.root_key):
-            return
+            return {}
         from .imports import needed_blocks
         from .select import file_variables, names_read
 
@@ -610,9 +630,7 @@ class FileRun:
         names: set[str] = set()
         for index in indices:
             names |= names_read(self.http_file.blocks[index], variables, self.file_path)
-        needed = needed_blocks(self.graph, names)
-        if needed:
-            self.session.imports.ensure(self.graph, needed)
+        return needed_blocks(self.graph, names)
 
     def ensure_named(self, names: Collection[str]) -> bool:
         """Run the imported requests called ``names`` (``--name`` across imports) that this file

@@ -23,6 +23,7 @@ from .scope import Scope
 from .select import with_dependencies
 
 if TYPE_CHECKING:
+    from .datarows import DataRow
     from .nodes import HttpFile
     from .run import RunSession
 
@@ -75,11 +76,14 @@ class SharedImports:
                 self._shared[key] = SharedFile(self._session, found)
             return self._shared[key]
 
-    def sharing(self, key: Path) -> SharedFile | None:
-        """The state of ``key`` when a file of the run imports it (a target that is also
-        imported runs through it), else None."""
+    def sharing(self, http_file: HttpFile, row: DataRow | None) -> SharedFile | None:
+        """The state of ``http_file`` when a file of the run imports it (a target that is also
+        imported runs through it), else None. A run for a data row is its own: the files that
+        import this one share one run of it without rows, each row sends its requests."""
+        if row is not None:
+            return None
         with self._lock:
-            return self._shared.get(key)
+            return self._shared.get(Path(http_file.path).resolve())
 
     def ensure(self, graph: ImportGraph, needed: dict[Path, set[int]]) -> None:
         """Run the imported requests ``needed`` (file → block indices) that have not run."""

@@ -515,39 +515,4 @@ def test_importing_the_plugin_stays_cheap(import_path: str) -> None:
     assert done.stdout.strip() == "[]"
 
 
-def test_xdist_loadfile_keeps_each_file_on_one_worker(
-    pytester: pytest.Pytester,
-    local_server: str,
-    import_path: str,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    write(pytester, "first.http", CHAIN)
-    write(
-        pytester,
-        "second.http",
-        CHAIN.replace("@name products", "@name listing").replace("<<products.", "<<listing."),
-    )
-    if not _INSTALLED:
-        monkeypatch.setenv("PYTHONPATH", _env_with(import_path)["PYTHONPATH"])
-    result = pytester.runpytest_subprocess(
-        *INNER_ARGS,
-        "-n",
-        "2",
-        "--dist",
-        "loadfile",
-        "--http-var",
-        f"base={local_server}",
-        "first.http",
-        "second.http",
-        "-v",
-        timeout=120,
-    )
-    result.assert_outcomes(passed=6)
-    # Every request of a file ran on the same worker.
-    workers: dict[str, set[str]] = {}
-    for line in result.outlines:
-        if "PASSED" in line and "] " in line and ".http::" in line:
-            worker = line.split("]")[0].strip("[ ")
-            workers.setdefault(line.split(".http::")[0].split()[-1], set()).add(worker)
-    assert set(workers) == {"first", "second"}
-    assert all(len(found) == 1 for found in workers.values())
+# The xdist run (--dist loadfile) is in test_pytest_plugin_imports.py, with an imported login.

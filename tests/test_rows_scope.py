@@ -74,3 +74,23 @@ def test_a_data_file_outside_the_project_is_refused(
     code, out, err = run_cli([str(inner / "items.http"), "--var", "host=http://h"], capsys)
     assert code == 3
     assert "is outside the project folder" in out + err
+
+
+def test_a_file_that_others_import_sends_its_requests_for_each_of_its_rows(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "user.http").write_text(
+        "# @import ./login.http\n\n### Use\nGET <<host>>/use?s=<<login.status>>\n"
+    )
+    (project / "login.http").write_text(
+        "# @data ./rows.csv\n\n### Log in\n# @name login\nPOST <<host>>/login?sku=<<sku>>\n"
+    )
+    with recording_server() as (base, seen):
+        targets = [str(project / "user.http"), str(project / "login.http")]
+        code, out, _ = run_cli([*targets, "--var", f"host={base}"], capsys)
+    assert code == 3, out  # the import, run without rows, has no <<sku>>
+    with recording_server() as (base, seen):
+        code, out, _ = run_cli([*targets, "--var", f"host={base}", "--var", "sku=S"], capsys)
+    assert code == 0, out
+    # Once for the file that imports it (a run without rows), once for each of its rows.
+    assert seen == ["POST /login?sku=S", "GET /use?s=200", "POST /login?sku=S", "POST /login?sku=S"]

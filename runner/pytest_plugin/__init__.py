@@ -35,6 +35,19 @@ response is attached as a report section. A file that does not parse is a collec
 shown the same way; a file in which ``httprun check`` finds errors (a bad directive value,
 JMESPath that does not compile) sends nothing, and each of its requests errors with them.
 
+A file with ``# @import`` lines runs the imported requests an item needs first, once per
+session (once per worker with pytest-xdist), whichever item needs them first; a file collected
+as items and imported by others sends its requests once too. When an imported request fails,
+the items that need it (directly or through requests of their file) are skipped with the
+reason ("needs 'login' from requests/login.http:5, which failed: ...").
+
+A file with ``# @data`` (or every collected file, with ``--http-data``) is collected once per
+data row, each row in a scope of its own; the row ends the item's name as pytest shows a
+parameter: ``requests/products.http::create[row 3]``, or ``create[shirt]`` when the rows are
+labelled by a ``name`` or ``id`` column. Select one row's request by its node id, a labelled
+row with ``-k shirt``. A data file that cannot give rows is a collection error at its
+``rows.csv:LINE``, and nothing is sent.
+
 Options (command line, then ini equivalent):
 
 ``--http-env FILE`` / ``httprun_env``
@@ -48,6 +61,9 @@ Options (command line, then ini equivalent):
     Do not verify TLS certificates.
 ``--http-collect``
     Collect every ``*.http`` file under the paths pytest walks.
+``--http-data PATH``
+    Run every collected file once per row of this CSV, JSON or JSON Lines file (wins over the
+    files' ``# @data``), as the command line's ``--data``.
 
 Without these, the ``[tool.httprun]`` table of the project pytest runs in (its rootdir's
 ``pyproject.toml``; README "Project settings") gives ``env``, ``timeout``, ``max_retries`` and

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Generator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 import pytest
 
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from ..nodes import Block, HttpFile
     from ..results import RequestResult
     from ..run import FileRun
-    from .collection import HttpFileCollector
+    from .collection import FileRunSlot
 
 
 _BODY_SHOWN = 2000  # characters of a failed response's body attached to the report
@@ -35,25 +35,17 @@ class HttpRequestFailed(Exception):
 
 
 class HttpRequestItem(pytest.Item):
-    """One request block of a ``.http`` file."""
+    """One request block of a ``.http`` file (for one data row of it, when it has rows)."""
 
-    def __init__(self, *, index: int, block: Block, **kwargs: Any) -> None:
+    def __init__(self, *, index: int, block: Block, slot: FileRunSlot, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.index = index
         self.block = block
+        self.slot = slot  # the run of the file (or of its data row) this request is part of
         self.result: RequestResult | None = None
         # Function items have their fixture values here, and other plugins' hooks read it
         # (pytest-lsp's runtest wrapper fails on an item without it): a request has none.
         self.funcargs: dict[str, Any] = {}
-
-    @property
-    def file_collector(self) -> HttpFileCollector:
-        # Imported here: the collector module imports this one.
-        from .collection import HttpFileCollector
-
-        parent = self.parent
-        assert isinstance(parent, HttpFileCollector)
-        return parent
 
     @property
     def line(self) -> int:
@@ -65,7 +57,7 @@ class HttpRequestItem(pytest.Item):
         from ..errors import HttprunError
 
         try:
-            self.file_collector.progress()
+            self.slot.progress()
         except HttprunError as error:
             problem = _state(self.config).render(error)
         else:
@@ -78,7 +70,7 @@ class HttpRequestItem(pytest.Item):
     def runtest(self) -> None:
         from ..results import Outcome
 
-        outcome = self.file_collector.progress().run(self.index)
+        outcome = self.slot.progress().run(self.index)
         if isinstance(outcome, str):
             pytest.skip(outcome)
         self.result = outcome
@@ -153,7 +145,9 @@ class _FileProgress:
 
     Before a request runs, the earlier requests that any selected request of the file depends
     on and that have not run yet are run first (``-k`` or a node id may have left them out),
-    so their captures are defined. A request whose dependencies failed is not sent.
+    so their captures are defined; the imported requests it needs run first too, once per
+    session (``session.imports``). A request whose dependencies failed, in its file or
+    imported, is not sent.
     """
 
     def __init__(
@@ -210,20 +204,27 @@ class _FileProgress:
         )
 
     def _attempt(self, index: int) -> RequestResult | str:
-        from ..results import Outcome
+        from ..errors import HttprunError
 
-        failed = [
-            j
-            for j in sorted(self.dependencies(index))
-            if j in self.results and self.results[j].outcome in (Outcome.FAILED, Outcome.ERROR)
-        ]
+        outcome: RequestResult | str
+        try:
+            reason = self._blocked_by(index)
+            outcome = reason if reason is not None else self.file_run.run_block(index)
+        except HttprunError as error:  # an imported file cannot run: this request's error
+            outcome = self.file_run.error_result(index, error)
+        if isinstance(outcome, str):
+            self.blocked[index] = outcome
+        else:
+            self.results[index] = outcome
+        return outcome
+
+    def _blocked_by(self, index: int) -> str | None:
+        """Why request ``index`` is not sent: a request of this file that it depends on
+        failed, or an imported request it needs did (run first here, when it has not run)."""
+        failed = [j for j in sorted(self.dependencies(index)) if _failed(self.results.get(j))]
         if failed:
-            reason = self._skip_reason(failed)
-            self.blocked[index] = reason
-            return reason
-        result = self.file_run.run_block(index)
-        self.results[index] = result
-        return result
+            return self._skip_reason(failed)
+        return self._failed_imports(index)
 
     def _skip_reason(self, failed: Sequence[int]) -> str:
         described = " and ".join(_describe_block(self.http_file.blocks[j]) for j in failed)
@@ -233,6 +234,46 @@ class _FileProgress:
         unreported = [self.results[j].error for j in failed if j not in self._selected]
         causes = [self._mask(str(error)) for error in unreported if error is not None]
         return f"{reason}: {'; '.join(causes)}" if causes else reason
+
+    def _failed_imports(self, index: int) -> str | None:
+        """Run the imported requests that request ``index`` needs (it, or the requests of its
+        file it depends on), unless they ran; the skip reason when one of them failed."""
+        from ..select import with_dependencies
+
+        file_run = self.file_run
+        needed = file_run.imports_needed({index, *self.dependencies(index)})
+        if not needed:
+            return None
+        file_run.session.imports.ensure(file_run.graph, needed)
+        failed: list[tuple[HttpFile, Block, RequestResult]] = []
+        for key in sorted(needed):
+            shared = file_run.session.imports.shared(key)
+            for j in sorted(with_dependencies(shared.http_file, needed[key])):
+                result = shared.results.get(j)
+                if _failed(result):
+                    failed.append((shared.http_file, shared.http_file.blocks[j], result))
+        if not failed:
+            return None
+        described = " and ".join(_describe_imported(file, block) for file, block, _ in failed)
+        # The imported request has no item of its own here: say why it failed.
+        causes = [str(result.error) for _, _, result in failed if result.error is not None]
+        reason = f"needs {described}, which failed"
+        return self._mask(f"{reason}: {'; '.join(causes)}" if causes else reason)
+
+
+def _failed(result: RequestResult | None) -> TypeGuard[RequestResult]:
+    """Whether ``result`` (None: not run) FAILED or ERRORed: what blocks its dependents."""
+    from ..results import Outcome
+
+    return result is not None and result.outcome in (Outcome.FAILED, Outcome.ERROR)
+
+
+def _describe_imported(http_file: HttpFile, block: Block) -> str:
+    """``'login' from requests/login.http:5``: an imported request, where it is."""
+    request = block.request
+    line = request.span.line if request is not None else block.span.line
+    label = f"'{block.label}'" if block.label else "the request"
+    return f"{label} from {http_file.path}:{line}"
 
 
 def _describe_block(block: Block) -> str:

@@ -64,6 +64,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="httprun: do not verify TLS certificates.",
     )
     group.addoption(
+        "--http-data",
+        default=None,
+        metavar="PATH",
+        dest="httprun_data",
+        help="httprun: run each collected .http file once per row of this CSV, JSON or "
+        "JSON Lines file (wins over the files' # @data).",
+    )
+    group.addoption(
         "--http-collect",
         action="store_true",
         default=False,
@@ -98,11 +106,13 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_report_header(config: pytest.Config) -> str | None:
     state = config.stash.get(_STATE_KEY, None)
-    if state is None or not (state.env_files or state.patterns or state.collect_all):
+    if state is None or not (state.env_files or state.patterns or state.collect_all or state.data):
         return None
     parts = []
     if state.env_files:
         parts.append("env " + ", ".join(state.display_path(path) for path in state.env_files))
+    if state.data is not None:
+        parts.append(f"data rows from {state.display_path(state.data)}")
     if state.collect_all:
         parts.append("collecting every *.http")
     elif state.patterns:
@@ -125,6 +135,7 @@ class _PluginState:
         self.insecure = bool(
             config.getoption("httprun_insecure") or config.getini("httprun_insecure")
         )
+        self.data = _data_file(config, self.invocation_dir)
         self.collect_all = bool(config.getoption("httprun_collect"))
         self.patterns: list[str] = list(config.getini("httprun_files"))
         base = config.inipath.parent if config.inipath is not None else config.rootpath
@@ -182,6 +193,7 @@ class _PluginState:
             "env_files": tuple(self.display_path(path) for path in self.env_files),
             "variables": dict(self.variables),
             "insecure": self.insecure,
+            "data": self.display_path(self.data) if self.data is not None else None,
             # Under output capture nobody can answer a login prompt: fail with the message
             # that says how to log in instead. With -s, behave like the command line.
             "interactive": None if capture == "no" else False,
@@ -278,3 +290,17 @@ def _timeout(config: pytest.Config) -> float | None:
     if given is not None and given <= 0:
         raise pytest.UsageError(f"--http-timeout takes a positive number of seconds, got {given}")
     return given
+
+
+def _data_file(config: pytest.Config, invocation_dir: Path) -> Path | None:
+    """--http-data, from where pytest was started; a file that is not there stops the session
+    as a bad option value does (its rows are read, and their errors shown, per .http file)."""
+    given: str | None = config.getoption("httprun_data")
+    if given is None:
+        return None
+    path = invocation_dir / given
+    if not path.is_file():
+        raise pytest.UsageError(
+            f"--http-data takes a CSV, JSON or JSON Lines file: no file '{given}'"
+        )
+    return path
