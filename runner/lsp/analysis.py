@@ -1,17 +1,21 @@
 """What the server knows about one version of one document: its syntax tree (the blocks that
-parse), and the diagnostics ``httprun check`` gives it, worked out once."""
+parse), the files it imports, and the diagnostics ``httprun check`` gives it, worked out once."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import os
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 
 from ..errors import Diagnostic, ParseError
+from ..imports import Definition, ImportGraph, import_directives, load_graph
 from ..nodes import HttpFile
 from ..parser import parse_text_collecting
 from ..source import normalize_newlines
-from ..static import check_parsed
+from ..static import check_parsed, check_with_imports
+from .imported import ImportedFiles, ParsedImport
 from .semantic_tokens import Token, tokens_of
 
 
@@ -20,9 +24,11 @@ class Analysis:
     path: str  # the document's file system path (or its URI when it has none)
     text: str
     defined: Collection[str]  # variable names the env files give
+    imported: ImportedFiles | None = None  # reads the files it imports (None: it imports none)
     _file: HttpFile | None = field(default=None, init=False)
     _errors: list[ParseError] | None = field(default=None, init=False)  # syntax errors
     _diagnostics: list[Diagnostic] | None = field(default=None, init=False)
+    _read: dict[Path, ParsedImport] = field(default_factory=dict, init=False)
 
     @property
     def http_file(self) -> HttpFile:
@@ -32,18 +38,67 @@ class Analysis:
         return self._file
 
     @property
+    def syntax_errors(self) -> list[ParseError]:
+        """The syntax errors of the blocks that do not parse."""
+        self._parse()
+        assert self._errors is not None
+        return self._errors
+
+    @property
     def parses(self) -> bool:
         """Whether the whole text parses (no syntax error)."""
-        self._parse()
-        return not self._errors
+        return not self.syntax_errors
+
+    @cached_property
+    def graph(self) -> ImportGraph | None:
+        """The files the document imports, followed (None: it imports none, or it is a
+        buffer never saved, which has no folder to find them in)."""
+        reader = self.imported
+        if reader is None or not os.path.isabs(self.path):
+            return None
+        if not import_directives(self.http_file):
+            return None
+
+        def read(key: Path, shown: str) -> HttpFile:
+            self._read[key] = parsed = reader.read(key, shown)
+            return parsed.http_file
+
+        return load_graph(self.http_file, read)
+
+    @property
+    def visible(self) -> Mapping[str, tuple[Path, Definition]]:
+        """The names its imports make visible (not those it defines itself)."""
+        return self.graph.visible() if self.graph is not None else {}
+
+    def imports_current(self) -> bool:
+        """Whether the files it imports are still as they were read."""
+        reader = self.imported
+        if reader is None:
+            return True
+        return all(reader.stamp(key) == parsed.stamp for key, parsed in self._read.items())
+
+    def reread_imports(self) -> Analysis:
+        """A new analysis of the same text (its syntax tree kept), its imports read again."""
+        again = Analysis(self.path, self.text, self.defined, self.imported)
+        again._file, again._errors = self._file, self._errors
+        return again
+
+    def imports_file(self, key: Path) -> bool:
+        """Whether it read the file at ``key`` (resolved) through its imports."""
+        return key in self._read
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
-        """Every error and warning ``httprun check`` reports for the text."""
+        """Every error and warning ``httprun check`` reports for the text, imports followed."""
         if self._diagnostics is None:
-            self._parse()
-            assert self._errors is not None
-            self._diagnostics = check_parsed(self.http_file, self._errors, self.defined)
+            graph = self.graph
+            if graph is None:
+                self._diagnostics = check_parsed(self.http_file, self.syntax_errors, self.defined)
+            else:
+                errors = {key: parsed.errors for key, parsed in self._read.items()}
+                errors[graph.root_key] = self.syntax_errors
+                found = check_with_imports(graph, errors, self.defined)
+                self._diagnostics = found[graph.root_key]
         return self._diagnostics
 
     @cached_property

@@ -69,17 +69,24 @@ def register(server: HttprunServer) -> None:
         for uri in list(ls.workspace.text_documents):
             ls.publish_later(uri)
 
+    # A document's text is what the documents importing it read: they are checked again too
+    # (when it opens, changes, or closes and the file on disk stands for it again).
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(params: types.DidOpenTextDocumentParams) -> None:
-        ls.publish_later(params.text_document.uri)
+        for uri in [params.text_document.uri, *ls.importers_of(params.text_document.uri)]:
+            ls.publish_later(uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(params: types.DidChangeTextDocumentParams) -> None:
-        ls.publish_later(params.text_document.uri)
+        for uri in [params.text_document.uri, *ls.importers_of(params.text_document.uri)]:
+            ls.publish_later(uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(params: types.DidCloseTextDocumentParams) -> None:
+        importers = ls.importers_of(params.text_document.uri)
         ls.forget(params.text_document.uri)
+        for uri in importers:
+            ls.publish_later(uri)
         ls.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[])
         )

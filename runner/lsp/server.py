@@ -27,6 +27,7 @@ from ..errors import Diagnostic, HttprunError, masking_for
 from ..masking import Masker
 from ..source import Span
 from .analysis import Analysis
+from .imported import ImportedFiles
 from .positions import span_range
 from .project_env import ProjectEnvironments
 from .session import SessionResults
@@ -72,6 +73,9 @@ class HttprunServer(LanguageServer):
         self._run_diagnostics: dict[str, list[types.Diagnostic]] = {}
         self.cache_folder = Path(platformdirs.user_cache_dir("httprun", appauthor=False))
         self._analyses: dict[str, tuple[int | None, Analysis]] = {}
+        self._keys: dict[str, Path | None] = {}  # each open document's resolved path
+        # The files documents import, from the editor's buffers or the disk.
+        self.imported = ImportedFiles(self.open_analysis)
         self._last_parsed: dict[str, Analysis] = {}  # each document's last text that parsed
         self._pending: dict[str, asyncio.TimerHandle] = {}
 
@@ -110,7 +114,19 @@ class HttprunServer(LanguageServer):
     # -- documents --
 
     def analysis(self, uri: str) -> Analysis:
-        """The analysis of the document's current text (made once per version)."""
+        """The analysis of the document's current text (made once per version, and again
+        when a file it imports changed)."""
+        analysis = self.parsed(uri)
+        if analysis.imports_current():
+            return analysis
+        again = analysis.reread_imports()
+        self._analyses[uri] = (self._analyses[uri][0], again)
+        return again
+
+    def parsed(self, uri: str) -> Analysis:
+        """The analysis of the document's current text, whose imports may have changed since
+        it was made: for its syntax tree (an importer reads it, whatever the document
+        itself imports)."""
         document = self.workspace.get_text_document(uri)
         path = document_path(document)
         defined = self.defined_for(path)  # the same set until an env file changes
@@ -122,9 +138,41 @@ class HttprunServer(LanguageServer):
             and cached[1].defined is defined
         ):
             return cached[1]
-        analysis = Analysis(path, document.source, defined)
+        analysis = Analysis(path, document.source, defined, self.imported)
         self._analyses[uri] = (document.version, analysis)
         return analysis
+
+    def open_analysis(self, key: Path) -> Analysis | None:
+        """The analysis of the open document at the resolved path ``key``, if one is open:
+        what the documents importing it read (its text as it is in the editor)."""
+        uri = self.open_uri(key)
+        return self.parsed(uri) if uri is not None else None
+
+    def open_uri(self, key: Path) -> str | None:
+        """The URI of the open document at the resolved path ``key``, if one is open."""
+        uris: list[str] = list(self.workspace.text_documents)
+        return next((uri for uri in uris if self.key_of(uri) == key), None)
+
+    def key_of(self, uri: str) -> Path | None:
+        """The resolved file system path of the document ``uri`` (None: it has none)."""
+        if uri not in self._keys:
+            path = to_fs_path(uri)
+            try:
+                self._keys[uri] = Path(path).resolve() if path else None
+            except (OSError, RuntimeError, ValueError):  # a symbolic link loop, a NUL byte
+                self._keys[uri] = None
+        return self._keys[uri]
+
+    def importers_of(self, uri: str) -> list[str]:
+        """The other open documents whose last analysis read ``uri``'s file as an import."""
+        key = self.key_of(uri)
+        if key is None:
+            return []
+        return [
+            other
+            for other, (_, analysis) in list(self._analyses.items())
+            if other != uri and analysis.imports_file(key)
+        ]
 
     def defined_for(self, path: str) -> frozenset[str]:
         """The names the env files define for the document at ``path``: the client's
@@ -152,6 +200,7 @@ class HttprunServer(LanguageServer):
 
     def forget(self, uri: str) -> None:
         self._analyses.pop(uri, None)
+        self._keys.pop(uri, None)
         self._run_diagnostics.pop(uri, None)
         self._last_parsed.pop(uri, None)
         handle = self._pending.pop(uri, None)
