@@ -201,11 +201,17 @@ def _follow(
         followed.append(Import(directive, shown, target, graph.files[target]))
 
 
-def _locate(directive: Directive, importing: HttpFile, allow_outside: bool) -> tuple[str, Path]:
-    """How messages name the file ``directive`` imports, and its resolved path."""
+def written_path(directive: Directive) -> str:
+    """The path an ``@import`` names, as written (quotes around it taken off)."""
     written = directive.value.strip()
     if len(written) >= 2 and written[0] == written[-1] and written[0] in "\"'":
         written = written[1:-1]
+    return written
+
+
+def _locate(directive: Directive, importing: HttpFile, allow_outside: bool) -> tuple[str, Path]:
+    """How messages name the file ``directive`` imports, and its resolved path."""
+    written = written_path(directive)
     if not written:
         raise ImportError_(
             "'@import' needs the path of a request file",

@@ -415,9 +415,9 @@ def test_a_rename_renames_every_definition_and_use_and_nothing_else(text: str, n
 # -- hover --
 
 
-def a_result(line: int) -> RequestResult | None:
+def a_result(path: str, line: int) -> RequestResult | None:
     block = analysis().http_file.requests[0]
-    if line != 6:
+    if path != PATH or line != 6:
         return None
     check = CheckResult("check", "status == 200", False, None, "expected 200, got 404")
     return RequestResult(

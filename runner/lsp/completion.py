@@ -15,18 +15,22 @@ the env files:
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jmespath.functions import Functions
 from lsprotocol import types
 
 from ..directives import KNOWN_DIRECTIVES
+from ..imports import Definition
 from ..masking import is_secret_name
 from ..nodes import HttpFile, Variable
 from ..static import RESPONSE_FIELDS
+from .imported import KIND_NAMES, shown_path
 from .vocabulary import (
     AUTH_FIELDS,
     DIRECTIVE_HELP,
@@ -71,11 +75,14 @@ class Completion:
 
 @dataclass(frozen=True)
 class Sources:
-    """What completion reads besides the document: the env values (already masked) and the
-    body of a named request's last response in this session."""
+    """What completion reads besides the document: the env values (already masked), the
+    names its imports make visible (with where each is defined, shown relative to
+    ``folder``), and the body of a named request's last response in this session."""
 
     env: Mapping[str, str]
     last_body: Callable[[str], Any]
+    imported: Mapping[str, tuple[Path, Definition]] = field(default_factory=dict)
+    folder: str = ""  # the document's folder
 
 
 def complete(
@@ -145,6 +152,8 @@ def _names(tree: HttpFile, line: int, start: int, sources: Sources) -> list[Comp
         found[name] = Completion(
             name, types.CompletionItemKind.Variable, start, detail="env", documentation=value
         )
+    for name, (_, definition) in sorted(sources.imported.items()):  # above env, below the file
+        found[name] = _imported(definition, start, sources.folder)
     for block in tree.blocks:
         if block.span.line - 1 > line:
             break  # defined below the cursor: not readable here
@@ -182,6 +191,27 @@ def _names(tree: HttpFile, line: int, start: int, sources: Sources) -> list[Comp
     return list(found.values())
 
 
+def _imported(definition: Definition, start: int, folder: str) -> Completion:
+    """An imported name: its kind and file in ``detail``, what defines it as documentation."""
+    name, block = definition.name, definition.file.blocks[definition.block]
+    detail = f"{KIND_NAMES[definition.kind]} from {shown_path(definition.file.path, folder)}"
+    if definition.kind == "request":
+        assert block.request is not None
+        documentation = f"{block.request.method} {block.request.url.source}"
+        return Completion(
+            name, types.CompletionItemKind.Function, start, None, False, detail, documentation
+        )
+    if definition.kind == "capture":
+        query = next(c.query for c in reversed(block.captures) if c.name == name)
+        documentation = f">> {name} = {query}"
+    else:
+        variable = next(v for v in reversed(block.variables) if v.name == name)
+        documentation = f"@{name} = {_shown_value(variable)}"
+    return Completion(
+        name, types.CompletionItemKind.Variable, start, None, False, detail, documentation
+    )
+
+
 def _shown_value(variable: Variable) -> str:
     """A file variable's value as documentation: a secret's (by its name) never."""
     return "****" if is_secret_name(variable.name) else variable.value.source
@@ -196,6 +226,7 @@ def _members(
             for name, help in AUTH_FIELDS.items()
         ]
     requests = {block.name for block in tree.requests if block.name}
+    requests |= {name for name, (_, d) in sources.imported.items() if d.kind == "request"}
     if root not in requests:
         return []
     if not path:
@@ -303,13 +334,16 @@ def register(server: HttprunServer) -> None:
         at = codec.position_from_client_units(analysis.lines, params.position)
         position = types.Position(at.line, at.character)
         values, _ = server.variables_for(analysis.path)  # loaded before masking with it
-        sources = Sources(
-            env={name: server.masker.mask(value) for name, value in values.items()},
-            last_body=lambda name: _last_body(server, analysis.path, name),
-        )
         # While someone types, the text often does not parse (a << not closed yet): the
         # names then come from the last version of the document that did.
-        tree = server.last_parsed(params.text_document.uri).http_file
+        parsed = server.last_parsed(params.text_document.uri)
+        tree, imported = parsed.http_file, parsed.visible
+        sources = Sources(
+            env={name: server.masker.mask(value) for name, value in values.items()},
+            last_body=lambda name: _last_body(server, analysis.path, name, imported),
+            imported=imported,
+            folder=os.path.dirname(analysis.path),
+        )
         items = complete(analysis.lines, tree, position.line, position.character, sources)
         return types.CompletionList(
             is_incomplete=False,
@@ -317,7 +351,13 @@ def register(server: HttprunServer) -> None:
         )
 
 
-def _last_body(server: HttprunServer, path: str, name: str) -> Any:
+def _last_body(
+    server: HttprunServer, path: str, name: str, imported: Mapping[str, tuple[Path, Definition]]
+) -> Any:
+    """The body of the last response (in this session) of the request ``name``: this
+    file's own, else that of the imported file that provides it."""
+    if name in imported:  # only the names the file does not define itself
+        path = imported[name][1].file.path
     result = server.session.named(path, name)
     if result is None or result.exchange is None:
         return None

@@ -4,6 +4,7 @@ masker, as all output does."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -12,11 +13,13 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 
 from ..directives import KNOWN_DIRECTIVES
+from ..errors import masking_for
 from ..masking import is_secret_name
 from ..results import RequestResult
 from ..source import Span
 from .analysis import Analysis
-from .navigation import Symbol, definitions, symbol_at
+from .imported import shown_path
+from .navigation import Definition, Symbol, definitions, symbol_at
 from .vocabulary import AUTH_FIELDS, DIRECTIVE_HELP, DYNAMIC_SNIPPETS
 
 if TYPE_CHECKING:
@@ -33,7 +36,7 @@ class Context:
 
     env: Mapping[str, str]
     env_spans: Mapping[str, Span]
-    last_result: Callable[[int], RequestResult | None]  # by 1-based request line
+    last_result: Callable[[str, int], RequestResult | None]  # by file and 1-based request line
     mask: Callable[[str], str]
 
 
@@ -58,7 +61,7 @@ def hover_text(analysis: Analysis, line: int, column: int, context: Context) -> 
     for block in analysis.http_file.requests:
         assert block.request is not None
         if block.request.span.line == line + 1:
-            result = context.last_result(line + 1)
+            result = context.last_result(analysis.path, line + 1)
             return context.mask(_result_text(result)) if result is not None else None
     return None
 
@@ -82,11 +85,14 @@ def _symbol_text(analysis: Analysis, symbol: Symbol, context: Context) -> str:
         value = "****" if is_secret_name(name) else context.mask(context.env[name])
         lines.append(f"= `{value}` (env)")
     for definition in definitions(analysis, name, context.env_spans):
-        lines.append(f"- {definition.what} at {_where(definition.span, analysis.path)}")
+        imported = " (imported)" if definition.imported else ""
+        lines.append(f"- {definition.what} at {_where(definition, analysis.path)}{imported}")
         if definition.value is not None:
-            value = "****" if is_secret_name(name) else definition.value
-            lines.append(f"  `@{name} = {value}`")
-        result = context.last_result(definition.request_line) if definition.request_line else None
+            # Another file's value: masked by what that file gives secret-named things too.
+            value = masking_for(definition.span, context.mask)(definition.value)
+            lines.append(f"  `@{name} = {'****' if is_secret_name(name) else value}`")
+        line = definition.request_line
+        result = context.last_result(definition.span.path, line) if line else None
         if result is not None and definition.what == "capture" and name in result.captures:
             captured = result.captures[name]
             value = "****" if is_secret_name(name) else context.mask(str(captured))
@@ -100,8 +106,14 @@ def _symbol_text(analysis: Analysis, symbol: Symbol, context: Context) -> str:
     return "\n".join(lines)
 
 
-def _where(span: Span, path: str) -> str:
-    return f"line {span.line}" if span.path == path else f"{span.path}:{span.line}"
+def _where(definition: Definition, path: str) -> str:
+    """``line 5`` in the document; ``login.http:5`` in a file it imports (relative to its
+    folder, as the ``@import`` is written); else the other file's path and line."""
+    span = definition.span
+    if span.path == path:
+        return f"line {span.line}"
+    shown = shown_path(span.path, os.path.dirname(path)) if definition.imported else span.path
+    return f"{shown}:{span.line}"
 
 
 def _result_line(result: RequestResult) -> str:
@@ -131,7 +143,7 @@ def register(server: HttprunServer) -> None:
         context = Context(
             env=values,
             env_spans=spans,
-            last_result=lambda line: server.session.at_line(analysis.path, line),
+            last_result=server.session.at_line,
             mask=server.masker.mask,
         )
         text = hover_text(analysis, position.line, position.character, context)

@@ -10,8 +10,8 @@ does not parse too.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,9 +19,11 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 
 from ..directives import IDENTIFIER
+from ..imports import Definition as ImportedDefinition
 from ..nodes import Block, Template
-from ..source import Span, source_line
+from ..source import Span, source_line, source_lines
 from .analysis import Analysis
+from .imported import KIND_NAMES
 from .positions import span_range
 
 if TYPE_CHECKING:
@@ -49,9 +51,10 @@ class Symbol:
 @dataclass(frozen=True, slots=True)
 class Definition:
     what: str  # "file variable", "capture", "request" or "env file"
-    span: Span  # the name where it is defined (an env file's span is in that file)
+    span: Span  # the name where it is defined (an env file's or imported file's is there)
     request_line: int | None = None  # the request line whose response defines it
     value: str | None = None  # a file variable's value as written
+    imported: bool = False  # defined in a file the document imports
 
 
 def symbol_at(analysis: Analysis, line: int, column: int) -> Symbol | None:
@@ -83,38 +86,67 @@ def _name_in(path: str, line: int, text: str, start: int, end: int, column: int)
 
 
 def definitions(analysis: Analysis, name: str, env_spans: Mapping[str, Span]) -> list[Definition]:
-    """Where ``name`` is defined: in the document, then in the env files."""
+    """Where ``name`` is defined: in the document, else in the file an import of it gets the
+    name from; then in the env files."""
     found: list[Definition] = []
     for block in analysis.http_file.blocks:
-        found.extend(_defined_in(analysis, block, name))
+        found.extend(_defined_in(analysis.path, analysis.lines, block, name))
+    visible = analysis.visible.get(name)
+    if visible is not None:
+        found.extend(_imported_definition(visible[1]))
     if name in env_spans:
         found.append(Definition("env file", _env_key_span(env_spans[name], name)))
     return found
 
 
-def _defined_in(analysis: Analysis, block: Block, name: str) -> Iterator[Definition]:
+def imported_from(analysis: Analysis, name: str) -> str | None:
+    """The path of the file that an import of the document gets ``name`` from, if it does."""
+    visible = analysis.visible.get(name)
+    return visible[1].file.path if visible is not None else None
+
+
+def _imported_definition(definition: ImportedDefinition) -> list[Definition]:
+    """The definition that the importing file sees (the last in its file), in that file."""
+    http_file = definition.file
+    lines = source_lines(http_file.path) or []  # the text read (buffer or disk), remembered
+    block = http_file.blocks[definition.block]
+    found = [
+        replace(found, imported=True)
+        for found in _defined_in(http_file.path, lines, block, definition.name)
+        if found.what == KIND_NAMES[definition.kind]
+    ]
+    return found[-1:]
+
+
+def _defined_in(path: str, lines: Sequence[str], block: Block, name: str) -> Iterator[Definition]:
+    """The definitions of ``name`` in ``block`` of the file at ``path`` whose ``lines`` the
+    names' columns are found in."""
     request_line = block.request.span.line if block.request is not None else None
     for variable in block.variables:
         if variable.name == name:
             start = variable.span.column  # just after the '@'
             yield Definition(
                 "file variable",
-                _span(analysis.path, variable.span.line - 1, start, start + len(name)),
+                _span(path, variable.span.line - 1, start, start + len(name)),
                 value=variable.value.source,
             )
     for capture in block.captures:
         if capture.name == name:
-            match = _CAPTURE_NAME.match(analysis.lines[capture.span.line - 1])
+            match = _CAPTURE_NAME.match(_line(lines, capture.span.line))
             if match is not None:
-                span = _span(analysis.path, capture.span.line - 1, match.start(1), match.end(1))
+                span = _span(path, capture.span.line - 1, match.start(1), match.end(1))
                 yield Definition("capture", span, request_line)
     if block.request is not None and block.name == name:
         directive = block.directive("name")
         assert directive is not None
-        match = _REQUEST_NAME.match(analysis.lines[directive.span.line - 1])
+        match = _REQUEST_NAME.match(_line(lines, directive.span.line))
         if match is not None:
-            span = _span(analysis.path, directive.span.line - 1, match.start(1), match.end(1))
+            span = _span(path, directive.span.line - 1, match.start(1), match.end(1))
             yield Definition("request", span, request_line)
+
+
+def _line(lines: Sequence[str], number: int) -> str:
+    return lines[number - 1] if 0 < number <= len(lines) else ""
 
 
 def references(analysis: Analysis, name: str) -> list[Span]:
@@ -158,6 +190,7 @@ def rename_edits(
 ) -> dict[str, list[Span]]:
     """The spans to replace with ``new_name``, by file path: its definitions and uses.
     Refuses (an LSP error) a new name that ``<<...>>`` could not read."""
+    refuse_imported(analysis, name)
     if IDENTIFIER.fullmatch(new_name) is None:
         raise JsonRpcInvalidParams(
             f"'{new_name}' is not a name httprun can read: use letters, digits and '_', "
@@ -168,6 +201,16 @@ def rename_edits(
     for span in [*spans, *references(analysis, name)]:
         edits.setdefault(span.path, []).append(span)
     return edits
+
+
+def refuse_imported(analysis: Analysis, name: str) -> None:
+    """A name the document reads from an import is renamed where it is defined (an LSP error
+    otherwise): a rename here would leave the other files that import it behind."""
+    where = imported_from(analysis, name)
+    if where is not None:
+        raise JsonRpcInvalidParams(
+            f"'{name}' is defined in {where}, which this file imports: rename it there"
+        )
 
 
 def register(server: HttprunServer) -> None:
@@ -189,7 +232,9 @@ def register(server: HttprunServer) -> None:
         if span.path == analysis.path:
             codec = server.workspace.position_codec
             return types.Location(uri, span_range(span, analysis.lines, codec))
-        # An env file: its keys are plain ASCII names, so columns are the same in every unit.
+        # An env file or an imported request file: a name and what stands before it on its
+        # line ("@", "# @name ", ">> ", an env key) are plain ASCII, so columns are the same
+        # in every unit.
         start = types.Position(span.line - 1, span.column - 1)
         end = types.Position(span.end_line - 1, span.end_column - 1)
         return types.Location(Path(span.path).resolve().as_uri(), types.Range(start, end))
@@ -220,6 +265,7 @@ def register(server: HttprunServer) -> None:
         analysis, symbol = located(params)
         if symbol is None:
             return None
+        refuse_imported(analysis, symbol.name)
         return span_range(symbol.span, analysis.lines, server.workspace.position_codec)
 
     @server.feature(types.TEXT_DOCUMENT_RENAME)
