@@ -19,13 +19,13 @@ from runner.run import RunOptions, run_files
 SECRET = "sk-live-0123456789abcdef"
 
 
-def run(tmp_path: Path, text: str, respond: httpx.Response) -> tuple[RunResult, list[str]]:
+def run(tmp_path: Path, text: str, respond: httpx.Response) -> tuple[RunResult, list[str], str]:
     (tmp_path / "dev.env").write_text(f"api_key={SECRET}\n", encoding="utf-8")
     path = tmp_path / "a.http"
     path.write_text(text, encoding="utf-8")
     options = RunOptions(env_files=(str(tmp_path / "dev.env"),))
     result = run_files([str(path)], options, transport=httpx.MockTransport(lambda request: respond))
-    return result, text.splitlines(keepends=True)
+    return result, text.splitlines(keepends=True), str(path)
 
 
 def test_each_failed_check_is_a_diagnostic_on_its_line(tmp_path: Path) -> None:
@@ -36,8 +36,8 @@ def test_each_failed_check_is_a_diagnostic_on_its_line(tmp_path: Path) -> None:
         "?? body.key == 'other'\n"
         "?? body.n > 5\n"
     )
-    result, lines = run(tmp_path, text, httpx.Response(200, json={"key": SECRET, "n": 1}))
-    found = run_diagnostics(result, lines, PositionCodec())
+    result, lines, path = run(tmp_path, text, httpx.Response(200, json={"key": SECRET, "n": 1}))
+    found = run_diagnostics(result, lines, PositionCodec(), path)
     assert [(d.range.start.line, d.source) for d in found] == [(4, RUN_SOURCE), (5, RUN_SOURCE)]
     assert all(d.severity == types.DiagnosticSeverity.Error for d in found)
     assert found[1].message.startswith("body.n > 5: ")
@@ -48,15 +48,16 @@ def test_a_request_that_could_not_complete_is_a_diagnostic_on_its_request_line(
     tmp_path: Path,
 ) -> None:
     text = "### first\nGET http://api.test/<<nope>>\n"
-    result, lines = run(tmp_path, text, httpx.Response(200))
-    (found,) = run_diagnostics(result, lines, PositionCodec())
+    result, lines, path = run(tmp_path, text, httpx.Response(200))
+    (found,) = run_diagnostics(result, lines, PositionCodec(), path)
     assert found.range.start.line == 1
     assert "nope" in found.message
 
 
 def test_passing_checks_leave_no_diagnostic(tmp_path: Path) -> None:
-    result, lines = run(tmp_path, "GET http://api.test/\n\n?? status == 204\n", httpx.Response(204))
-    assert run_diagnostics(result, lines, PositionCodec()) == []
+    text = "GET http://api.test/\n\n?? status == 204\n"
+    result, lines, path = run(tmp_path, text, httpx.Response(204))
+    assert run_diagnostics(result, lines, PositionCodec(), path) == []
 
 
 parts = st.text("ab-_1", min_size=1, max_size=5)

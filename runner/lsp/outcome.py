@@ -27,12 +27,13 @@ RUN_SOURCE = "httprun run"  # apart from the static diagnostics' "httprun": clea
 
 
 def run_diagnostics(
-    run: RunResult, lines: Sequence[str], codec: PositionCodec
+    run: RunResult, lines: Sequence[str], codec: PositionCodec, path: str
 ) -> list[types.Diagnostic]:
-    """A diagnostic per failed check and per request that ended in an error."""
+    """A diagnostic per failed check and per request that ended in an error, in the file
+    at ``path`` (whose ``lines`` they are positioned on)."""
     masker = ReportMasker(run)
     found: list[types.Diagnostic] = []
-    for result in run.requests:
+    for result in (result for result in run.requests if result.path == path):
         for check in result.checks:
             if not check.passed:
                 message = f"{check.text}: {check.message}" if check.message else check.text
@@ -81,9 +82,12 @@ def response_path(cache: Path, document_path: str, line: int, *, dry_run: bool) 
     return cache / "responses" / folder / f"{source.stem}-{line}{suffix}"
 
 
-def request_document(run: RunResult, line: int) -> RequestDoc | None:
-    """The report document (masked) of the request at ``line`` in ``run``."""
+def request_document(run: RunResult, line: int, path: str) -> RequestDoc | None:
+    """The report document (masked) of the request at ``line`` of the file at ``path`` in
+    ``run``."""
     for file_doc in build_report(run)["files"]:
+        if file_doc["path"] != path:
+            continue  # an imported file's
         for request in file_doc["requests"]:
             if request["line"] == line:
                 return request

@@ -31,7 +31,11 @@ from ..masking import Masker
 from ..nodes import HttpFile
 from ..options import RunOptions
 from ..results import FileResult, Outcome, RequestResult, RunResult
-from ..run import FileRun, RunSession
+from ..run import (
+    FileRun,
+    RunSession,
+    _merged,  # one result per file: an imported file may run in two sections
+)
 from ..select import dependencies_of
 from .lenses import DRY_RUN_COMMAND, RUN_COMMAND, block_label, code_lenses, request_block_at
 from .outcome import request_document, response_path, run_diagnostics, write_response
@@ -107,8 +111,13 @@ class EditorRun:
             session.interrupt()
         with session:
             file_result = self._run(session)
+        # The requests of imported files it needed ran first, each file's as a section.
+        files = session.finished_files()
+        if not any(finished is file_result for finished in files):
+            files.append(file_result)  # refused before anything ran
         interrupted = session.interrupted.is_set()
-        return RunResult((file_result,), started, time.time() - started, masker, interrupted)
+        elapsed = time.time() - started
+        return RunResult(tuple(_merged(files)), started, elapsed, masker, interrupted)
 
     def _run(self, session: RunSession) -> FileResult:
         path = self.http_file.path
@@ -132,9 +141,11 @@ class ProgressListener:
         report: Callable[[str, int], None],
         notice: Callable[[str], None],
         masker: Callable[[str], str],
+        path: str = "",
     ) -> None:
         self._loop = loop
-        self._total = total
+        self._total = total  # the requests of the file at ``path`` that the run was asked for
+        self._path = path
         self._done = 0
         self._report = report
         self._notice = notice
@@ -144,6 +155,8 @@ class ProgressListener:
         pass
 
     def request_finished(self, result: RequestResult) -> None:
+        if result.path != self._path:
+            self._total += 1  # an imported request it needed: one more to do
         self._done += 1
         percentage = min(100, self._done * 100 // max(self._total, 1))
         self._loop.call_soon_threadsafe(self._report, self._mask(_summary(result)), percentage)
@@ -188,7 +201,12 @@ async def run_request(
     _cancel_with_request(ls, editor_run)
     progress = await _Progress.begin(ls, title, editor_run)
     listener = ProgressListener(
-        loop, len(editor_run.selected), progress.report, ls.show, editor_run.masker.mask
+        loop,
+        len(editor_run.selected),
+        progress.report,
+        ls.show,
+        editor_run.masker.mask,
+        analysis.path,
     )
     try:
         run = await loop.run_in_executor(None, editor_run.execute, listener)
@@ -281,16 +299,16 @@ async def _show_outcome(
 ) -> dict[str, Any]:
     for result in run.requests:
         ls.session.record(result)
-    lines = ls.analysis(uri).lines
-    ls.set_run_diagnostics(uri, run_diagnostics(run, lines, ls.workspace.position_codec))
+    show_run_diagnostics(ls, uri, run)
     summary: dict[str, Any] = {"outcome": _outcome(run), "response": None}
     for file_result in run.files:
         if file_result.error is not None:
             ls.show(error_text(file_result.error, run.masker.mask), error=True)
-    shown = request_document(run, line)
+    document_path = ls.analysis(uri).path
+    shown = request_document(run, line, document_path)
     if shown is None:
         return summary
-    path = response_path(ls.cache_folder, run.files[0].path, line, dry_run=dry_run)
+    path = response_path(ls.cache_folder, document_path, line, dry_run=dry_run)
     try:
         write_response(path, shown)
     except HttprunError as error:
@@ -299,6 +317,19 @@ async def _show_outcome(
     summary["response"] = str(path)
     await _show_document(ls, path)
     return summary
+
+
+def show_run_diagnostics(ls: HttprunServer, uri: str, run: RunResult) -> None:
+    """The run's diagnostics, each file's on its document: the one run, and the files it
+    imports that are open (their requests ran for it)."""
+    codec = ls.workspace.position_codec
+    analysis = ls.analysis(uri)
+    ls.set_run_diagnostics(uri, run_diagnostics(run, analysis.lines, codec, analysis.path))
+    for path in {file_result.path for file_result in run.files} - {analysis.path}:
+        other = ls.open_uri(Path(path).resolve())
+        if other is not None:
+            lines = ls.analysis(other).lines
+            ls.set_run_diagnostics(other, run_diagnostics(run, lines, codec, path))
 
 
 def _outcome(run: RunResult) -> str:
