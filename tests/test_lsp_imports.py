@@ -301,8 +301,9 @@ async def test_a_run_from_the_editor_runs_the_imported_requests_it_needs_first(
     text = PRODUCTS.replace("# @data ./rows.csv\n", "")  # one run, not one per row
     uri, _ = await opened(client, folder / "products.http", text)
     lenses = await client.text_document_code_lens_async(types.CodeLensParams(document(uri)))
-    run_lens = next(lens for lens in lenses or [] if lens.command and lens.command.title == "Run")
+    run_lens = (lenses or [])[0]
     assert run_lens.command is not None
+    assert run_lens.command.title == "Run after login (login.http)"
     before = set(client.progress_reports)
 
     summary = await client.workspace_execute_command_async(

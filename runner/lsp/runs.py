@@ -49,8 +49,9 @@ def register(server: HttprunServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_CODE_LENS)
     def lenses(params: types.CodeLensParams) -> list[types.CodeLens]:
         uri = params.text_document.uri
-        lines = ls.analysis(uri).lines
-        return code_lenses(ls.analysis(uri).http_file, uri, lines, ls.workspace.position_codec)
+        analysis = ls.analysis(uri)
+        codec = ls.workspace.position_codec
+        return code_lenses(analysis.http_file, uri, analysis.lines, codec, analysis.graph)
 
     @server.command(RUN_COMMAND)
     async def run(*arguments: Any) -> dict[str, Any] | None:
