@@ -40,6 +40,7 @@ CAPABILITIES = types.ClientCapabilities(
 LOGIN = """\
 @client_secret = s3cret-value-123
 @greeting = hello
+@copied = s3cret-value-123
 
 ### Log in
 # @name login
@@ -208,6 +209,25 @@ async def test_an_imported_file_with_errors_is_summed_up_at_the_import_line(
     await eventually(lambda: True if not client.diagnostics[uri] else None)
 
 
+async def test_an_open_imported_file_is_read_from_its_buffer_until_it_closes(
+    client: LanguageClient, folder: Path
+) -> None:
+    text = "# @import ./login.http\nGET <<base>>/?e=<<extra>>\n"
+    uri, found = await opened(client, folder / "a.http", text)
+    assert [message for _, _, message in described(found)] == ["undefined variable 'extra'"]
+    login = folder / "login.http"
+    open_document(client, login, "@extra = unsaved\n" + LOGIN)  # not saved to disk
+
+    def messages() -> list[str]:
+        return [message for _, _, message in described(list(client.diagnostics[uri]))]
+
+    await eventually(lambda: True if messages() == [] else None)
+    client.text_document_did_close(
+        types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(login.as_uri()))
+    )
+    await eventually(lambda: True if messages() == ["undefined variable 'extra'"] else None)
+
+
 # -- completion, hover, definition, links --
 
 
@@ -225,6 +245,7 @@ async def test_completion_offers_imported_names_and_their_response_fields(
     assert items["greeting"].detail == "file variable from login.http"
     assert items["greeting"].documentation == "@greeting = hello"
     assert items["client_secret"].documentation == "@client_secret = ****"
+    assert items["copied"].documentation == "@copied = ****"  # a secret's value, elsewhere
     assert items["base"].detail == "env"
     found = await client.text_document_completion_async(
         types.CompletionParams(document(uri), position_after(text, "X-B: <<login."))
@@ -245,8 +266,8 @@ async def test_hover_says_where_an_imported_name_is_defined(
         assert found is not None and isinstance(found.contents, types.MarkupContent)
         return found.contents.value
 
-    assert "- request at login.http:5 (imported)" in await hover("<<log")
-    assert "- capture at login.http:9 (imported)" in await hover("<<tok")
+    assert "- request at login.http:6 (imported)" in await hover("<<log")
+    assert "- capture at login.http:10 (imported)" in await hover("<<tok")
     greeting = await hover("<<greet")
     assert "- file variable at login.http:2 (imported)" in greeting
     assert "`@greeting = hello`" in greeting
@@ -257,7 +278,7 @@ async def test_hover_says_where_an_imported_name_is_defined(
 async def test_definition_goes_to_the_imported_file(client: LanguageClient, folder: Path) -> None:
     uri, _ = await opened(client, folder / "products.http", PRODUCTS)
     login_uri = (folder / "login.http").resolve().as_uri()
-    for marker, line, column in (("<<log", 4, 8), ("<<tok", 8, 3), ("<<greet", 1, 1)):
+    for marker, line, column in (("<<log", 5, 8), ("<<tok", 9, 3), ("<<greet", 1, 1)):
         found = await client.text_document_definition_async(
             types.DefinitionParams(document(uri), position_after(PRODUCTS, marker))
         )

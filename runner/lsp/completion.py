@@ -26,6 +26,7 @@ from jmespath.functions import Functions
 from lsprotocol import types
 
 from ..directives import KNOWN_DIRECTIVES
+from ..errors import masking_for
 from ..imports import Definition
 from ..masking import is_secret_name
 from ..nodes import HttpFile, Variable
@@ -207,9 +208,15 @@ def _imported(definition: Definition, start: int, folder: str) -> Completion:
     else:
         variable = next(v for v in reversed(block.variables) if v.name == name)
         documentation = f"@{name} = {_shown_value(variable)}"
+    # Another file's text: masked by what that file gives secret-named things too.
+    documentation = masking_for(definition.span, _unchanged)(documentation)
     return Completion(
         name, types.CompletionItemKind.Variable, start, None, False, detail, documentation
     )
+
+
+def _unchanged(text: str) -> str:
+    return text
 
 
 def _shown_value(variable: Variable) -> str:

@@ -199,6 +199,9 @@ class HttprunServer(LanguageServer):
         return self._last_parsed.get(uri, current)
 
     def forget(self, uri: str) -> None:
+        key = self.key_of(uri)
+        if key is not None:  # read from disk again when imported (its buffer was remembered)
+            self.imported.forget(key)
         self._analyses.pop(uri, None)
         self._keys.pop(uri, None)
         self._run_diagnostics.pop(uri, None)
