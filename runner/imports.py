@@ -13,11 +13,11 @@ imports it, and a cycle is an error positioned at the ``@import`` that closes it
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import Diagnostic, HttprunError, ParseError
+from .errors import Diagnostic, HttprunError, ParseError, masking_for
 from .nodes import Directive, HttpFile, Template
 from .project import find_project_root
 from .source import Span
@@ -316,3 +316,53 @@ def variable_reads(http_file: HttpFile, name: str) -> set[str]:
 
 def problems_as_diagnostics(graph: ImportGraph) -> list[Diagnostic]:
     return [diagnostic for error in graph.problems for diagnostic in error.diagnostics()]
+
+
+def import_summaries(
+    graph: ImportGraph, own: Mapping[Path, Sequence[Diagnostic]]
+) -> dict[Path, list[Diagnostic]]:
+    """For each file of ``graph``, an error at each of its ``@import`` lines whose file has
+    errors ("login.http has 2 errors; the first: 5:1 ..."): its ``own`` (what ``httprun
+    check`` reports for it, at its own places), or a summary of its own imports' (a file is
+    as broken as what it imports). The first error's message is masked with what that file
+    gives secret-named things."""
+    found: dict[Path, list[Diagnostic]] = {}
+
+    def of(key: Path) -> list[Diagnostic]:
+        if key not in found:
+            found[key] = []  # the graph has no cycle (that is a problem), but be sure
+            summaries = []
+            for imported in graph.imports.get(key, []):
+                errors = [
+                    d for d in [*own[imported.key], *of(imported.key)] if d.severity == "error"
+                ]
+                errors.sort(key=lambda d: (d.span.line, d.span.column) if d.span else (0, 0))
+                if errors:
+                    summaries.append(_summary(imported, errors))
+            found[key] = summaries
+        return found[key]
+
+    for key in graph.files:
+        of(key)
+    return found
+
+
+def _summary(imported: Import, errors: Sequence[Diagnostic]) -> Diagnostic:
+    first = errors[0]
+    span = first.span
+    where = f"{span.line}:{span.column} " if span is not None else ""
+    if span is not None and span.path != imported.http_file.path:
+        where = f"{span} "
+    message = masking_for(span, _unchanged)(first.message)  # that file's secrets
+    count = f"{len(errors)} error" + ("s" if len(errors) > 1 else "")
+    return Diagnostic(
+        "error",
+        f"{imported.path} has {count}; the first: {where}{message}",
+        imported.directive.span,
+        "they are shown in that file, at their own lines",
+        f"fix them there: 'httprun check {imported.path}' lists them",
+    )
+
+
+def _unchanged(text: str) -> str:
+    return text

@@ -39,8 +39,8 @@ from jmespath.functions import Functions
 from .dialects import OTHER_VARIABLE, other_variable, script_block, script_blocks
 from .directives import did_you_mean, request_settings, validate_directive
 from .dynamic import DynamicSources, evaluate_dynamic
-from .errors import Diagnostic, InvalidFile, ParseError, ResolveError, masking_for
-from .imports import ImportGraph, misplaced_directives
+from .errors import Diagnostic, InvalidFile, ParseError, ResolveError
+from .imports import ImportGraph, import_summaries, misplaced_directives
 from .jmes import compile_query, error_position, explain_error, root_names
 from .nodes import (
     Block,
@@ -132,93 +132,61 @@ def check_with_imports(
     """What ``httprun check`` (and the language server) report for each file of ``graph``,
     imports followed: :func:`check_parsed` with the names a file's imports make visible
     counted as defined (those of their blocks that do not parse too), the imports that could
-    not be followed at their ``@import`` lines, a summary error at the ``@import`` line of a
-    file that has errors of its own (theirs are in its own list, at their own places), and a
-    warning at each local definition that hides an imported name. ``syntax_errors`` are
-    those of each file's blocks that did not parse (by the graph's keys)."""
-    return _GraphChecker(graph, syntax_errors, defined).all()
+    not be followed at their ``@import`` lines, a warning at each local definition that hides
+    an imported name, and :func:`~runner.imports.import_summaries` (an imported file's errors
+    summed up at its ``@import`` line). ``syntax_errors`` are those of each file's blocks that
+    did not parse (by the graph's keys)."""
+    problems = _problems_by_file(graph)
+    about_imports: dict[Path, list[Diagnostic]] = {}
+    checked: dict[Path, list[Diagnostic]] = {}
+    for key, http_file in graph.files.items():
+        names = {*defined, *graph.visible(key), *_broken_imported_names(graph, key, syntax_errors)}
+        about_imports[key] = problems.get(key, []) + _clash_warnings(graph, key)
+        checked[key] = check_parsed(http_file, syntax_errors.get(key, ()), names)
+    summaries = import_summaries(graph, {key: about_imports[key] + checked[key] for key in checked})
+    return {
+        key: sorted(about_imports[key] + summaries[key], key=_position) + checked[key]
+        for key in graph.files
+    }
 
 
-class _GraphChecker:
-    def __init__(
-        self,
-        graph: ImportGraph,
-        syntax_errors: Mapping[Path, Sequence[ParseError]],
-        defined: Collection[str],
-    ) -> None:
-        self.graph = graph
-        self.syntax_errors = syntax_errors
-        self.defined = defined
-        self.done: dict[Path, list[Diagnostic]] = {}
-        paths = {http_file.path: key for key, http_file in graph.files.items()}
-        # Each problem in the file whose @import it is at (one from elsewhere: the root's).
-        self.problems: dict[Path, list[Diagnostic]] = {}
-        for error in graph.problems:
-            for diagnostic in error.diagnostics():
-                span = diagnostic.span
-                key = paths.get(span.path, graph.root_key) if span else graph.root_key
-                self.problems.setdefault(key, []).append(diagnostic)
+def _problems_by_file(graph: ImportGraph) -> dict[Path, list[Diagnostic]]:
+    """Each import that could not be followed, by the file whose ``@import`` it is (one
+    positioned in no file of the graph, as an unreadable file's error: the root's)."""
+    paths = {http_file.path: key for key, http_file in graph.files.items()}
+    found: dict[Path, list[Diagnostic]] = {}
+    for error in graph.problems:
+        for diagnostic in error.diagnostics():
+            span = diagnostic.span
+            key = paths.get(span.path, graph.root_key) if span else graph.root_key
+            found.setdefault(key, []).append(diagnostic)
+    return found
 
-    def all(self) -> dict[Path, list[Diagnostic]]:
-        return {key: self.of(key) for key in self.graph.files}
 
-    def of(self, key: Path) -> list[Diagnostic]:
-        if key not in self.done:
-            self.done[key] = []  # the graph has no cycle (it is a problem), but be sure
-            http_file = self.graph.files[key]
-            errors = self.syntax_errors.get(key, ())
-            names = {*self.defined, *self.graph.visible(key), *self.broken_names(key)}
-            found = self.problems.get(key, []) + self.summaries(key) + self.clashes(key)
-            found.sort(key=_position)
-            self.done[key] = found + check_parsed(http_file, errors, names)
-        return self.done[key]
+def _broken_imported_names(
+    graph: ImportGraph, key: Path, syntax_errors: Mapping[Path, Sequence[ParseError]]
+) -> set[str]:
+    """The names the broken blocks of the files ``key`` imports (transitively) would define:
+    their readers get that file's summary error, not an "undefined variable" on top."""
+    names: set[str] = set()
+    for imported in _reachable(graph, key):
+        errors = syntax_errors.get(imported, ())
+        if errors:
+            names |= names_of_broken_blocks(graph.files[imported].path, errors)
+    return names
 
-    def broken_names(self, key: Path) -> set[str]:
-        """The names the broken blocks of the files ``key`` imports (transitively) define:
-        their readers get the file's summary error, not an "undefined variable" on top."""
-        names: set[str] = set()
-        for imported in _reachable(self.graph, key):
-            errors = self.syntax_errors.get(imported, ())
-            if errors:
-                names |= names_of_broken_blocks(self.graph.files[imported].path, errors)
-        return names
 
-    def summaries(self, key: Path) -> list[Diagnostic]:
-        found = []
-        for imported in self.graph.imports.get(key, []):
-            errors = [d for d in self.of(imported.key) if d.severity == "error"]
-            if not errors:
-                continue
-            first = errors[0]
-            span = first.span
-            where = f"{span.line}:{span.column} " if span is not None else ""
-            if span is not None and span.path != imported.http_file.path:
-                where = f"{span} "
-            message = masking_for(span, _unchanged)(first.message)  # its file's secrets
-            count = f"{len(errors)} error" + ("s" if len(errors) > 1 else "")
-            found.append(
-                Diagnostic(
-                    "error",
-                    f"{imported.path} has {count}; the first: {where}{message}",
-                    imported.directive.span,
-                    "they are shown in that file, at their own lines",
-                    f"fix them there: 'httprun check {imported.path}' lists them",
-                )
-            )
-        return found
-
-    def clashes(self, key: Path) -> list[Diagnostic]:
-        return [
-            Diagnostic(
-                "warning",
-                f"'{mine.name}' is defined here and imported from "
-                f"{theirs.file.path}:{theirs.span.line}",
-                mine.span,
-                "this file's own definition wins",
-                f"rename one of them, or remove this one to use the imported {theirs.kind}",
-            )
-            for mine, theirs in self.graph.clashes(key)
-        ]
+def _clash_warnings(graph: ImportGraph, key: Path) -> list[Diagnostic]:
+    return [
+        Diagnostic(
+            "warning",
+            f"'{mine.name}' is defined here and imported from "
+            f"{theirs.file.path}:{theirs.span.line} (this file's wins)",
+            mine.span,
+            hint=f"rename one of them to use both; the imported {theirs.kind} is hidden here",
+        )
+        for mine, theirs in graph.clashes(key)
+    ]
 
 
 def _reachable(graph: ImportGraph, key: Path) -> set[Path]:
@@ -235,10 +203,6 @@ def _reachable(graph: ImportGraph, key: Path) -> set[Path]:
 def _position(diagnostic: Diagnostic) -> tuple[int, int]:
     span = diagnostic.span
     return (span.line, span.column) if span is not None else (0, 0)
-
-
-def _unchanged(text: str) -> str:
-    return text
 
 
 def parse_for_run(path: str) -> HttpFile:

@@ -122,8 +122,9 @@ def test_a_clash_warns_at_the_local_definition(tmp_path: Path) -> None:
     (warning,) = found[graph.root_key]
     assert warning.severity == "warning"
     assert warning.span is not None and warning.span.line == 2
+    where = f"{tmp_path / 'login.http'}:1"
     assert (
-        warning.message == f"'login' is defined here and imported from {tmp_path / 'login.http'}:1"
+        warning.message == f"'login' is defined here and imported from {where} (this file's wins)"
     )
 
 
