@@ -293,6 +293,25 @@ async def test_definition_goes_to_the_imported_file(client: LanguageClient, fold
         )
 
 
+async def test_references_of_a_name_include_its_uses_in_open_importers(
+    client: LanguageClient, folder: Path
+) -> None:
+    products_uri, _ = await opened(client, folder / "products.http", PRODUCTS)
+    login_uri, _ = await opened(client, folder / "login.http", LOGIN)
+    found = await client.text_document_references_async(
+        types.ReferenceParams(
+            text_document=document(login_uri),
+            position=position_after(LOGIN, ">> tok"),
+            context=types.ReferenceContext(include_declaration=False),
+        )
+    )
+    assert found is not None
+    line = PRODUCTS.splitlines().index("Authorization: Bearer <<token>>")
+    assert [(location.uri, location.range.start) for location in found] == [
+        (products_uri, types.Position(line, len("Authorization: Bearer <<")))
+    ]
+
+
 async def test_import_and_data_paths_are_document_links(
     client: LanguageClient, folder: Path
 ) -> None:

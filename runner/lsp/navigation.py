@@ -257,7 +257,24 @@ def register(server: HttprunServer) -> None:
             spans = [
                 d.span for d in definitions(analysis, symbol.name, env_spans(analysis))
             ] + spans
-        return [location(analysis, params.text_document.uri, span) for span in spans]
+        uri = params.text_document.uri
+        found = [location(analysis, uri, span) for span in spans]
+        return found + importers_references(uri, symbol.name)
+
+    def importers_references(uri: str, name: str) -> list[types.Location]:
+        """The uses of ``name`` in the open documents that read it from ``uri``'s file
+        through their imports (a file on disk that imports it is not searched)."""
+        key = server.key_of(uri)
+        codec = server.workspace.position_codec
+        found: list[types.Location] = []
+        for other_uri in server.importers_of(uri):
+            other = server.analysis(other_uri)
+            provider = other.visible.get(name)
+            if provider is None or provider[0] != key:
+                continue  # it defines the name itself, or reads it from another import
+            for span in references(other, name):
+                found.append(types.Location(other_uri, span_range(span, other.lines, codec)))
+        return found
 
     @server.feature(types.TEXT_DOCUMENT_PREPARE_RENAME)
     def prepare_rename(params: types.PrepareRenameParams) -> types.Range | None:
