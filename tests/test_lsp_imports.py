@@ -17,6 +17,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pytest_lsp import ClientServerConfig, LanguageClient
 
+from runner.lsp.semantic_tokens import TOKEN_TYPES
 from tests.lsp_helpers import (
     SERVER_COMMAND,
     change_document,
@@ -229,6 +230,26 @@ async def test_an_open_imported_file_is_read_from_its_buffer_until_it_closes(
 
 
 # -- completion, hover, definition, links --
+
+
+async def test_an_imported_request_name_is_a_request_token(
+    client: LanguageClient, folder: Path
+) -> None:
+    uri, _ = await opened(client, folder / "products.http", PRODUCTS)
+    found = await client.text_document_semantic_tokens_full_async(
+        types.SemanticTokensParams(text_document=document(uri))
+    )
+    assert found is not None
+    line = column = 0
+    kinds = {}  # (line, start) of each token → its type
+    for index in range(0, len(found.data), 5):
+        delta_line, delta_start, _, kind = found.data[index : index + 4]
+        line, column = line + delta_line, (column if delta_line == 0 else 0) + delta_start
+        kinds[(line, column)] = TOKEN_TYPES[kind]
+    at = position_after(PRODUCTS, "count=")  # <<login.body.count>>: as a local request's
+    assert kinds[(at.line, at.character)] == "function"
+    at = position_after(PRODUCTS, "g=")  # <<greeting>>
+    assert kinds[(at.line, at.character)] == "variable"
 
 
 async def test_completion_offers_imported_names_and_their_response_fields(

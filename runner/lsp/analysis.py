@@ -109,7 +109,8 @@ class Analysis:
 
     @cached_property
     def semantic_tokens(self) -> list[Token]:
-        return tokens_of(self.http_file, self.lines)
+        requests = [name for name, (_, d) in self.visible.items() if d.kind == "request"]
+        return tokens_of(self.http_file, self.lines, requests)
 
     def _parse(self) -> None:
         if self._file is not None:

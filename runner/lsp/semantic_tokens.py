@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from operator import itemgetter
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -80,10 +80,13 @@ class Token(NamedTuple):
     modifiers: tuple[str, ...] = ()
 
 
-def tokens_of(http_file: HttpFile, lines: Sequence[str]) -> list[Token]:
+def tokens_of(
+    http_file: HttpFile, lines: Sequence[str], imported_requests: Collection[str] = ()
+) -> list[Token]:
     """Every token of the document, sorted, none overlapping another. ``lines`` are the
-    document's lines (line endings are ignored)."""
-    builder = _Builder([line.rstrip("\r\n") for line in lines], http_file)
+    document's lines (line endings are ignored); ``imported_requests``, the request names its
+    imports make visible (read as requests too)."""
+    builder = _Builder([line.rstrip("\r\n") for line in lines], http_file, imported_requests)
     for block in http_file.blocks:
         builder.block(block)
     builder.comments()
@@ -129,14 +132,16 @@ def _modifier_bits(modifiers: tuple[str, ...]) -> int:
 
 
 class _Builder:
-    def __init__(self, lines: list[str], http_file: HttpFile) -> None:
+    def __init__(
+        self, lines: list[str], http_file: HttpFile, imported_requests: Collection[str]
+    ) -> None:
         self.lines = lines
         self.tokens: list[Token] = []
         # line → (start, end) of its tokens; the lines' widths, looked up for every token.
         self.taken: defaultdict[int, list[tuple[int, int]]] = defaultdict(list)
         self.widths = [len(line) for line in lines]
         self.request_names = frozenset(
-            block.name for block in http_file.requests if block.name is not None
+            [*imported_requests, *(b.name for b in http_file.requests if b.name is not None)]
         )
         self.body_lines: set[int] = set()  # 0-based lines of bodies: '#' there is body text
 
