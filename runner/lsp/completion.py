@@ -1,11 +1,12 @@
 """Completion: what may be written at the cursor, from the line's text up to it.
 
 The context is read from the text, not the tree: while someone types, the line at the cursor
-usually does not parse. The names offered come from the tree of the blocks that parse and from
-the env files:
+usually does not parse. The names offered come from the tree of the blocks that parse, from
+the files its ``@import`` lines import and from the env files:
 
-- in ``<<``: env variables, file variables, captures and request names defined above the
-  cursor, ``auth`` (under an ``@auth`` profile); ``$dynamic`` values as snippets; after
+- in ``<<``: env variables, the names imports make visible (with their kind and file), file
+  variables, captures and request names defined above the cursor, ``auth`` (under an
+  ``@auth`` profile); ``$dynamic`` values as snippets; after
   ``name.``: the fields of a response (``status``, ``body``, ``headers``...), of ``auth``, and
   the body fields of the request's last response in this session;
 - after ``# @``: the directives, then their values;
