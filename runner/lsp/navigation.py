@@ -1,6 +1,8 @@
 """Go to definition, find references and rename for the names ``<<...>>`` reads: file
 variables (``@name = value``), captures (``>> name = query``), request names (``# @name``)
-and env file variables (their ``NAME=`` line).
+and env file variables (their ``NAME=`` line), in the document or in a file it imports
+(``# @import``: the definition there; the references of a name include its uses in the open
+documents that import it; an imported name is not renamed from an importer).
 
 A name's definitions and uses are found in the syntax tree (templates keep their ``<<...>>``
 spans); the name under the cursor is read from the line's text, so it is found on a line that
