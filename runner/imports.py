@@ -65,6 +65,7 @@ class ImportGraph:
     imports: dict[Path, list[Import]] = field(default_factory=dict)
     problems: list[HttprunError] = field(default_factory=list)
     _visible: dict[Path, dict[str, tuple[Path, Definition]]] = field(default_factory=dict)
+    _definitions: dict[Path, dict[str, Definition]] = field(default_factory=dict)
 
     def imported_files(self) -> list[Import]:
         """Every import reached from the root, each file once, in the order first met."""
@@ -80,19 +81,26 @@ class ImportGraph:
             pending.extend(reversed(self.imports.get(current.key, [])))
         return found
 
+    def definitions(self, key: Path) -> Mapping[str, Definition]:
+        """:func:`top_level_definitions` of the file at ``key``, worked out once (visible and
+        clashes read each file's for every file that imports it)."""
+        if key not in self._definitions:
+            self._definitions[key] = top_level_definitions(self.files[key])
+        return self._definitions[key]
+
     def visible(self, key: Path | None = None) -> Mapping[str, tuple[Path, Definition]]:
         """The names the file at ``key`` (default: the root) sees through its imports: name →
         (the imported file's key whose top level provides it, the definition). Names that
         file defines itself are not in it: they win."""
         key = self.root_key if key is None else key
         if key not in self._visible:
-            own = set(top_level_definitions(self.files[key]))
+            own = set(self.definitions(key))
             seen: dict[str, tuple[Path, Definition]] = {}
             self._visible[key] = seen  # an empty entry first: a cycle (reported) ends here
             for imported in self.imports.get(key, []):
                 provided = {
                     name: (imported.key, definition)
-                    for name, definition in top_level_definitions(imported.http_file).items()
+                    for name, definition in self.definitions(imported.key).items()
                 }
                 for name, where in {**self.visible(imported.key), **provided}.items():
                     if name not in own:
@@ -103,12 +111,12 @@ class ImportGraph:
         """(local definition, imported one) for each name the file at ``key`` defines that an
         import provides too: ``httprun check`` warns, the local one wins."""
         key = self.root_key if key is None else key
-        local = top_level_definitions(self.files[key])
+        local = self.definitions(key)
         found: list[tuple[Definition, Definition]] = []
         for imported in self.imports.get(key, []):
             others = {
                 **{n: d for n, (_, d) in self.visible(imported.key).items()},
-                **top_level_definitions(imported.http_file),
+                **self.definitions(imported.key),
             }
             for name, definition in local.items():
                 if name in others and all(name != mine.name for mine, _ in found):
@@ -288,7 +296,7 @@ def needed_blocks(
         provider, definition = visible  # the file whose own top level defines the name
         if definition.kind == "variable":
             for read in variable_reads(definition.file, name):
-                local = top_level_definitions(definition.file).get(read)
+                local = graph.definitions(provider).get(read)
                 if local is not None and local.kind != "variable":
                     needed.setdefault(provider, set()).add(local.block)
                 elif local is None:
