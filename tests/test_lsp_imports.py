@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -98,7 +97,9 @@ def folder(project: Path, request: pytest.FixtureRequest) -> Path:
     return path
 
 
-async def opened(client: LanguageClient, path: Path, text: str) -> tuple[str, list[Any]]:
+async def opened(
+    client: LanguageClient, path: Path, text: str
+) -> tuple[str, list[types.Diagnostic]]:
     """Open ``text`` as ``path`` and wait for its first diagnostics."""
     uri = open_document(client, path, text)
     return uri, await diagnostics_for(client, uri, 1)
