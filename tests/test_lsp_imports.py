@@ -27,8 +27,14 @@ from tests.lsp_helpers import (
 )
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
+REGISTRATIONS: list[types.Registration] = []  # what the server asked the client to register
 
 CAPABILITIES = types.ClientCapabilities(
+    workspace=types.WorkspaceClientCapabilities(
+        did_change_watched_files=types.DidChangeWatchedFilesClientCapabilities(
+            dynamic_registration=True
+        )
+    ),
     text_document=types.TextDocumentClientCapabilities(
         document_link=types.DocumentLinkClientCapabilities(tooltip_support=True)
     ),
@@ -80,6 +86,11 @@ async def client(project: Path) -> AsyncIterator[LanguageClient]:
     config = ClientServerConfig(server_command=SERVER_COMMAND, server_env=environment)
     lsp_client = await config.start()
     assert isinstance(lsp_client, LanguageClient)
+
+    @lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)
+    def register_capability(params: types.RegistrationParams) -> None:
+        REGISTRATIONS.extend(params.registrations)
+
     await initialize(lsp_client, project, {"env": ["envs/dev.env"]}, CAPABILITIES)
     yield lsp_client
     await lsp_client.shutdown_session()
@@ -228,6 +239,30 @@ async def test_an_open_imported_file_is_read_from_its_buffer_until_it_closes(
         types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(login.as_uri()))
     )
     await eventually(lambda: True if messages() == ["undefined variable 'extra'"] else None)
+
+
+async def test_request_files_changed_on_disk_are_read_again_when_the_client_says_so(
+    client: LanguageClient, folder: Path
+) -> None:
+    (registration,) = await eventually(lambda: REGISTRATIONS or None)
+    assert registration.method == types.WORKSPACE_DID_CHANGE_WATCHED_FILES
+    text = "# @import ./login.http\n# @import ./later.http\nGET <<base>>/?e=<<extra>>\n"
+    uri, found = await opened(client, folder / "a.http", text)
+    assert [(line, message.split(":")[0]) for line, _, message in described(found)] == [
+        (1, f"cannot import '{folder / 'later.http'}'"),
+        (2, "undefined variable 'extra'"),
+    ]
+    (folder / "login.http").write_text("@extra = 1\n" + LOGIN, encoding="utf-8")
+    (folder / "later.http").write_text("@late = 2\n", encoding="utf-8")
+    changes = [
+        types.FileEvent((folder / name).as_uri(), kind)
+        for name, kind in (
+            ("login.http", types.FileChangeType.Changed),
+            ("later.http", types.FileChangeType.Created),
+        )
+    ]
+    client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes))
+    await eventually(lambda: True if not client.diagnostics[uri] else None)
 
 
 # -- completion, hover, definition, links --

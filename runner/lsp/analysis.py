@@ -70,6 +70,11 @@ class Analysis:
         """The names its imports make visible (not those it defines itself)."""
         return self.graph.visible() if self.graph is not None else {}
 
+    @property
+    def imports_anything(self) -> bool:
+        """Whether it has ``@import`` lines (followed or not)."""
+        return bool(import_directives(self.http_file))
+
     def imports_current(self) -> bool:
         """Whether the files it imports are still as they were read."""
         reader = self.imported

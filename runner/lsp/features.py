@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from . import actions, completion, formatting, hover, links, navigation, runs, semantic_tokens
+from . import (
+    actions,
+    completion,
+    formatting,
+    hover,
+    links,
+    navigation,
+    runs,
+    semantic_tokens,
+    watched,
+)
 from .lenses import block_label
 from .positions import span_range
 from .server import HttprunServer, Settings
@@ -22,6 +32,7 @@ def register(server: HttprunServer) -> None:
     navigation.register(server)
     links.register(server)
     formatting.register(server)
+    watched.register(server)  # request files changed on disk: importers checked again
 
     @server.feature(types.INITIALIZE)
     def initialize(params: types.InitializeParams) -> None:
@@ -31,6 +42,7 @@ def register(server: HttprunServer) -> None:
     @server.feature(types.INITIALIZED)
     async def initialized(params: types.InitializedParams) -> None:
         await pull_configuration()
+        await watched.watch_request_files(ls)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def did_change_configuration(params: types.DidChangeConfigurationParams) -> None:

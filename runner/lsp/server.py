@@ -174,6 +174,16 @@ class HttprunServer(LanguageServer):
             if other != uri and analysis.imports_file(key)
         ]
 
+    def reread_imports(self) -> list[str]:
+        """The open documents that import files, each analysed again with its imports read
+        again (a file they import changed, or appeared, on disk)."""
+        found = []
+        for uri, (version, analysis) in list(self._analyses.items()):
+            if analysis.imports_anything:
+                self._analyses[uri] = (version, analysis.reread_imports())
+                found.append(uri)
+        return found
+
     def defined_for(self, path: str) -> frozenset[str]:
         """The names the env files define for the document at ``path``: the client's
         ``httprun.env``, else those of the document's project settings."""
