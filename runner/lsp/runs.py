@@ -31,11 +31,7 @@ from ..masking import Masker
 from ..nodes import HttpFile
 from ..options import RunOptions
 from ..results import FileResult, Outcome, RequestResult, RunResult
-from ..run import (
-    FileRun,
-    RunSession,
-    _merged,  # one result per file: an imported file may run in two sections
-)
+from ..run import FileRun, RunSession
 from ..select import dependencies_of
 from .lenses import DRY_RUN_COMMAND, RUN_COMMAND, block_label, code_lenses, request_block_at
 from .outcome import request_document, response_path, run_diagnostics, write_response
@@ -118,7 +114,9 @@ class EditorRun:
             files.append(file_result)  # refused before anything ran
         interrupted = session.interrupted.is_set()
         elapsed = time.time() - started
-        return RunResult(tuple(_merged(files)), started, elapsed, masker, interrupted)
+        # An imported file that ran in two sections stays two: each request is found by its
+        # file and line, and no report of the whole run is written.
+        return RunResult(tuple(files), started, elapsed, masker, interrupted)
 
     def _run(self, session: RunSession) -> FileResult:
         path = self.http_file.path
