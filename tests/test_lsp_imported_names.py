@@ -57,3 +57,11 @@ def test_any_imported_text_is_answered_without_a_traceback(imported: str) -> Non
             (found,) = definitions(analysis, name, {})
             assert found.imported and found.span.path == provided.file.path
             assert found.span.line == provided.span.line
+
+
+def test_an_unsaved_buffer_says_its_imports_wait_for_a_save() -> None:
+    analysis = Analysis("untitled:Untitled-1", IMPORTER, frozenset(), ImportedFiles(lambda k: None))
+    assert analysis.graph is None
+    first, *_ = analysis.diagnostics
+    assert first.severity == "warning" and first.span is not None and first.span.line == 1
+    assert first.message == "this import is followed once the file is saved"

@@ -98,13 +98,28 @@ class Analysis:
         if self._diagnostics is None:
             graph = self.graph
             if graph is None:
-                self._diagnostics = check_parsed(self.http_file, self.syntax_errors, self.defined)
+                alone = check_parsed(self.http_file, self.syntax_errors, self.defined)
+                self._diagnostics = self._unsaved_imports() + alone
             else:
                 errors = {key: parsed.errors for key, parsed in self._read.items()}
                 errors[graph.root_key] = self.syntax_errors
                 found = check_with_imports(graph, errors, self.defined)
                 self._diagnostics = found[graph.root_key]
         return self._diagnostics
+
+    def _unsaved_imports(self) -> list[Diagnostic]:
+        """A buffer never saved has no folder to find its imports in: each says so."""
+        if os.path.isabs(self.path):
+            return []
+        return [
+            Diagnostic(
+                "warning",
+                "this import is followed once the file is saved",
+                directive.span,
+                hint="imports are relative to the file's folder: save it in the project",
+            )
+            for directive in import_directives(self.http_file)
+        ]
 
     @cached_property
     def lines(self) -> list[str]:
