@@ -430,3 +430,33 @@ async def test_a_run_from_the_editor_runs_the_imported_requests_it_needs_first(
         types.CompletionParams(document(uri), position_after(edited, "<<login.body."))
     )
     assert found is not None and {"products", "count"} <= {item.label for item in found.items}
+
+
+async def test_a_run_from_the_editor_runs_once_per_data_row(
+    client: LanguageClient, folder: Path
+) -> None:
+    (folder / "rows.csv").write_text("name\nfirst\nsecond\n", encoding="utf-8")
+    text = PRODUCTS.replace("?? status == 200", "?? status == 200\n?? body.n[0] == 'first'")
+    text = text.replace("/headers?", "/headers?n=<<name>>&")
+    uri, _ = await opened(client, folder / "products.http", text)
+    lenses = await client.text_document_code_lens_async(types.CodeLensParams(document(uri)))
+    command = (lenses or [])[0].command
+    assert command is not None
+    before = set(client.progress_reports)
+
+    summary = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command.command, command.arguments)
+    )
+
+    assert summary["outcome"] == "failed"  # the second row's check
+    (token,) = set(client.progress_reports) - before
+    reports = [
+        r for r in client.progress_reports[token] if isinstance(r, types.WorkDoneProgressReport)
+    ]
+    messages = [r.message.split(":")[0] for r in reports if r.message]
+    assert messages == ["login", "Products [first]", "Products [second]"]  # one login
+    assert [r.percentage for r in reports] == [33, 66, 100]
+    failed = await eventually(
+        lambda: [d for d in client.diagnostics[uri] if d.source == "httprun run"] or None
+    )
+    assert [d.message.rsplit(" ", 1)[-1] for d in failed] == ["[second]"]

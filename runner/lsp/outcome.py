@@ -37,6 +37,7 @@ def run_diagnostics(
         for check in result.checks:
             if not check.passed:
                 message = f"{check.text}: {check.message}" if check.message else check.text
+                message += f" [{result.row}]" if result.row else ""  # each row's on its line
                 span = check.span or _request_span(result)
                 found.append(_diagnostic(masker.text(message), span, lines, codec))
         if result.outcome is Outcome.ERROR and result.error is not None:

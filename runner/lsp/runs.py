@@ -26,6 +26,8 @@ from typing import Any
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 
+from ..data_source import rows_for
+from ..datarows import DataRow
 from ..errors import HttprunError, InternalError
 from ..masking import Masker
 from ..nodes import HttpFile
@@ -107,26 +109,40 @@ class EditorRun:
         if self.cancelled.is_set():
             session.interrupt()
         with session:
-            file_result = self._run(session)
+            own = self._run(session, listener)
         # The requests of imported files it needed ran first, each file's as a section.
         files = session.finished_files()
-        if not any(finished is file_result for finished in files):
-            files.append(file_result)  # refused before anything ran
+        files += [mine for mine in own if not any(mine is done for done in files)]  # refused
         interrupted = session.interrupted.is_set()
         elapsed = time.time() - started
         # An imported file that ran in two sections stays two: each request is found by its
         # file and line, and no report of the whole run is written.
         return RunResult(tuple(files), started, elapsed, masker, interrupted)
 
-    def _run(self, session: RunSession) -> FileResult:
-        path = self.http_file.path
+    def _run(self, session: RunSession, listener: ProgressListener) -> list[FileResult]:
+        """The file's results: one per data row of its ``@data`` (each a fresh run, as on
+        the command line), else one."""
         try:
-            file_run = FileRun(session, self.http_file)
+            rows = rows_for(self.http_file, self.options, session.max_include)
+        except HttprunError as error:  # the data file: nothing is sent
+            return [FileResult(self.http_file.path, error=error)]
+        listener.runs(len(rows) if rows is not None else 1)
+        found = []
+        for row in rows if rows is not None else [None]:
+            if session.stopping.is_set():
+                break
+            found.append(self._run_row(session, row))
+        return found
+
+    def _run_row(self, session: RunSession, row: DataRow | None) -> FileResult:
+        path, label = self.http_file.path, row.label if row is not None else None
+        try:
+            file_run = FileRun(session, self.http_file, row=row)
             return session.run_selected(file_run, self.selected)
         except HttprunError as error:  # `httprun check` finds errors: nothing is sent
-            return FileResult(path, error=error)
+            return FileResult(path, error=error, row=label)
         except Exception as error:  # a bug: this run's error, the server goes on
-            return FileResult(path, error=InternalError(error))
+            return FileResult(path, error=InternalError(error), row=label)
 
 
 class ProgressListener:
@@ -150,6 +166,10 @@ class ProgressListener:
         self._notice = notice
         self._mask = masker
 
+    def runs(self, count: int) -> None:
+        """The file runs ``count`` times (once per data row): as many requests each time."""
+        self._total *= count
+
     def file_started(self, path: str) -> None:
         pass
 
@@ -168,7 +188,7 @@ class ProgressListener:
 
 
 def _summary(result: RequestResult) -> str:
-    name = result.display_name
+    name = result.display_name + (f" [{result.row}]" if result.row else "")
     if result.outcome is Outcome.SKIPPED:
         return f"{name}: skipped" + (f" ({result.skip_reason})" if result.skip_reason else "")
     if result.status is None:
