@@ -25,6 +25,7 @@ from .reading import (
     INCLUDE_SETTING,
     MAX_INCLUDE_DEFAULT,
     UnreadableFile,
+    path_kind,
     read_regular_file,
     shown_path,
 )
@@ -247,18 +248,53 @@ def _read_path(
     options: ResolveOptions,
     mask: Callable[[str], str] | None = None,
 ) -> tuple[str, bytes]:
+    shown, joined, resolved = _locate_include(written, part, file_path, options, mask)
+    try:
+        return str(joined), read_regular_file(resolved, limit=options.max_include)
+    except UnreadableFile as error:
+        raise _unreadable(error, shown, resolved, part) from None
+
+
+def include_problem(
+    part: BodyInclude, file_path: Path, options: ResolveOptions
+) -> ResolveError | None:
+    """What ``httprun check`` can tell of the file a ``<`` / ``<@`` line names without reading
+    it: outside the project, missing, or not a regular file (the run's error). None when it is
+    fine, or when its path holds ``<<...>>``: only a run knows that path."""
+    if not part.path.is_literal:
+        return None
+    written = "".join(p.text for p in part.path.parts if isinstance(p, Text)).strip()
+    try:
+        shown, _, resolved = _locate_include(written, part, file_path, options)
+    except ResolveError as error:
+        return error
+    kind = path_kind(resolved)
+    if kind is None:
+        return None
+    if kind == "missing":
+        return _unreadable(UnreadableFile(kind, missing=True), shown, resolved, part)
+    reason = f"it is {kind}, not a regular file"
+    return _unreadable(
+        UnreadableFile(reason, "only regular files are read", kind=kind), shown, resolved, part
+    )
+
+
+def _locate_include(
+    written: str,
+    part: BodyInclude,
+    file_path: Path,
+    options: ResolveOptions,
+    mask: Callable[[str], str] | None = None,
+) -> tuple[str, Path, Path]:
+    """How messages show the path ``written`` (masked), the path joined to the .http file's
+    folder, and the resolved path, which must lie inside the project unless allowed."""
     if not written:
         raise ResolveError("'<' needs a file path", part.span, hint="write < ./file.json")
     shown = _displayed_path(written, mask or _unmasked)
-
-    def failure(message: str, hint: str = "") -> ResolveError:
-        return ResolveError(
-            message, part.span, label="paths are relative to the .http file", hint=hint
-        )
-
     if "\x00" in written:
         # The operating system cannot take such a name; Python raises ValueError for it.
-        raise failure(
+        raise _failure(
+            part,
             f"the file path '{shown}' contains a NUL byte",
             "check the path and the variables it uses",
         )
@@ -267,37 +303,40 @@ def _read_path(
         resolved = joined.resolve()
         root = options.project_root.resolve()
     except (OSError, RuntimeError, ValueError) as error:  # RuntimeError: a symlink loop
-        raise failure(f"cannot resolve '{shown}': {_reason(error)}") from None
+        raise _failure(part, f"cannot resolve '{shown}': {_reason(error)}") from None
     if not options.allow_outside_files and not resolved.is_relative_to(root):
         raise ResolveError(
             f"'{shown}' is outside the project folder {root}",
             part.span,
             hint="move the file into the project, or pass --allow-outside-files",
         )
-    try:
-        return str(joined), read_regular_file(resolved, limit=options.max_include)
-    except UnreadableFile as error:
-        raise _unreadable(error, shown, resolved, failure) from None
+    return shown, joined, resolved
+
+
+def _failure(part: BodyInclude, message: str, hint: str = "") -> ResolveError:
+    return ResolveError(message, part.span, label="paths are relative to the .http file", hint=hint)
 
 
 def _unreadable(
-    error: UnreadableFile, shown: str, resolved: Path, failure: Callable[[str, str], ResolveError]
+    error: UnreadableFile, shown: str, resolved: Path, part: BodyInclude
 ) -> ResolveError:
     if error.missing:
-        return failure(f"no such file: '{shown}'", f"looked for {resolved}")
+        return _failure(part, f"no such file: '{shown}'", f"looked for {resolved}")
     if error.kind == "a folder":
-        return failure(f"'{shown}' is a directory", "give the path of a file")
+        return _failure(part, f"'{shown}' is a directory", "give the path of a file")
     if error.too_large:
-        return failure(
+        return _failure(
+            part,
             f"cannot include '{shown}': {error.reason}",
             f"set {INCLUDE_SETTING} (e.g. {INCLUDE_SETTING}=500MB) in the env file to allow more",
         )
     if error.reason == "Permission denied":
-        return failure(
+        return _failure(
+            part,
             f"cannot read '{shown}': permission denied",
             "check the file's permissions (and those of the folders above it)",
         )
-    return failure(f"cannot read '{shown}': {error.reason}", error.hint)
+    return _failure(part, f"cannot read '{shown}': {error.reason}", error.hint)
 
 
 def _displayed_path(path: str, mask: Callable[[str], str]) -> str:
