@@ -19,6 +19,7 @@ import typer
 from typer.core import TyperCommand
 
 from .cli_options import (
+    AllowOutsideOpt,
     DataOpt,
     EnvOpt,
     TracebackOpt,
@@ -482,13 +483,18 @@ def _watch(
 
 @app.command("check", cls=TargetsCommand)
 def check_command(
-    targets: TargetsArg, env: EnvOpt = None, var: VarOpt = None, traceback: TracebackOpt = False
+    targets: TargetsArg,
+    env: EnvOpt = None,
+    var: VarOpt = None,
+    allow_outside_files: AllowOutsideOpt = False,
+    traceback: TracebackOpt = False,
 ) -> None:
-    """Parse and statically check files (nothing is sent): `file:line:col: severity: message`."""
+    """Parse and statically check files (nothing is sent): `file:line:col: severity: message`.
+    The files they import, their includes and data files are checked too."""
+    from .check_files import CheckRun, CheckSettings
     from .env import load_env_files, unknown_settings
     from .masking import Masker
-    from .parser import parse_file_collecting
-    from .static import check_parsed
+    from .reading import max_include_size
     from .targets import expand_targets
 
     try:
@@ -497,19 +503,20 @@ def check_command(
         environment = load_env_files(_env_files(env, settings))
         variables = {**environment.values, **parse_vars(var)}
         expanded = expand_targets(targets, settings)
+        max_include = max_include_size(environment.settings)
     except HttprunError as error:
         _fail(error)
-    defined = set(variables)
     # A message may quote a request file's literal, and that literal be an env file's secret.
     masker = Masker()
     for name, value in {**environment.settings, **variables}.items():
         masker.add_variable(name, value)
     for warning in unknown_settings(environment):
         typer.echo(warning.one_line(masker.mask))
+    checking = CheckRun(CheckSettings(set(variables), allow_outside_files, max_include))
     worst = 0
     for target in expanded:
         try:
-            diagnostics = check_parsed(*parse_file_collecting(target.path), defined)
+            diagnostics = checking.target(target.path)
         except HttprunError as error:
             diagnostics = error.diagnostics()
         for diagnostic in diagnostics:

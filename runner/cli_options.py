@@ -10,6 +10,7 @@ from .errors import UsageError
 from .pins import parse_vars
 
 __all__ = [
+    "AllowOutsideOpt",
     "DataOpt",
     "EnvOpt",
     "TracebackOpt",
@@ -49,6 +50,13 @@ DataOpt = Annotated[
 ]
 _ENV_HINT = "give the path of a dotenv file, e.g. --env envs/dev.env"
 
+AllowOutsideOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-outside-files",
+        help="Let imports, data files and '< path' bodies be outside the project.",
+    ),
+]
 TracebackOpt = Annotated[
     bool, typer.Option("--traceback", help="Show Python's traceback for internal errors (bugs).")
 ]

@@ -1,0 +1,305 @@
+"""``httprun check`` across files: a file's diagnostics, following its imports, includes and
+data file. The language server calls the same functions.
+
+:mod:`runner.static` checks one file on its own; here the names an import makes visible, and
+the names of the file's data rows, count as defined; the ``@import`` lines that cannot be
+followed, a name defined here that an import provides too, a ``< ./file`` that names no file of
+the project and a data file that cannot give rows are reported, each at its own position.
+Nothing is sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple, Protocol
+
+from .errors import Diagnostic, HttprunError, ParseError
+from .imports import Definition, ImportGraph, load_graph
+from .nodes import BodyInclude, HttpFile
+from .parser import names_of_broken_blocks, parse_file_collecting
+from .project import find_project_root
+from .reading import MAX_INCLUDE_DEFAULT
+from .static import check_file
+
+__all__ = [
+    "CheckRun",
+    "CheckSettings",
+    "FileReader",
+    "Reader",
+    "check_following_imports",
+    "check_graph",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckSettings:
+    """What a check knows of the run it stands for."""
+
+    defined: Collection[str] = ()  # the names the env files and --var give
+    allow_outside_files: bool = False  # imports, includes and data files may leave the project
+    max_include: int = MAX_INCLUDE_DEFAULT  # the most bytes of a data file read
+
+
+class Reader(Protocol):
+    """Parses the files that imports reach (``load_graph``'s ``read``), and keeps the syntax
+    errors of each, whose blocks' names still count as defined for the files importing it."""
+
+    def __call__(self, key: Path, shown: str) -> HttpFile: ...
+
+    def syntax_errors(self, key: Path) -> Sequence[ParseError]: ...
+
+
+class Parsed(NamedTuple):
+    http_file: HttpFile  # the blocks that parse
+    syntax_errors: Sequence[ParseError]
+
+
+class FileReader:
+    """Each request file parsed once (by resolved path), going on after syntax errors: a file
+    imported by many targets, or imported and a target too, is read and reported once.
+    ``parse`` reads the file at a path (the language server can give an editor's text)."""
+
+    def __init__(
+        self,
+        parse: Callable[[str], tuple[HttpFile, list[ParseError]]] = parse_file_collecting,
+    ) -> None:
+        self._parse = parse
+        self._parsed: dict[Path, Parsed] = {}
+
+    def __call__(self, key: Path, shown: str) -> HttpFile:
+        return self.parsed(key, shown).http_file
+
+    def parsed(self, key: Path, shown: str) -> Parsed:
+        """The file at ``key`` (named ``shown`` in messages), parsed on first use; an
+        unreadable file is raised as a :class:`ParseError` each time."""
+        if key not in self._parsed:
+            self._parsed[key] = Parsed(*self._parse(shown))
+        return self._parsed[key]
+
+    def syntax_errors(self, key: Path) -> Sequence[ParseError]:
+        found = self._parsed.get(key)
+        return found.syntax_errors if found is not None else ()
+
+
+def check_following_imports(
+    http_file: HttpFile,
+    syntax_errors: Sequence[ParseError],
+    settings: CheckSettings,
+    read: Reader,
+) -> list[Diagnostic]:
+    """What ``httprun check`` reports for ``http_file`` itself (the blocks that parse, and
+    ``syntax_errors`` for the others), with its imports followed through ``read``. The
+    diagnostics of the imported files are left out: :func:`check_graph` gives them."""
+    graph = load_graph(http_file, read, allow_outside=settings.allow_outside_files)
+    return _diagnostics_of(graph, graph.root_key, syntax_errors, settings, read)
+
+
+def check_graph(
+    graph: ImportGraph, settings: CheckSettings, read: Reader, *, skip: Collection[Path] = ()
+) -> dict[Path, list[Diagnostic]]:
+    """The diagnostics of every file in ``graph`` but those in ``skip`` (reported already),
+    each file's at its own positions: the root's first, then its imports in the order met.
+    Problems that name no file of the graph (an import that cannot be read) go with the root."""
+    keys = [graph.root_key, *(imported.key for imported in graph.imported_files())]
+    found = {
+        key: _diagnostics_of(graph, key, read.syntax_errors(key), settings, read)
+        for key in keys
+        if key not in skip
+    }
+    if graph.root_key in found:
+        found[graph.root_key] += _unplaced_problems(graph)
+    return found
+
+
+def _diagnostics_of(
+    graph: ImportGraph,
+    key: Path,
+    syntax_errors: Sequence[ParseError],
+    settings: CheckSettings,
+    read: Reader,
+) -> list[Diagnostic]:
+    """The diagnostics of the file at ``key`` in ``graph``: its syntax errors first, then the
+    rest by position (those in another file, its data file, last)."""
+    http_file = graph.files[key]
+    data_names, data_problems = _data_rows(http_file, settings)
+    problems = [*_import_problems(graph, key), *data_problems]
+    if problems or _broken_imports(graph, key):
+        # Names may come from what cannot be read: every name the file reads counts as given,
+        # so the one error to fix is not buried under "undefined variable"s.
+        data_names |= _names_read(http_file)
+    defined = {
+        *settings.defined,
+        *graph.visible(key),
+        *names_of_broken_blocks(http_file.path, syntax_errors),
+        *_broken_imported_names(graph, key, read),
+        *data_names,
+    }
+    found = check_file(http_file, defined)
+    # An empty '@import' or '@data' is a directive error already: said once.
+    taken = {_start(d) for d in found if d.severity == "error"}
+    found += [
+        d
+        for d in [*problems, *_clash_warnings(graph, key), *_include_problems(http_file, settings)]
+        if _start(d) not in taken
+    ]
+    found.sort(key=lambda d: _position(d, http_file.path))
+    return [d for error in syntax_errors for d in error.diagnostics()] + found
+
+
+def _start(diagnostic: Diagnostic) -> tuple[str, int, int] | None:
+    span = diagnostic.span
+    return (span.path, span.line, span.column) if span is not None else None
+
+
+def _position(diagnostic: Diagnostic, path: str) -> tuple[bool, str, int, int]:
+    span = diagnostic.span
+    if span is None:
+        return (True, "", 1 << 30, 0)
+    return (span.path != path, span.path, span.line, span.column)
+
+
+def _import_problems(graph: ImportGraph, key: Path) -> list[Diagnostic]:
+    """The ``@import`` lines of the file at ``key`` that could not be followed."""
+    path = graph.files[key].path
+    return [
+        diagnostic
+        for error in graph.problems
+        if error.span is not None and error.span.path == path
+        for diagnostic in error.diagnostics()
+    ]
+
+
+def _unplaced_problems(graph: ImportGraph) -> list[Diagnostic]:
+    """Problems positioned in no file of the graph: an imported file that cannot be read."""
+    paths = {http_file.path for http_file in graph.files.values()}
+    return [
+        diagnostic
+        for error in graph.problems
+        if error.span is None or error.span.path not in paths
+        for diagnostic in error.diagnostics()
+    ]
+
+
+def _broken_imports(graph: ImportGraph, key: Path) -> bool:
+    """Whether an import that the file at ``key`` reaches could not be followed."""
+    paths = {graph.files[reached].path for reached in _reachable(graph, key)}
+    return any(error.span is None or error.span.path in paths for error in graph.problems)
+
+
+def _broken_imported_names(graph: ImportGraph, key: Path, read: Reader) -> set[str]:
+    """The names the blocks with syntax errors of the imported files would define: they are
+    reported there, not as undefined names here."""
+    names: set[str] = set()
+    for reached in _reachable(graph, key):
+        names |= names_of_broken_blocks(graph.files[reached].path, read.syntax_errors(reached))
+    return names
+
+
+def _reachable(graph: ImportGraph, key: Path) -> set[Path]:
+    """The files that the file at ``key`` imports, transitively (not itself)."""
+    seen: set[Path] = set()
+    pending = [imported.key for imported in graph.imports.get(key, [])]
+    while pending:
+        current = pending.pop()
+        if current not in seen and current != key:
+            seen.add(current)
+            pending.extend(imported.key for imported in graph.imports.get(current, []))
+    return seen
+
+
+def _clash_warnings(graph: ImportGraph, key: Path) -> Iterable[Diagnostic]:
+    for local, imported in graph.clashes(key):
+        yield Diagnostic(
+            "warning",
+            f"'{local.name}' is defined here and imported from {_where(imported)} "
+            "(this file's wins)",
+            local.span,
+            hint=f"rename one of them to use both; the imported {imported.kind} is hidden here",
+        )
+
+
+def _where(definition: Definition) -> str:
+    return f"{definition.file.path}:{definition.span.line}"
+
+
+def _include_problems(http_file: HttpFile, settings: CheckSettings) -> list[Diagnostic]:
+    """``< ./file`` and ``<@ ./file`` lines whose plain path names no file the run could read
+    (outside the project, missing, a folder): the run would stop there."""
+    from .resolve import ResolveOptions, include_problem
+
+    includes = [
+        part
+        for block in http_file.requests
+        if block.request is not None and block.request.body is not None
+        for part in block.request.body.parts
+        if isinstance(part, BodyInclude)
+    ]
+    if not includes:
+        return []
+    file_path = Path(http_file.path)
+    options = ResolveOptions(
+        project_root=find_project_root(file_path.resolve()),
+        allow_outside_files=settings.allow_outside_files,
+    )
+    found: list[Diagnostic] = []
+    for part in includes:
+        problem = include_problem(part, file_path, options)
+        if problem is not None:
+            found += problem.diagnostics()
+    return found
+
+
+def _data_rows(http_file: HttpFile, settings: CheckSettings) -> tuple[set[str], list[Diagnostic]]:
+    """The names the file's ``@data`` rows give (its first row's), and the data file's
+    problem, at its own position, when it cannot give rows."""
+    from .data_source import data_directive, rows_for
+    from .options import RunOptions
+
+    if data_directive(http_file) is None:
+        return set(), []
+    options = RunOptions(allow_outside_files=settings.allow_outside_files)
+    try:
+        rows = rows_for(http_file, options, settings.max_include)
+    except HttprunError as error:
+        return set(), error.diagnostics()
+    return (set(rows[0].values) if rows else set()), []
+
+
+def _names_read(http_file: HttpFile) -> set[str]:
+    names: set[str] = set()
+    for block in http_file.blocks:
+        names |= block.reads
+        for variable in block.variables:
+            names |= variable.value.reads
+    return names
+
+
+class CheckRun:
+    """One ``httprun check`` of many targets: each file, target or imported, is parsed and
+    reported once, whichever target reaches it first; a diagnostic two files share (their
+    data file's) is shown once."""
+
+    def __init__(self, settings: CheckSettings) -> None:
+        self.settings = settings
+        self.read = FileReader()
+        self._reported: set[Path] = set()
+        self._shown: set[Diagnostic] = set()
+
+    def target(self, path: str) -> list[Diagnostic]:
+        """The diagnostics of the target file ``path`` and of the files it imports that
+        were not reported yet (raises :class:`ParseError` when ``path`` cannot be read)."""
+        key = Path(path).resolve()
+        if key in self._reported:
+            return []
+        http_file = self.read.parsed(key, path).http_file
+        graph = load_graph(http_file, self.read, allow_outside=self.settings.allow_outside_files)
+        found = check_graph(graph, self.settings, self.read, skip=self._reported)
+        self._reported |= found.keys()
+        new: list[Diagnostic] = []
+        for diagnostic in (d for diagnostics in found.values() for d in diagnostics):
+            if diagnostic not in self._shown:
+                self._shown.add(diagnostic)
+                new.append(diagnostic)
+        return new
