@@ -527,33 +527,32 @@ def check_command(
 
 
 @app.command("list", cls=TargetsCommand)
-def list_command(targets: TargetsArg, traceback: TracebackOpt = False) -> None:
-    """List each request: FILE:LINE, name or title, method and URL as written."""
-    from .errors import masking_for
-    from .masking import mask_named_values
-    from .parser import parse_file
+def list_command(
+    targets: TargetsArg,
+    allow_outside_files: AllowOutsideOpt = False,
+    traceback: TracebackOpt = False,
+) -> None:
+    """List each request: FILE:LINE, name or title, method and URL as written; then the
+    imported requests a run of the file sends too, marked (imported by FILE)."""
+    from .listing import ListRun
     from .targets import expand_targets
 
     try:
         expanded = expand_targets(targets, _project_settings(targets))
     except HttprunError as error:
         _fail(error)
+    listing = ListRun(allow_outside_files=allow_outside_files)
     code = 0
     for target in expanded:
         try:
-            requests = parse_file(target.path).requests
+            lines, problems = listing.target(target.path)
         except HttprunError as error:  # shown, and the other files are still listed
-            typer.echo(render_error(error, color=_stderr_colour()), err=True)
-            code = max(code, error.exit_code)
-            continue
-        for block in requests:
-            request = block.request
-            assert request is not None
-            label = block.label or "-"
-            where = f"{target.path}:{request.span.line}"
-            # Literal secrets of the file, as a rendered error would mask them.
-            shown = masking_for(request.span, mask_named_values)
-            typer.echo(shown(f"{where}\t{label}\t{request.method} {request.url.source}"))
+            lines, problems = [], [error]
+        for problem in problems:
+            typer.echo(render_error(problem, color=_stderr_colour()), err=True)
+            code = max(code, problem.exit_code)
+        for line in lines:
+            typer.echo(line)
     raise typer.Exit(code)
 
 

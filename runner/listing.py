@@ -1,0 +1,105 @@
+"""``httprun list``: one line per request, ``FILE:LINE<TAB>name or title<TAB>METHOD URL``; after a
+file's own requests, the imported requests a run of the whole file would send first, each with
+a fourth field ``(imported by FILE)``.
+
+What "would send" means is what :meth:`runner.run.FileRun.ensure_imports` and
+:meth:`runner.shared.SharedFile.ensure` do: the imported requests that provide a name the
+file's requests read (through file variables too), with what they need in their own file and
+in the files they import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from .errors import HttprunError, masking_for
+from .imports import ImportGraph, load_graph, needed_blocks
+from .masking import mask_named_values
+from .nodes import Block, HttpFile
+from .parser import parse_file
+from .select import file_variables, names_read, with_dependencies
+
+__all__ = ["ListRun", "imported_requests", "listed_lines"]
+
+
+class ListRun:
+    """One ``httprun list`` of many targets: each imported file parsed once, and each
+    problem with an import shown once, however many targets reach it."""
+
+    def __init__(self, *, allow_outside_files: bool = False) -> None:
+        self.allow_outside_files = allow_outside_files
+        self._parsed: dict[Path, HttpFile | HttprunError] = {}
+        self._shown: set[str] = set()
+
+    def target(self, path: str) -> tuple[list[str], list[HttprunError]]:
+        """The lines for the target file ``path``, and the problems with its imports not
+        shown yet (raises :class:`ParseError` when ``path`` itself does not parse)."""
+        http_file = parse_file(path)
+        graph = load_graph(http_file, self._read, allow_outside=self.allow_outside_files)
+        new = [error for error in graph.problems if str(error) not in self._shown]
+        self._shown.update(str(error) for error in new)
+        return list(listed_lines(graph)), new
+
+    def _read(self, key: Path, shown: str) -> HttpFile:
+        if key not in self._parsed:
+            try:
+                self._parsed[key] = parse_file(shown)
+            except HttprunError as error:
+                self._parsed[key] = error
+        found = self._parsed[key]
+        if isinstance(found, HttprunError):
+            raise found
+        return found
+
+
+def listed_lines(graph: ImportGraph) -> Iterator[str]:
+    """The lines ``httprun list`` prints for the root file of ``graph``."""
+    root = graph.root
+    for block in root.requests:
+        yield _line(root.path, block)
+    marker = f"(imported by {root.path})"
+    for key, indices in imported_requests(graph).items():
+        imported = graph.files[key]
+        for index in sorted(indices):
+            yield f"{_line(imported.path, imported.blocks[index])}\t{marker}"
+
+
+def imported_requests(graph: ImportGraph) -> dict[Path, set[int]]:
+    """Imported file → the indices of its requests that a run of the whole root file sends,
+    in the order the imports are met."""
+    order = {imported.key: n for n, imported in enumerate(graph.imported_files())}
+    wanted: dict[Path, set[int]] = {}
+    pending = [(graph.root_key, _request_indices(graph.root))]
+    while pending:
+        key, indices = pending.pop()
+        for provider, blocks in _needed_by(graph, key, indices).items():
+            new = with_dependencies(graph.files[provider], blocks) - wanted.get(provider, set())
+            if new:
+                wanted.setdefault(provider, set()).update(new)
+                pending.append((provider, new))
+    return dict(sorted(wanted.items(), key=lambda item: order.get(item[0], len(order))))
+
+
+def _needed_by(graph: ImportGraph, key: Path, indices: set[int]) -> dict[Path, set[int]]:
+    """The imported requests that the requests ``indices`` of the file at ``key`` read."""
+    http_file = graph.files[key]
+    variables = file_variables(http_file)
+    path = Path(http_file.path)
+    names: set[str] = set()
+    for index in indices:
+        names |= names_read(http_file.blocks[index], variables, path)
+    return needed_blocks(graph, names, key)
+
+
+def _request_indices(http_file: HttpFile) -> set[int]:
+    return {index for index, block in enumerate(http_file.blocks) if block.request is not None}
+
+
+def _line(path: str, block: Block) -> str:
+    request = block.request
+    assert request is not None
+    label = block.label or "-"
+    # Literal secrets of the file, as a rendered error would mask them.
+    shown: Callable[[str], str] = masking_for(request.span, mask_named_values)
+    return shown(f"{path}:{request.span.line}\t{label}\t{request.method} {request.url.source}")
