@@ -66,7 +66,7 @@ class FileReader:
         parse: Callable[[str], tuple[HttpFile, list[ParseError]]] = parse_file_collecting,
     ) -> None:
         self._parse = parse
-        self._parsed: dict[Path, Parsed] = {}
+        self._parsed: dict[Path, Parsed | HttprunError] = {}
 
     def __call__(self, key: Path, shown: str) -> HttpFile:
         return self.parsed(key, shown).http_file
@@ -75,12 +75,18 @@ class FileReader:
         """The file at ``key`` (named ``shown`` in messages), parsed on first use; an
         unreadable file is raised as a :class:`ParseError` each time."""
         if key not in self._parsed:
-            self._parsed[key] = Parsed(*self._parse(shown))
-        return self._parsed[key]
+            try:
+                self._parsed[key] = Parsed(*self._parse(shown))
+            except HttprunError as error:
+                self._parsed[key] = error
+        found = self._parsed[key]
+        if isinstance(found, HttprunError):
+            raise found
+        return found
 
     def syntax_errors(self, key: Path) -> Sequence[ParseError]:
         found = self._parsed.get(key)
-        return found.syntax_errors if found is not None else ()
+        return found.syntax_errors if isinstance(found, Parsed) else ()
 
 
 def check_following_imports(
@@ -125,16 +131,16 @@ def _diagnostics_of(
     http_file = graph.files[key]
     data_names, data_problems = _data_rows(http_file, settings)
     problems = [*_import_problems(graph, key), *data_problems]
-    if problems or _broken_imports(graph, key):
-        # Names may come from what cannot be read: every name the file reads counts as given,
-        # so the one error to fix is not buried under "undefined variable"s.
-        data_names |= _names_read(http_file)
+    # Names may come from what cannot be read: then every name the file reads counts as
+    # given, so the one error to fix is not buried under "undefined variable"s.
+    unknown = problems or _broken_imports(graph, key)
     defined = {
         *settings.defined,
         *graph.visible(key),
         *names_of_broken_blocks(http_file.path, syntax_errors),
         *_broken_imported_names(graph, key, read),
         *data_names,
+        *(_names_read(http_file) if unknown else ()),
     }
     found = check_file(http_file, defined)
     # An empty '@import' or '@data' is a directive error already: said once.
@@ -289,16 +295,22 @@ class CheckRun:
 
     def target(self, path: str) -> list[Diagnostic]:
         """The diagnostics of the target file ``path`` and of the files it imports that
-        were not reported yet (raises :class:`ParseError` when ``path`` cannot be read)."""
+        were not reported yet."""
         key = Path(path).resolve()
         if key in self._reported:
             return []
-        http_file = self.read.parsed(key, path).http_file
+        try:
+            http_file = self.read.parsed(key, path).http_file
+        except HttprunError as error:  # it cannot be read: said once, imported or not
+            return self._not_shown(error.diagnostics())
         graph = load_graph(http_file, self.read, allow_outside=self.settings.allow_outside_files)
         found = check_graph(graph, self.settings, self.read, skip=self._reported)
         self._reported |= found.keys()
+        return self._not_shown([d for diagnostics in found.values() for d in diagnostics])
+
+    def _not_shown(self, diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
         new: list[Diagnostic] = []
-        for diagnostic in (d for diagnostics in found.values() for d in diagnostics):
+        for diagnostic in diagnostics:
             if diagnostic not in self._shown:
                 self._shown.add(diagnostic)
                 new.append(diagnostic)

@@ -110,6 +110,31 @@ def test_a_target_imported_earlier_is_not_reported_twice(
         assert len(lines) == 1 and lines[0].startswith("requests/shared.http:2:8: error:")
 
 
+def test_an_imported_file_that_cannot_be_read_is_reported_once(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "requests" / "binary.http").write_bytes(b"GET http://x.test/\xff\n")
+    a = write(project, "a.http", "# @import ./binary.http\nGET http://x.test/a\n")
+    b = write(project, "b.http", "# @import ./binary.http\nGET http://x.test/b\n")
+    code, lines = check([a, b, "requests/binary.http"], capsys)
+    assert code == 3
+    assert lines == [
+        "requests/binary.http:1:19: error: request file 'requests/binary.http' is not valid "
+        "UTF-8 (byte 0xff cannot start or continue a UTF-8 character)"
+    ]
+
+
+def test_secrets_in_an_imported_files_messages_are_masked(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(project, "shared.http", "# @name shared\nGET http://x.test/\n?? s3cr3tvalue(\n")
+    a = write(project, "a.http", "# @import ./shared.http\nGET http://x.test/<<shared.body>>\n")
+    code, lines = check([a, "--var", "password=s3cr3tvalue"], capsys)
+    assert code == 3
+    assert len(lines) == 1 and lines[0].startswith("requests/shared.http:3:")
+    assert "s3cr3tvalue" not in lines[0] and "****" in lines[0]
+
+
 def test_a_cycle_of_three_files_is_one_positioned_error(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
