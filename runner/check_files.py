@@ -250,9 +250,14 @@ def _include_problems(http_file: HttpFile, settings: CheckSettings) -> list[Diag
         allow_outside_files=settings.allow_outside_files,
     )
     found: list[Diagnostic] = []
+    fine: set[str] = set()  # paths found readable: a file includes the same one many times
     for part in includes:
+        if part.path.source in fine:
+            continue
         problem = include_problem(part, file_path, options)
-        if problem is not None:
+        if problem is None:
+            fine.add(part.path.source)
+        else:
             found += problem.diagnostics()
     return found
 
