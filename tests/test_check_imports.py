@@ -239,6 +239,23 @@ def test_data_row_names_are_defined(project: Path, capsys: pytest.CaptureFixture
     code, lines = check([b], capsys)
     assert code == 3
     assert "undefined variable 'skus'" in lines[0] and "did you mean 'sku'?" in lines[0]
+    (project / "requests" / "rows.json").write_text('[{"sku": "A-1", "price": 10}]')
+    c = write(project, "c.http", "# @data ./rows.json\nGET http://x.test/<<sku>>?p=<<price>>\n")
+    assert check([c], capsys) == (0, [])
+
+
+def test_a_data_file_outside_the_project_needs_allow_outside_files(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project.parent / "rows.csv").write_text("sku\nA-1\n")
+    a = write(project, "a.http", "# @data ../../rows.csv\nGET http://x.test/<<sku>>\n")
+    code, lines = check([a], capsys)
+    assert code == 3
+    assert lines == [
+        f"requests/a.http:1:1: error: '../rows.csv' is outside the project folder {project} "
+        "(data files stay inside the project, as includes do)"
+    ]
+    assert check([a, "--allow-outside-files"], capsys) == (0, [])
 
 
 def test_a_data_file_without_rows_is_an_error_in_it(
