@@ -544,11 +544,8 @@ def list_command(
     listing = ListRun(allow_outside_files=allow_outside_files)
     code = 0
     for target in expanded:
-        try:
-            lines, problems = listing.target(target.path)
-        except HttprunError as error:  # shown, and the other files are still listed
-            lines, problems = [], [error]
-        for problem in problems:
+        lines, problems = listing.target(target.path)
+        for problem in problems:  # shown, and the other files are still listed
             typer.echo(render_error(problem, color=_stderr_colour()), err=True)
             code = max(code, problem.exit_code)
         for line in lines:

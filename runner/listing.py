@@ -33,13 +33,19 @@ class ListRun:
         self._shown: set[str] = set()
 
     def target(self, path: str) -> tuple[list[str], list[HttprunError]]:
-        """The lines for the target file ``path``, and the problems with its imports not
-        shown yet (raises :class:`ParseError` when ``path`` itself does not parse)."""
-        http_file = parse_file(path)
+        """The lines for the target file ``path``, and the problems not shown yet: with its
+        imports, or its own when it does not parse (then it has no lines)."""
+        try:
+            http_file = self._read(Path(path).resolve(), path)
+        except HttprunError as error:
+            return [], self._not_shown([error])
         graph = load_graph(http_file, self._read, allow_outside=self.allow_outside_files)
-        new = [error for error in graph.problems if str(error) not in self._shown]
+        return list(listed_lines(graph)), self._not_shown(graph.problems)
+
+    def _not_shown(self, problems: list[HttprunError]) -> list[HttprunError]:
+        new = [error for error in problems if str(error) not in self._shown]
         self._shown.update(str(error) for error in new)
-        return list(listed_lines(graph)), new
+        return new
 
     def _read(self, key: Path, shown: str) -> HttpFile:
         if key not in self._parsed:

@@ -125,6 +125,22 @@ def test_an_import_that_cannot_be_followed_is_shown_once_and_the_rest_listed(
     assert "--> requests/broken.http:1:1" in err
 
 
+def test_a_file_that_does_not_parse_is_shown_once_imported_or_listed(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = write(project, "bad.http", "# @name bad\nGET http://x.test/\nnot a header\n")
+    a = write(project, "a.http", "# @import ./bad.http\nGET http://x.test/a\n")
+    code, lines, err = listed([a, bad, "requests/login.http"], capsys)
+    assert code == 3
+    assert lines[0] == "requests/a.http:2\t-\tGET http://x.test/a"
+    assert [line.split("\t")[0] for line in lines[1:]] == [
+        "requests/login.http:4",
+        "requests/login.http:8",
+        "requests/login.http:14",
+    ]
+    assert err.count("--> requests/bad.http:3:1") == 1
+
+
 def test_an_import_outside_the_project_needs_allow_outside_files(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
