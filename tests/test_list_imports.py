@@ -9,6 +9,7 @@ import pytest
 from cli_helpers import no_colour, run_cli  # noqa: F401 (no_colour: autouse, colour off)
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from recording_server import recording_server
 
 from runner.imports import load_graph
 from runner.listing import imported_requests
@@ -197,3 +198,77 @@ def test_a_request_is_listed_exactly_when_a_chain_of_reads_reaches_it(
             expected.append(f"f{number + 1}.http")
         assert [key.name for key in sent] == expected
         assert all(indices == {0} for indices in sent.values())
+
+
+# -- list against a run: the imported requests listed are those the run sends ---------------------
+
+CHAIN_LOGIN = """\
+@api = <<host>>/api
+
+### Ping
+# @name ping
+GET <<api>>/ping
+
+### Log in
+# @name login
+POST <<api>>/login
+
+>> session = status
+
+### Who
+# @name who
+GET <<api>>/who?s=<<session>>
+"""
+
+CHAIN_ORDERS = """\
+# @import ./login.http
+@orders_of = <<who.status>>
+
+### Orders
+# @name orders
+GET <<api>>/orders?who=<<orders_of>>
+
+### Unused
+# @name unused
+GET <<api>>/unused
+"""
+
+
+@pytest.mark.parametrize(
+    ("reads", "sent"),
+    [
+        ("<<orders.status>>", ["login", "orders", "who"]),
+        ("<<login.status>>", ["login"]),
+        ("<<session>>", ["login"]),
+        ("<<api>>", []),
+        ("<<unused.status>>", ["unused"]),
+    ],
+)
+def test_the_imported_requests_listed_are_those_a_run_sends(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    reads: str,
+    sent: list[str],
+) -> None:
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "requests").mkdir()
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, "login.http", CHAIN_LOGIN)
+    write(tmp_path, "orders.http", CHAIN_ORDERS)
+    a = write(
+        tmp_path,
+        "a.http",
+        f"# @import ./orders.http\n@h = {reads}\n\n### Mine\nGET <<host>>/a?h=<<h>>\n",
+    )
+    with recording_server() as (base, seen):
+        code, out, _ = run_cli([a, "--var", f"host={base}"], capsys)
+        assert code == 0, out
+        code, lines, err = listed([a], capsys)
+    assert (code, err) == (0, "")
+    listed_names = sorted(
+        line.split("\t")[1] for line in lines if line.endswith(f"(imported by {a})")
+    )
+    sent_names = sorted(line.split()[1].split("?")[0].removeprefix("/api/") for line in seen[:-1])
+    assert listed_names == sent_names == sent
+    assert seen[-1].startswith("GET /a?h=")
