@@ -270,6 +270,19 @@ def test_a_data_file_without_rows_is_an_error_in_it(
     assert lines == ["requests/rows.csv:1:1: error: 'requests/rows.csv' has no rows"]
 
 
+def test_a_bad_data_row_is_an_error_at_its_own_line(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = "sku,price\n" + "".join(f"A-{n},{n}\n" for n in range(1, 6)) + "A-6,6,extra\n"
+    (project / "requests" / "rows.csv").write_text(rows)
+    a = write(project, "a.http", "# @data ./rows.csv\nGET http://x.test/<<sku>>\n")
+    code, lines = check([a], capsys)
+    assert code == 3
+    assert lines == [
+        "requests/rows.csv:7:1: error: row 6 has 3 fields; the header has 2",
+    ]
+
+
 def test_a_missing_data_file_is_an_error_at_the_data_line(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
