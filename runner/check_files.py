@@ -16,12 +16,18 @@ from pathlib import Path
 from typing import NamedTuple, Protocol
 
 from .errors import Diagnostic, HttprunError, ParseError
-from .imports import Definition, ImportGraph, load_graph
+from .imports import ImportGraph, load_graph
 from .nodes import BodyInclude, HttpFile
 from .parser import names_of_broken_blocks, parse_file_collecting
 from .project import find_project_root
 from .reading import MAX_INCLUDE_DEFAULT
-from .static import check_file
+from .static import (
+    broken_imported_names,
+    check_file,
+    clash_warnings,
+    import_problems_by_file,
+    reachable_imports,
+)
 
 __all__ = [
     "CheckRun",
@@ -99,7 +105,8 @@ def check_following_imports(
     ``syntax_errors`` for the others), with its imports followed through ``read``. The
     diagnostics of the imported files are left out: :func:`check_graph` gives them."""
     graph = load_graph(http_file, read, allow_outside=settings.allow_outside_files)
-    return _diagnostics_of(graph, graph.root_key, syntax_errors, settings, read)
+    problems = import_problems_by_file(graph).get(graph.root_key, [])
+    return _diagnostics_of(graph, graph.root_key, problems, settings, read, syntax_errors)
 
 
 def check_graph(
@@ -109,36 +116,39 @@ def check_graph(
     each file's at its own positions: the root's first, then its imports in the order met.
     Problems that name no file of the graph (an import that cannot be read) go with the root."""
     keys = [graph.root_key, *(imported.key for imported in graph.imported_files())]
-    found = {
-        key: _diagnostics_of(graph, key, read.syntax_errors(key), settings, read)
+    problems = import_problems_by_file(graph)
+    return {
+        key: _diagnostics_of(graph, key, problems.get(key, []), settings, read)
         for key in keys
         if key not in skip
     }
-    if graph.root_key in found:
-        found[graph.root_key] += _unplaced_problems(graph)
-    return found
 
 
 def _diagnostics_of(
     graph: ImportGraph,
     key: Path,
-    syntax_errors: Sequence[ParseError],
+    import_problems: list[Diagnostic],
     settings: CheckSettings,
     read: Reader,
+    syntax_errors: Sequence[ParseError] | None = None,
 ) -> list[Diagnostic]:
-    """The diagnostics of the file at ``key`` in ``graph``: its syntax errors first, then the
-    rest by position (those in another file, its data file, last)."""
+    """The diagnostics of the file at ``key`` in ``graph`` (``import_problems``: its imports
+    that could not be followed; ``syntax_errors`` default to what ``read`` found): its syntax
+    errors first, then the rest by position (those in another file, its data file, last)."""
     http_file = graph.files[key]
+    if syntax_errors is None:
+        syntax_errors = read.syntax_errors(key)
     data_names, data_problems = _data_rows(http_file, settings)
-    problems = [*_import_problems(graph, key), *data_problems]
+    problems = [*import_problems, *data_problems]
     # Names may come from what cannot be read: then every name the file reads counts as
     # given, so the one error to fix is not buried under "undefined variable"s.
     unknown = problems or _broken_imports(graph, key)
+    errors_of = {reached: read.syntax_errors(reached) for reached in graph.files}
     defined = {
         *settings.defined,
         *graph.visible(key),
         *names_of_broken_blocks(http_file.path, syntax_errors),
-        *_broken_imported_names(graph, key, read),
+        *broken_imported_names(graph, key, errors_of),
         *data_names,
         *(_names_read(http_file) if unknown else ()),
     }
@@ -147,7 +157,7 @@ def _diagnostics_of(
     taken = {_start(d) for d in found if d.severity == "error"}
     found += [
         d
-        for d in [*problems, *_clash_warnings(graph, key), *_include_problems(http_file, settings)]
+        for d in [*problems, *clash_warnings(graph, key), *_include_problems(http_file, settings)]
         if _start(d) not in taken
     ]
     found.sort(key=lambda d: _position(d, http_file.path))
@@ -166,68 +176,10 @@ def _position(diagnostic: Diagnostic, path: str) -> tuple[bool, str, int, int]:
     return (span.path != path, span.path, span.line, span.column)
 
 
-def _import_problems(graph: ImportGraph, key: Path) -> list[Diagnostic]:
-    """The ``@import`` lines of the file at ``key`` that could not be followed."""
-    path = graph.files[key].path
-    return [
-        diagnostic
-        for error in graph.problems
-        if error.span is not None and error.span.path == path
-        for diagnostic in error.diagnostics()
-    ]
-
-
-def _unplaced_problems(graph: ImportGraph) -> list[Diagnostic]:
-    """Problems positioned in no file of the graph: an imported file that cannot be read."""
-    paths = {http_file.path for http_file in graph.files.values()}
-    return [
-        diagnostic
-        for error in graph.problems
-        if error.span is None or error.span.path not in paths
-        for diagnostic in error.diagnostics()
-    ]
-
-
 def _broken_imports(graph: ImportGraph, key: Path) -> bool:
     """Whether an import that the file at ``key`` reaches could not be followed."""
-    paths = {graph.files[reached].path for reached in _reachable(graph, key)}
+    paths = {graph.files[reached].path for reached in reachable_imports(graph, key)}
     return any(error.span is None or error.span.path in paths for error in graph.problems)
-
-
-def _broken_imported_names(graph: ImportGraph, key: Path, read: Reader) -> set[str]:
-    """The names the blocks with syntax errors of the imported files would define: they are
-    reported there, not as undefined names here."""
-    names: set[str] = set()
-    for reached in _reachable(graph, key):
-        names |= names_of_broken_blocks(graph.files[reached].path, read.syntax_errors(reached))
-    return names
-
-
-def _reachable(graph: ImportGraph, key: Path) -> set[Path]:
-    """The files that the file at ``key`` imports, transitively (not itself)."""
-    seen: set[Path] = set()
-    pending = [imported.key for imported in graph.imports.get(key, [])]
-    while pending:
-        current = pending.pop()
-        if current not in seen and current != key:
-            seen.add(current)
-            pending.extend(imported.key for imported in graph.imports.get(current, []))
-    return seen
-
-
-def _clash_warnings(graph: ImportGraph, key: Path) -> Iterable[Diagnostic]:
-    for local, imported in graph.clashes(key):
-        yield Diagnostic(
-            "warning",
-            f"'{local.name}' is defined here and imported from {_where(imported)} "
-            "(this file's wins)",
-            local.span,
-            hint=f"rename one of them to use both; the imported {imported.kind} is hidden here",
-        )
-
-
-def _where(definition: Definition) -> str:
-    return f"{definition.file.path}:{definition.span.line}"
 
 
 def _include_problems(http_file: HttpFile, settings: CheckSettings) -> list[Diagnostic]:

@@ -57,10 +57,14 @@ from .source import Span, source_line
 
 __all__ = [
     "RESPONSE_FIELDS",
+    "broken_imported_names",
     "check_file",
     "check_parsed",
     "check_with_imports",
+    "clash_warnings",
+    "import_problems_by_file",
     "parse_for_run",
+    "reachable_imports",
     "refuse_invalid",
 ]
 
@@ -136,12 +140,12 @@ def check_with_imports(
     an imported name, and :func:`~runner.imports.import_summaries` (an imported file's errors
     summed up at its ``@import`` line). ``syntax_errors`` are those of each file's blocks that
     did not parse (by the graph's keys)."""
-    problems = _problems_by_file(graph)
+    problems = import_problems_by_file(graph)
     about_imports: dict[Path, list[Diagnostic]] = {}
     checked: dict[Path, list[Diagnostic]] = {}
     for key, http_file in graph.files.items():
-        names = {*defined, *graph.visible(key), *_broken_imported_names(graph, key, syntax_errors)}
-        about_imports[key] = problems.get(key, []) + _clash_warnings(graph, key)
+        names = {*defined, *graph.visible(key), *broken_imported_names(graph, key, syntax_errors)}
+        about_imports[key] = problems.get(key, []) + clash_warnings(graph, key)
         checked[key] = check_parsed(http_file, syntax_errors.get(key, ()), names)
     summaries = import_summaries(graph, {key: about_imports[key] + checked[key] for key in checked})
     return {
@@ -150,7 +154,7 @@ def check_with_imports(
     }
 
 
-def _problems_by_file(graph: ImportGraph) -> dict[Path, list[Diagnostic]]:
+def import_problems_by_file(graph: ImportGraph) -> dict[Path, list[Diagnostic]]:
     """Each import that could not be followed, by the file whose ``@import`` it is (one
     positioned in no file of the graph, as an unreadable file's error: the root's)."""
     paths = {http_file.path: key for key, http_file in graph.files.items()}
@@ -163,20 +167,20 @@ def _problems_by_file(graph: ImportGraph) -> dict[Path, list[Diagnostic]]:
     return found
 
 
-def _broken_imported_names(
+def broken_imported_names(
     graph: ImportGraph, key: Path, syntax_errors: Mapping[Path, Sequence[ParseError]]
 ) -> set[str]:
     """The names the broken blocks of the files ``key`` imports (transitively) would define:
     their readers get that file's summary error, not an "undefined variable" on top."""
     names: set[str] = set()
-    for imported in _reachable(graph, key):
+    for imported in reachable_imports(graph, key):
         errors = syntax_errors.get(imported, ())
         if errors:
             names |= names_of_broken_blocks(graph.files[imported].path, errors)
     return names
 
 
-def _clash_warnings(graph: ImportGraph, key: Path) -> list[Diagnostic]:
+def clash_warnings(graph: ImportGraph, key: Path) -> list[Diagnostic]:
     return [
         Diagnostic(
             "warning",
@@ -189,7 +193,8 @@ def _clash_warnings(graph: ImportGraph, key: Path) -> list[Diagnostic]:
     ]
 
 
-def _reachable(graph: ImportGraph, key: Path) -> set[Path]:
+def reachable_imports(graph: ImportGraph, key: Path) -> set[Path]:
+    """The files that the file at ``key`` imports, transitively."""
     found: set[Path] = set()
     pending = [imported.key for imported in graph.imports.get(key, [])]
     while pending:
