@@ -323,7 +323,10 @@ class Reports:
         overwrite another report, a request file or an env file (a bad command line)."""
         import os
 
-        seen: dict[Path, str] = {path.resolve(): "an input file" for path in inputs}
+        seen: dict[Path, str] = {}
+        for given in inputs:
+            with contextlib.suppress(OSError, RuntimeError, ValueError):  # a symlink loop:
+                seen[given.resolve()] = "an input file"  # no report can be written there
         for option, path in (("--junit", self.junit), ("--json", self.json), ("--html", self.html)):
             if path is None:
                 continue

@@ -13,6 +13,7 @@ from .datarows import DataError, DataRow, read_rows
 from .nodes import Directive, HttpFile
 from .options import RunOptions
 from .project import find_project_root
+from .reading import path_kind
 
 
 def data_directive(http_file: HttpFile) -> Directive | None:
@@ -48,8 +49,15 @@ def rows_for(http_file: HttpFile, options: RunOptions, limit: int) -> list[DataR
             hint="write '# @data ./rows.csv' (relative to this file)",
         )
     shown = os.path.normpath(os.path.join(os.path.dirname(http_file.path), written))
-    resolved = Path(shown).resolve()
-    root = find_project_root(Path(http_file.path)).resolve()
+    try:
+        resolved = Path(shown).resolve()
+        root = find_project_root(Path(http_file.path)).resolve()
+    except (OSError, RuntimeError, ValueError) as error:  # RuntimeError: a symlink loop
+        raise DataError(
+            f"cannot use data file '{shown}': {str(error) or type(error).__name__}",
+            directive.span,
+            label="paths are relative to the .http file",
+        ) from None
     if not options.allow_outside_files and not resolved.is_relative_to(root):
         raise DataError(
             f"'{shown}' is outside the project folder {root}",
@@ -57,7 +65,7 @@ def rows_for(http_file: HttpFile, options: RunOptions, limit: int) -> list[DataR
             label="data files stay inside the project, as includes do",
             hint="move the file into the project, or pass --allow-outside-files",
         )
-    if not resolved.exists():
+    if path_kind(resolved) == "missing":  # a name too long for the file system, too
         raise DataError(
             f"no such data file: '{shown}'",
             directive.span,

@@ -20,6 +20,7 @@ from pathlib import Path
 from .errors import Diagnostic, HttprunError, ParseError, masking_for
 from .nodes import Directive, HttpFile, Template
 from .project import find_project_root
+from .reading import special_kind
 from .source import Span
 
 #: The directives that belong in a file's first block only (the file's defaults).
@@ -239,8 +240,14 @@ def _locate(directive: Directive, importing: HttpFile, allow_outside: bool) -> t
             label="imports stay inside the project, as includes do",
             hint="move the file into the project, or pass --allow-outside-files",
         )
-    if not target.is_file():
-        raise _cannot(directive, shown, "no such file" if not target.exists() else "not a file")
+    try:
+        kind = special_kind(target.stat().st_mode)
+    except (OSError, ValueError) as error:  # a name too long for the file system, too
+        missing = isinstance(error, FileNotFoundError | NotADirectoryError)
+        reason = "no such file" if missing else getattr(error, "strerror", None) or str(error)
+        raise _cannot(directive, shown, reason) from None
+    if kind is not None:
+        raise _cannot(directive, shown, f"it is {kind}, not a request file")
     return shown, target
 
 

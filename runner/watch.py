@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .errors import HttprunError
 from .project import ProjectSettings
+from .reading import MAX_TEXT_FILE, UnreadableFile, read_regular_file
 from .targets import expand_targets
 
 Snapshot = dict[Path, int | None]
@@ -42,26 +43,30 @@ def watched_paths(
 
 # ``# @import PATH`` and ``# @data PATH`` lines, wherever they are: a watch that looks at one
 # file too many costs nothing, and this is read twice a second, so the files are not parsed.
-_USES = re.compile(r"^[ \t]*(?:#|//)[ \t]*@(?:import|data)[ \t]+(.+?)[ \t]*$", re.MULTILINE)
+_USES = re.compile(r"^[ \t]*(?:#|//)[ \t]*@(import|data)[ \t]+(.+?)[ \t]*$", re.MULTILINE)
 
 
 def _with_files_they_use(request_files: Iterable[Path]) -> list[Path]:
     """``request_files``, and the files they import and read rows from, transitively."""
     found: list[Path] = []
     seen: set[Path] = set()
-    pending = list(request_files)
+    pending = [(path, True) for path in request_files]
     while pending:
-        path = pending.pop(0)
+        path, scanned = pending.pop(0)
         if path in seen:
             continue
         seen.add(path)
         found.append(path)
+        if not scanned:
+            continue  # a data file: no imports in it, and it may be large
         try:
-            text = path.read_text(encoding="utf-8", errors="replace")
-        except OSError:  # missing now: its snapshot says so
+            # Regular files only: an imported FIFO would block here, twice a second.
+            text = read_regular_file(path, limit=MAX_TEXT_FILE).decode("utf-8", "replace")
+        except UnreadableFile:  # missing now: its snapshot says so
             continue
-        for written in _USES.findall(text):
-            pending.append(Path(os.path.normpath(path.parent / written.strip("\"'"))))
+        for kind, written in _USES.findall(text):
+            used = Path(os.path.normpath(path.parent / written.strip("\"'")))
+            pending.append((used, kind == "import"))
     return found
 
 

@@ -178,6 +178,40 @@ def test_a_missing_import_is_an_error_at_its_line(
     ]
 
 
+def test_imports_and_data_files_that_name_no_readable_file_are_errors_at_their_line(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = project / "requests"
+    (folder / "sub").mkdir()
+    os.mkfifo(folder / "pipe.http")
+    os.symlink("loop-b", folder / "loop-a")
+    os.symlink("loop-a", folder / "loop-b")
+    long = "x" * 300
+    imports = ["./sub", "./pipe.http", f"./{long}.http", "./loop-a"]
+    a = write(project, "a.http", "".join(f"# @import {p}\n" for p in imports) + "GET http://x/\n")
+    b = write(project, "b.http", f"# @data ./{long}.csv\nGET http://x/\n")
+    c = write(project, "c.http", "# @data ./loop-a\nGET http://x/\n")
+    code, lines = check([a, b, c], capsys)
+    assert code == 3
+    starts = [
+        "requests/a.http:1:1: error: cannot import 'requests/sub': it is a folder, not a request",
+        "requests/a.http:2:1: error: cannot import 'requests/pipe.http': it is a named pipe",
+        f"requests/a.http:3:1: error: cannot import 'requests/{long}.http': File name too long",
+        "requests/a.http:4:1: error: cannot import 'requests/loop-a': Symlink loop from",
+        f"requests/b.http:1:1: error: no such data file: 'requests/{long}.csv'",
+        "requests/c.http:1:1: error: cannot use data file 'requests/loop-a': Symlink loop from",
+    ]
+    assert len(lines) == len(starts)
+    for line, start in zip(lines, starts, strict=True):
+        assert line.startswith(start), line
+    code, out, err = run_cli(["list", a], capsys)
+    assert (code, out) == (3, "requests/a.http:5\t-\tGET http://x/\n")
+    assert err.count("error: cannot import") == 4
+    for target in (a, b, c):  # a run refuses them the same way, before sending anything
+        result = run_cli([target], capsys)
+        assert result.code == 3 and "internal error" not in result.output
+
+
 def test_a_clash_warns_at_the_local_definition(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
