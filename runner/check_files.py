@@ -10,24 +10,18 @@ Nothing is sent.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple, Protocol
 
 from .errors import Diagnostic, HttprunError, ParseError
-from .imports import ImportGraph, load_graph
+from .imports import ImportGraph, import_summaries, load_graph
 from .nodes import BodyInclude, HttpFile
 from .parser import names_of_broken_blocks, parse_file_collecting
 from .project import find_project_root
 from .reading import MAX_INCLUDE_DEFAULT
-from .static import (
-    broken_imported_names,
-    check_file,
-    clash_warnings,
-    import_problems_by_file,
-    reachable_imports,
-)
+from .static import check_file
 
 __all__ = [
     "CheckRun",
@@ -36,6 +30,7 @@ __all__ = [
     "Reader",
     "check_following_imports",
     "check_graph",
+    "check_with_summaries",
 ]
 
 
@@ -105,7 +100,7 @@ def check_following_imports(
     ``syntax_errors`` for the others), with its imports followed through ``read``. The
     diagnostics of the imported files are left out: :func:`check_graph` gives them."""
     graph = load_graph(http_file, read, allow_outside=settings.allow_outside_files)
-    problems = import_problems_by_file(graph).get(graph.root_key, [])
+    problems = _import_problems_by_file(graph).get(graph.root_key, [])
     return _diagnostics_of(graph, graph.root_key, problems, settings, read, syntax_errors)
 
 
@@ -116,12 +111,23 @@ def check_graph(
     each file's at its own positions: the root's first, then its imports in the order met.
     Problems that name no file of the graph (an import that cannot be read) go with the root."""
     keys = [graph.root_key, *(imported.key for imported in graph.imported_files())]
-    problems = import_problems_by_file(graph)
+    problems = _import_problems_by_file(graph)
     return {
         key: _diagnostics_of(graph, key, problems.get(key, []), settings, read)
         for key in keys
         if key not in skip
     }
+
+
+def check_with_summaries(
+    graph: ImportGraph, settings: CheckSettings, read: Reader
+) -> dict[Path, list[Diagnostic]]:
+    """:func:`check_graph`, and at each ``@import`` line an error that sums up the imported
+    file's errors (``login.http has 2 errors; the first: ...``): the language server shows
+    one file at a time, and the imported file may not be open."""
+    found = check_graph(graph, settings, read)
+    summaries = import_summaries(graph, found)
+    return {key: summaries[key] + diagnostics for key, diagnostics in found.items()}
 
 
 def _diagnostics_of(
@@ -148,7 +154,7 @@ def _diagnostics_of(
         *settings.defined,
         *graph.visible(key),
         *names_of_broken_blocks(http_file.path, syntax_errors),
-        *broken_imported_names(graph, key, errors_of),
+        *_broken_imported_names(graph, key, errors_of),
         *data_names,
         *(_names_read(http_file) if unknown else ()),
     }
@@ -157,7 +163,7 @@ def _diagnostics_of(
     taken = {_start(d) for d in found if d.severity == "error"}
     found += [
         d
-        for d in [*problems, *clash_warnings(graph, key), *_include_problems(http_file, settings)]
+        for d in [*problems, *_clash_warnings(graph, key), *_include_problems(http_file, settings)]
         if _start(d) not in taken
     ]
     found.sort(key=lambda d: _position(d, http_file.path))
@@ -178,7 +184,7 @@ def _position(diagnostic: Diagnostic, path: str) -> tuple[bool, str, int, int]:
 
 def _broken_imports(graph: ImportGraph, key: Path) -> bool:
     """Whether an import that the file at ``key`` reaches could not be followed."""
-    paths = {graph.files[reached].path for reached in reachable_imports(graph, key)}
+    paths = {graph.files[reached].path for reached in _reachable_imports(graph, key)}
     return any(error.span is None or error.span.path in paths for error in graph.problems)
 
 
@@ -272,3 +278,54 @@ class CheckRun:
                 self._shown.add(diagnostic)
                 new.append(diagnostic)
         return new
+
+
+def _import_problems_by_file(graph: ImportGraph) -> dict[Path, list[Diagnostic]]:
+    """Each import that could not be followed, by the file whose ``@import`` it is (one
+    positioned in no file of the graph, as an unreadable file's error: the root's)."""
+    paths = {http_file.path: key for key, http_file in graph.files.items()}
+    found: dict[Path, list[Diagnostic]] = {}
+    for error in graph.problems:
+        for diagnostic in error.diagnostics():
+            span = diagnostic.span
+            key = paths.get(span.path, graph.root_key) if span else graph.root_key
+            found.setdefault(key, []).append(diagnostic)
+    return found
+
+
+def _broken_imported_names(
+    graph: ImportGraph, key: Path, syntax_errors: Mapping[Path, Sequence[ParseError]]
+) -> set[str]:
+    """The names the broken blocks of the files ``key`` imports (transitively) would define:
+    their readers get that file's summary error, not an "undefined variable" on top."""
+    names: set[str] = set()
+    for imported in _reachable_imports(graph, key):
+        errors = syntax_errors.get(imported, ())
+        if errors:
+            names |= names_of_broken_blocks(graph.files[imported].path, errors)
+    return names
+
+
+def _clash_warnings(graph: ImportGraph, key: Path) -> list[Diagnostic]:
+    return [
+        Diagnostic(
+            "warning",
+            f"'{mine.name}' is defined here and imported from "
+            f"{theirs.file.path}:{theirs.span.line} (this file's wins)",
+            mine.span,
+            hint=f"rename one of them to use both; the imported {theirs.kind} is hidden here",
+        )
+        for mine, theirs in graph.clashes(key)
+    ]
+
+
+def _reachable_imports(graph: ImportGraph, key: Path) -> set[Path]:
+    """The files that the file at ``key`` imports, transitively."""
+    found: set[Path] = set()
+    pending = [imported.key for imported in graph.imports.get(key, [])]
+    while pending:
+        current = pending.pop()
+        if current not in found:
+            found.add(current)
+            pending.extend(imported.key for imported in graph.imports.get(current, []))
+    return found

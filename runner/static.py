@@ -30,7 +30,6 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from jmespath.exceptions import JMESPathError
@@ -40,7 +39,7 @@ from .dialects import OTHER_VARIABLE, other_variable, script_block, script_block
 from .directives import did_you_mean, request_settings, validate_directive
 from .dynamic import DynamicSources, evaluate_dynamic
 from .errors import Diagnostic, InvalidFile, ParseError, ResolveError
-from .imports import ImportGraph, import_summaries, misplaced_directives
+from .imports import misplaced_directives
 from .jmes import compile_query, error_position, explain_error, root_names
 from .nodes import (
     Block,
@@ -57,14 +56,9 @@ from .source import Span, source_line
 
 __all__ = [
     "RESPONSE_FIELDS",
-    "broken_imported_names",
     "check_file",
     "check_parsed",
-    "check_with_imports",
-    "clash_warnings",
-    "import_problems_by_file",
     "parse_for_run",
-    "reachable_imports",
     "refuse_invalid",
 ]
 
@@ -126,88 +120,6 @@ def check_parsed(
     if syntax_errors:
         defined = {*defined, *names_of_broken_blocks(http_file.path, syntax_errors)}
     return found + check_file(http_file, defined)
-
-
-def check_with_imports(
-    graph: ImportGraph,
-    syntax_errors: Mapping[Path, Sequence[ParseError]],
-    defined: Collection[str],
-) -> dict[Path, list[Diagnostic]]:
-    """What ``httprun check`` (and the language server) report for each file of ``graph``,
-    imports followed: :func:`check_parsed` with the names a file's imports make visible
-    counted as defined (those of their blocks that do not parse too), the imports that could
-    not be followed at their ``@import`` lines, a warning at each local definition that hides
-    an imported name, and :func:`~runner.imports.import_summaries` (an imported file's errors
-    summed up at its ``@import`` line). ``syntax_errors`` are those of each file's blocks that
-    did not parse (by the graph's keys)."""
-    problems = import_problems_by_file(graph)
-    about_imports: dict[Path, list[Diagnostic]] = {}
-    checked: dict[Path, list[Diagnostic]] = {}
-    for key, http_file in graph.files.items():
-        names = {*defined, *graph.visible(key), *broken_imported_names(graph, key, syntax_errors)}
-        about_imports[key] = problems.get(key, []) + clash_warnings(graph, key)
-        checked[key] = check_parsed(http_file, syntax_errors.get(key, ()), names)
-    summaries = import_summaries(graph, {key: about_imports[key] + checked[key] for key in checked})
-    return {
-        key: sorted(about_imports[key] + summaries[key], key=_position) + checked[key]
-        for key in graph.files
-    }
-
-
-def import_problems_by_file(graph: ImportGraph) -> dict[Path, list[Diagnostic]]:
-    """Each import that could not be followed, by the file whose ``@import`` it is (one
-    positioned in no file of the graph, as an unreadable file's error: the root's)."""
-    paths = {http_file.path: key for key, http_file in graph.files.items()}
-    found: dict[Path, list[Diagnostic]] = {}
-    for error in graph.problems:
-        for diagnostic in error.diagnostics():
-            span = diagnostic.span
-            key = paths.get(span.path, graph.root_key) if span else graph.root_key
-            found.setdefault(key, []).append(diagnostic)
-    return found
-
-
-def broken_imported_names(
-    graph: ImportGraph, key: Path, syntax_errors: Mapping[Path, Sequence[ParseError]]
-) -> set[str]:
-    """The names the broken blocks of the files ``key`` imports (transitively) would define:
-    their readers get that file's summary error, not an "undefined variable" on top."""
-    names: set[str] = set()
-    for imported in reachable_imports(graph, key):
-        errors = syntax_errors.get(imported, ())
-        if errors:
-            names |= names_of_broken_blocks(graph.files[imported].path, errors)
-    return names
-
-
-def clash_warnings(graph: ImportGraph, key: Path) -> list[Diagnostic]:
-    return [
-        Diagnostic(
-            "warning",
-            f"'{mine.name}' is defined here and imported from "
-            f"{theirs.file.path}:{theirs.span.line} (this file's wins)",
-            mine.span,
-            hint=f"rename one of them to use both; the imported {theirs.kind} is hidden here",
-        )
-        for mine, theirs in graph.clashes(key)
-    ]
-
-
-def reachable_imports(graph: ImportGraph, key: Path) -> set[Path]:
-    """The files that the file at ``key`` imports, transitively."""
-    found: set[Path] = set()
-    pending = [imported.key for imported in graph.imports.get(key, [])]
-    while pending:
-        current = pending.pop()
-        if current not in found:
-            found.add(current)
-            pending.extend(imported.key for imported in graph.imports.get(current, []))
-    return found
-
-
-def _position(diagnostic: Diagnostic) -> tuple[int, int]:
-    span = diagnostic.span
-    return (span.line, span.column) if span is not None else (0, 0)
 
 
 def parse_for_run(path: str) -> HttpFile:

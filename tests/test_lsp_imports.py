@@ -248,9 +248,9 @@ async def test_request_files_changed_on_disk_are_read_again_when_the_client_says
     assert registration.method == types.WORKSPACE_DID_CHANGE_WATCHED_FILES
     text = "# @import ./login.http\n# @import ./later.http\nGET <<base>>/?e=<<extra>>\n"
     uri, found = await opened(client, folder / "a.http", text)
+    # While an import cannot be followed, nothing it might give is called undefined.
     assert [(line, message.split(":")[0]) for line, _, message in described(found)] == [
         (1, f"cannot import '{folder / 'later.http'}'"),
-        (2, "undefined variable 'extra'"),
     ]
     (folder / "login.http").write_text("@extra = 1\n" + LOGIN, encoding="utf-8")
     (folder / "later.http").write_text("@late = 2\n", encoding="utf-8")

@@ -4,17 +4,18 @@ parse), the files it imports, and the diagnostics ``httprun check`` gives it, wo
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from ..check_files import CheckSettings, check_with_summaries
 from ..errors import Diagnostic, ParseError
 from ..imports import Definition, ImportGraph, import_directives, load_graph
 from ..nodes import HttpFile
 from ..parser import parse_text_collecting
 from ..source import normalize_newlines
-from ..static import check_parsed, check_with_imports
+from ..static import check_parsed
 from .imported import ImportedFiles, ParsedImport
 from .semantic_tokens import Token, tokens_of
 
@@ -101,9 +102,8 @@ class Analysis:
                 alone = check_parsed(self.http_file, self.syntax_errors, self.defined)
                 self._diagnostics = self._unsaved_imports() + alone
             else:
-                errors = {key: parsed.errors for key, parsed in self._read.items()}
-                errors[graph.root_key] = self.syntax_errors
-                found = check_with_imports(graph, errors, self.defined)
+                settings = CheckSettings(defined=self.defined)
+                found = check_with_summaries(graph, settings, _WhatWasRead(self, graph))
                 self._diagnostics = found[graph.root_key]
         return self._diagnostics
 
@@ -136,3 +136,21 @@ class Analysis:
         if self._file is not None:
             return
         self._file, self._errors = parse_text_collecting(self.text, self.path)
+
+
+class _WhatWasRead:
+    """The files an analysis read through its imports, as ``httprun check``'s reader: the
+    check reads no file again (an editor's buffer may differ from the disk)."""
+
+    def __init__(self, analysis: Analysis, graph: ImportGraph) -> None:
+        self._analysis = analysis
+        self._root = graph.root_key
+
+    def __call__(self, key: Path, shown: str) -> HttpFile:
+        return self._analysis._read[key].http_file
+
+    def syntax_errors(self, key: Path) -> Sequence[ParseError]:
+        if key == self._root:
+            return self._analysis.syntax_errors
+        parsed = self._analysis._read.get(key)
+        return parsed.errors if parsed is not None else ()
