@@ -25,7 +25,7 @@ from .select import with_dependencies
 if TYPE_CHECKING:
     from .datarows import DataRow
     from .nodes import HttpFile
-    from .run import RunSession
+    from .session import RunSession
 
 
 class SharedImports:
@@ -136,7 +136,7 @@ class SharedFile:
     def ensure(self, indices: Collection[int]) -> None:
         """Run the requests ``indices``, with what they need in this file, unless they ran.
         The new results are reported as a section of this file."""
-        from .run import FileRun
+        from .file_run import FileRun
 
         with self.lock:
             wanted = with_dependencies(self.http_file, set(indices))

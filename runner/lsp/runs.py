@@ -29,12 +29,13 @@ from pygls.exceptions import JsonRpcInvalidParams
 from ..data_source import rows_for
 from ..datarows import DataRow
 from ..errors import HttprunError, InternalError
+from ..file_run import FileRun
 from ..masking import Masker
 from ..nodes import HttpFile
 from ..options import RunOptions
 from ..results import FileResult, Outcome, RequestResult, RunResult
-from ..run import FileRun, RunSession
 from ..select import dependencies_of
+from ..session import RunSession
 from .lenses import DRY_RUN_COMMAND, RUN_COMMAND, block_label, code_lenses, request_block_at
 from .outcome import request_document, response_path, run_diagnostics, write_response
 from .server import HttprunServer

@@ -17,9 +17,10 @@ from .options import _STATE_KEY, _SUFFIX, _state
 if TYPE_CHECKING:
     from ..datarows import DataRow
     from ..errors import InvalidFile
+    from ..file_run import FileRun
     from ..masking import Masker
     from ..nodes import Block, HttpFile
-    from ..run import FileRun, RunSession
+    from ..session import RunSession
     from ..source import Span
     from .options import _PluginState
 
@@ -182,7 +183,7 @@ def _request_items(
 def _open_run(session: RunSession, http_file: HttpFile, row: DataRow | None) -> FileRun:
     """A fresh run of ``http_file`` (for ``row``); through the session's shared state of the
     file when other files import it, so that its requests are sent once in the session."""
-    from ..run import FileRun
+    from ..file_run import FileRun
 
     return FileRun(session, http_file, row=row, shared=session.imports.sharing(http_file, row))
 

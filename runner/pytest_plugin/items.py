@@ -16,10 +16,10 @@ from .options import _state
 if TYPE_CHECKING:
     from _pytest._code.code import TerminalRepr, TracebackStyle
 
+    from ..file_run import FileRun
     from ..masking import Masker
     from ..nodes import Block, HttpFile
     from ..results import RequestResult
-    from ..run import FileRun
     from .collection import FileRunSlot
 
 

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from ..masking import Masker
     from ..options import RunOptions
     from ..project import ProjectSettings
-    from ..run import RunSession
+    from ..session import RunSession
 
 
 _STATE_KEY = pytest.StashKey["_PluginState"]()
@@ -220,7 +220,8 @@ class _PluginState:
         return self._session
 
     def new_session(self, options: RunOptions) -> RunSession:
-        from ..run import RunSession, SilentListener
+        from ..listeners import SilentListener
+        from ..session import RunSession
 
         listener = SilentListener(notices=self._notice)
         return RunSession(options, listener=listener, masker=self.masker)
