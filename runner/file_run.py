@@ -104,7 +104,7 @@ class FileRun:
         file variables), unless they ran already in this run."""
         needed = self.imports_needed(indices)
         if needed:
-            self.session.imports.ensure(self.graph, needed)
+            self.session.imports.ensure(needed)
 
     def imports_needed(self, indices: Collection[int]) -> dict[Path, set[int]]:
         """The imported requests (file key → block indices) that the requests ``indices``
@@ -130,7 +130,7 @@ class FileRun:
             if provider is not None and definition is not None and definition.kind == "request":
                 needed.setdefault(provider, set()).add(definition.block)
         if needed:
-            self.session.imports.ensure(self.graph, needed)
+            self.session.imports.ensure(needed)
         return bool(needed)
 
     def run_block(self, index: int) -> RequestResult:

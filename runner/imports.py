@@ -329,10 +329,6 @@ def variable_reads(http_file: HttpFile, name: str) -> set[str]:
     return names
 
 
-def problems_as_diagnostics(graph: ImportGraph) -> list[Diagnostic]:
-    return [diagnostic for error in graph.problems for diagnostic in error.diagnostics()]
-
-
 def import_summaries(
     graph: ImportGraph, own: Mapping[Path, Sequence[Diagnostic]]
 ) -> dict[Path, list[Diagnostic]]:

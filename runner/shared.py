@@ -85,7 +85,7 @@ class SharedImports:
         with self._lock:
             return self._shared.get(Path(http_file.path).resolve())
 
-    def ensure(self, graph: ImportGraph, needed: dict[Path, set[int]]) -> None:
+    def ensure(self, needed: dict[Path, set[int]]) -> None:
         """Run the imported requests ``needed`` (file → block indices) that have not run."""
         for key in sorted(needed):
             self.shared(key).ensure(needed[key])

@@ -244,7 +244,7 @@ class _FileProgress:
         needed = file_run.imports_needed({index, *self.dependencies(index)})
         if not needed:
             return None
-        file_run.session.imports.ensure(file_run.graph, needed)
+        file_run.session.imports.ensure(needed)
         failed: list[tuple[HttpFile, Block, RequestResult]] = []
         for key in sorted(needed):
             shared = file_run.session.imports.shared(key)
