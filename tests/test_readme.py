@@ -170,7 +170,7 @@ COVERED: dict[str, Run | Recipe | Installed] = {
     ),
     "httprun auth login --env envs/dev.env": DEV_ENV_WITHOUT_SECRET,
     # The checkout's pyproject.toml names envs/sandbox.env ([tool.httprun]); --env replaces it.
-    "httprun requests/": Run(exit_code=0, shows=("16 passed, 0 failed",)),
+    "httprun requests/": Run(exit_code=0, shows=("31 passed, 0 failed",)),
     "pytest requests/products.http": Run(exit_code=0, shows=("8 passed",)),
     "httprun ${file}:${lineNumber} --env envs/dev.env": Run(
         exit_code=0,
@@ -234,7 +234,7 @@ COVERED: dict[str, Run | Recipe | Installed] = {
     ),
     # In the README's copy of requests/: httprun files come out unchanged, in place.
     "httprun import http . --out .": Run(
-        exit_code=0, shows=("16 requests imported, 0 need attention",)
+        exit_code=0, shows=("25 requests imported, 0 need attention",)
     ),
     "pytest requests/products.http --http-env envs/sandbox.env": Run(
         exit_code=0, shows=("8 passed",)
