@@ -171,6 +171,17 @@ COVERED: dict[str, Run | Recipe | Installed] = {
     "httprun auth login --env envs/dev.env": DEV_ENV_WITHOUT_SECRET,
     # The checkout's pyproject.toml names envs/sandbox.env ([tool.httprun]); --env replaces it.
     "httprun requests/": Run(exit_code=0, shows=("31 passed, 0 failed",)),
+    # catalogue.http's product: created once, shown once under its own file, for both files.
+    "httprun requests/price-change.http requests/product-search.http": Run(
+        exit_code=0,
+        shows=(
+            "requests/catalogue.http\n  PASS  POST https://demo.cafe24api.com/api/v2/admin/products",
+            "6 passed, 0 failed",
+        ),
+    ),
+    "httprun requests/new-products.http": Run(
+        exit_code=0, shows=("requests/new-products.http [row 3]\n", "9 passed, 0 failed")
+    ),
     "pytest requests/products.http": Run(exit_code=0, shows=("8 passed",)),
     "httprun ${file}:${lineNumber} --env envs/dev.env": Run(
         exit_code=0,
