@@ -248,7 +248,7 @@ def test_httprun_files_come_out_unchanged(
     monkeypatch.chdir(tmp_path)
     result = import_http(["requests", "--out", "."], capsys)
     assert result.code == 0
-    assert result.out.rstrip().endswith("16 requests imported, 0 need attention")
+    assert result.out.rstrip().endswith("25 requests imported, 0 need attention")
     assert {p.name: p.read_text() for p in (tmp_path / "requests").iterdir()} == before
 
 
