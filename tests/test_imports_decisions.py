@@ -141,6 +141,12 @@ def test_an_imported_files_own_rows_are_ignored(
     code, out, seen = run(project, "items.http", capsys)  # as a target: once per row
     assert code == 0, out
     assert seen == ["GET /item/A", "GET /item/B"]
+    # Both targets: each row runs for itself, and once more without rows for the importer.
+    with recording_server() as (base, seen):
+        targets = [str(project / "items.http"), str(project / "a.http")]
+        code, out, _ = run_cli([*targets, "--var", f"host={base}"], capsys)
+    assert code == 0, out
+    assert seen == ["GET /item/A", "GET /item/B", "GET /item/default", "GET /use?s=200"]
 
 
 # -- first block only, and the project boundary ------------------------------------------------
