@@ -280,33 +280,14 @@ def test_tls_is_verified_unless_insecure(
     assert code == 0, out
 
 
-# These examples read names their imports and data rows give, which `httprun check` counts as
-# defined once it follows imports and @data (issue 10, branch h-checklist); until then it calls
-# them undefined. Strict: when check does follow them these pass, and the marker must go.
-_READ_IMPORTS_OR_ROWS = {"new-products.http", "price-change.http", "product-search.http"}
-_CHECK_FOLLOWS_IMPORTS = pytest.mark.xfail(
-    strict=True, reason="httprun check does not follow imports and data rows yet"
-)
-
-
-@pytest.mark.parametrize(
-    "example",
-    [
-        pytest.param(
-            path.name, marks=[_CHECK_FOLLOWS_IMPORTS] if path.name in _READ_IMPORTS_OR_ROWS else []
-        )
-        for path in sorted((REPO / "requests").glob("*.http"))
-    ],
-)
-def test_the_example_request_files_check_clean(
-    example: str, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_the_example_request_files_check_clean(capsys: pytest.CaptureFixture[str]) -> None:
+    repo = Path(__file__).resolve().parent.parent
     code, out, _ = run_cli(
         [
             "check",
-            str(REPO / "requests" / example),
+            str(repo / "requests"),
             "--env",
-            str(REPO / "envs" / "sandbox.env"),
+            str(repo / "envs" / "sandbox.env"),
             "--var",
             "refresh_token=given-by-the-user",  # auth.http says to pass it
         ],
