@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .directives import IDENTIFIER
 from .errors import Diagnostic, HttprunError, ParseError, masking_for
 from .nodes import Directive, HttpFile, Template
 from .project import find_project_root
@@ -154,7 +155,7 @@ def top_level_definitions(http_file: HttpFile) -> dict[str, Definition]:
             )
         if block.request is None:
             continue
-        if block.name:
+        if block.name and IDENTIFIER.fullmatch(block.name):  # another is an error of its own
             named = block.directive("name")
             span = named.span if named is not None else block.span
             found[block.name] = Definition(block.name, "request", span, index, http_file)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from pygls.workspace import PositionCodec
 
 from runner.lsp.analysis import Analysis
@@ -33,6 +33,7 @@ CONTEXT = Context(env={}, env_spans={}, last_result=lambda path, line: None, mas
 
 @settings(max_examples=60)  # each example writes and parses a file
 @given(imported=TEXTS)
+@example(imported="# @name 0products\nGET http://127.0.0.1:9/\n")  # no name: an error of its own
 def test_any_imported_text_is_answered_without_a_traceback(imported: str) -> None:
     with tempfile.TemporaryDirectory() as temporary:
         folder = Path(temporary)
