@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import NamedTuple, Protocol
 
 from .errors import Diagnostic, HttprunError, ParseError
-from .imports import ImportGraph, import_summaries, load_graph
+from .imports import ImportGraph, ReadOnce, import_summaries, load_graph
 from .nodes import BodyInclude, HttpFile
 from .parser import names_of_broken_blocks, parse_file_collecting
 from .project import find_project_root
@@ -66,8 +66,7 @@ class FileReader:
         self,
         parse: Callable[[str], tuple[HttpFile, list[ParseError]]] = parse_file_collecting,
     ) -> None:
-        self._parse = parse
-        self._parsed: dict[Path, Parsed | HttprunError] = {}
+        self._read = ReadOnce(lambda shown: Parsed(*parse(shown)))
 
     def __call__(self, key: Path, shown: str) -> HttpFile:
         return self.parsed(key, shown).http_file
@@ -75,19 +74,11 @@ class FileReader:
     def parsed(self, key: Path, shown: str) -> Parsed:
         """The file at ``key`` (named ``shown`` in messages), parsed on first use; an
         unreadable file is raised as a :class:`ParseError` each time."""
-        if key not in self._parsed:
-            try:
-                self._parsed[key] = Parsed(*self._parse(shown))
-            except HttprunError as error:
-                self._parsed[key] = error
-        found = self._parsed[key]
-        if isinstance(found, HttprunError):
-            raise found
-        return found
+        return self._read(key, shown)
 
     def syntax_errors(self, key: Path) -> Sequence[ParseError]:
-        found = self._parsed.get(key)
-        return found.syntax_errors if isinstance(found, Parsed) else ()
+        found = self._read.get(key)
+        return found.syntax_errors if found is not None else ()
 
 
 def check_following_imports(

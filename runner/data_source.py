@@ -6,13 +6,12 @@ inside the project unless ``--allow-outside-files``. :mod:`runner.datarows` read
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from .datarows import DataError, DataRow, read_rows
+from .imports import DATA, directive_file
 from .nodes import Directive, HttpFile
 from .options import RunOptions
-from .project import find_project_root
 from .reading import path_kind
 
 
@@ -41,30 +40,9 @@ def rows_for(http_file: HttpFile, options: RunOptions, limit: int) -> list[DataR
     directive = data_directive(http_file)
     if directive is None:
         return None
-    written = directive.value.strip()
-    if not written:
-        raise DataError(
-            "'@data' needs the path of a CSV, JSON or JSON Lines file",
-            directive.span,
-            hint="write '# @data ./rows.csv' (relative to this file)",
-        )
-    shown = os.path.normpath(os.path.join(os.path.dirname(http_file.path), written))
-    try:
-        resolved = Path(shown).resolve()
-        root = find_project_root(Path(http_file.path)).resolve()
-    except (OSError, RuntimeError, ValueError) as error:  # RuntimeError: a symlink loop
-        raise DataError(
-            f"cannot use data file '{shown}': {str(error) or type(error).__name__}",
-            directive.span,
-            label="paths are relative to the .http file",
-        ) from None
-    if not options.allow_outside_files and not resolved.is_relative_to(root):
-        raise DataError(
-            f"'{shown}' is outside the project folder {root}",
-            directive.span,
-            label="data files stay inside the project, as includes do",
-            hint="move the file into the project, or pass --allow-outside-files",
-        )
+    shown, resolved = directive_file(
+        directive, http_file, options.allow_outside_files, DATA, DataError
+    )
     if path_kind(resolved) == "missing":  # a name too long for the file system, too
         raise DataError(
             f"no such data file: '{shown}'",

@@ -13,9 +13,11 @@ imports it, and a cycle is an error positioned at the ``@import`` that closes it
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from .directives import IDENTIFIER
 from .errors import Diagnostic, HttprunError, ParseError, masking_for
@@ -166,6 +168,38 @@ def top_level_definitions(http_file: HttpFile) -> dict[str, Definition]:
     return found
 
 
+T = TypeVar("T")
+
+
+class ReadOnce(Generic[T]):
+    """Each file read once, by resolved path: what ``parse(shown)`` gave, or the HttprunError
+    it raised, raised again each time it is asked for (every file importing a broken file is
+    refused with its errors). Usable as :func:`load_graph`'s ``read`` from several threads."""
+
+    def __init__(self, parse: Callable[[str], T]) -> None:
+        self._parse = parse
+        self._lock = threading.Lock()
+        self._found: dict[Path, T | HttprunError] = {}
+
+    def __call__(self, key: Path, shown: str) -> T:
+        with self._lock:
+            if key not in self._found:
+                try:
+                    self._found[key] = self._parse(shown)
+                except HttprunError as error:
+                    self._found[key] = error
+            found = self._found[key]
+        if isinstance(found, HttprunError):
+            raise found
+        return found
+
+    def get(self, key: Path) -> T | None:
+        """The file at ``key`` if it was read without an error."""
+        with self._lock:
+            found = self._found.get(key)
+        return None if isinstance(found, HttprunError) else found
+
+
 def load_graph(
     http_file: HttpFile,
     read: Callable[[Path, str], HttpFile],
@@ -219,28 +253,62 @@ def written_path(directive: Directive) -> str:
     return written
 
 
-def _locate(directive: Directive, importing: HttpFile, allow_outside: bool) -> tuple[str, Path]:
-    """How messages name the file ``directive`` imports, and its resolved path."""
+@dataclass(frozen=True, slots=True)
+class FileDirective:
+    """How messages speak of the file a file-wide directive names (``@import``, ``@data``)."""
+
+    verb: str  # "cannot {verb} 'PATH': ..."
+    kind: str  # "'@import' needs the path of {kind}"
+    plural: str  # "{plural} stay inside the project"
+    example: str  # "write '# @import {example}'"
+
+
+IMPORTED = FileDirective("import", "a request file", "imports", "./login.http")
+DATA = FileDirective("use data file", "a CSV, JSON or JSON Lines file", "data files", "./rows.csv")
+
+
+def directive_file(
+    directive: Directive,
+    http_file: HttpFile,
+    allow_outside: bool,
+    what: FileDirective,
+    error: type[ParseError],
+) -> tuple[str, Path]:
+    """The file ``directive`` (of ``http_file``) names: how messages show it (joined to the
+    file's folder, as includes are) and its resolved path, which stays inside the project
+    unless ``allow_outside``. Raises ``error`` at the directive's line."""
     written = written_path(directive)
+    span = directive.span
     if not written:
-        raise ImportError_(
-            "'@import' needs the path of a request file",
-            directive.span,
-            hint="write '# @import ./login.http' (relative to this file)",
+        raise error(
+            f"'@{directive.key}' needs the path of {what.kind}",
+            span,
+            hint=f"write '# @{directive.key} {what.example}' (relative to this file)",
         )
-    shown = os.path.normpath(os.path.join(os.path.dirname(importing.path), written))
+    shown = os.path.normpath(os.path.join(os.path.dirname(http_file.path), written))
     try:
         target = _key(Path(shown))
-        root = find_project_root(Path(importing.path)).resolve()
-    except (OSError, RuntimeError, ValueError) as error:
-        raise _cannot(directive, shown, str(error) or type(error).__name__) from None
+        root = find_project_root(Path(http_file.path)).resolve()
+    except (OSError, RuntimeError, ValueError) as problem:  # RuntimeError: a symlink loop
+        reason = str(problem) or type(problem).__name__
+        raise error(
+            f"cannot {what.verb} '{shown}': {reason}",
+            span,
+            label="paths are relative to the .http file",
+        ) from None
     if not allow_outside and not target.is_relative_to(root):
-        raise ImportError_(
+        raise error(
             f"'{shown}' is outside the project folder {root}",
-            directive.span,
-            label="imports stay inside the project, as includes do",
+            span,
+            label=f"{what.plural} stay inside the project, as includes do",
             hint="move the file into the project, or pass --allow-outside-files",
         )
+    return shown, target
+
+
+def _locate(directive: Directive, importing: HttpFile, allow_outside: bool) -> tuple[str, Path]:
+    """How messages name the file ``directive`` imports, and its resolved path."""
+    shown, target = directive_file(directive, importing, allow_outside, IMPORTED, ImportError_)
     try:
         kind = special_kind(target.stat().st_mode)
     except (OSError, ValueError) as error:  # a name too long for the file system, too

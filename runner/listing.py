@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from .errors import HttprunError, masking_for
-from .imports import ImportGraph, load_graph, needed_blocks
+from .imports import ImportGraph, ReadOnce, load_graph, needed_blocks
 from .masking import mask_named_values
 from .nodes import Block, HttpFile
 from .parser import parse_file
@@ -29,7 +29,7 @@ class ListRun:
 
     def __init__(self, *, allow_outside_files: bool = False) -> None:
         self.allow_outside_files = allow_outside_files
-        self._parsed: dict[Path, HttpFile | HttprunError] = {}
+        self._read = ReadOnce(parse_file)  # each file parsed once, however many import it
         self._shown: set[str] = set()
 
     def target(self, path: str) -> tuple[list[str], list[HttprunError]]:
@@ -46,17 +46,6 @@ class ListRun:
         new = [error for error in problems if str(error) not in self._shown]
         self._shown.update(str(error) for error in new)
         return new
-
-    def _read(self, key: Path, shown: str) -> HttpFile:
-        if key not in self._parsed:
-            try:
-                self._parsed[key] = parse_file(shown)
-            except HttprunError as error:
-                self._parsed[key] = error
-        found = self._parsed[key]
-        if isinstance(found, HttprunError):
-            raise found
-        return found
 
 
 def listed_lines(graph: ImportGraph) -> Iterator[str]:

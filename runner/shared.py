@@ -16,8 +16,8 @@ from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import HttprunError, UndefinedVariable
-from .imports import Definition, ImportGraph, load_graph
+from .errors import UndefinedVariable
+from .imports import Definition, ImportGraph, ReadOnce, load_graph
 from .results import FileResult, RequestResult
 from .scope import Scope
 from .select import with_dependencies
@@ -36,23 +36,14 @@ class SharedImports:
         self._session = session
         self._parse = parse
         self._lock = threading.Lock()
-        self._parsed: dict[Path, HttpFile | HttprunError] = {}
+        self._read = ReadOnce(parse)
         self._graphs: dict[int, ImportGraph] = {}
         self._shared: dict[Path, SharedFile] = {}
 
     def read(self, key: Path, shown: str) -> HttpFile:
         """The imported file at ``key``, parsed for a run once (its errors are raised each
         time it is asked for: every importer is refused with them)."""
-        with self._lock:
-            if key not in self._parsed:
-                try:
-                    self._parsed[key] = self._parse(shown)
-                except HttprunError as error:
-                    self._parsed[key] = error
-            found = self._parsed[key]
-        if isinstance(found, HttprunError):
-            raise found
-        return found
+        return self._read(key, shown)
 
     def graph_of(self, http_file: HttpFile) -> ImportGraph:
         """The imports of ``http_file``, followed (an imported file's graph is kept: its
@@ -71,8 +62,8 @@ class SharedImports:
         """The run's state of the imported file at ``key`` (created on first use)."""
         with self._lock:
             if key not in self._shared:
-                found = self._parsed[key]
-                assert not isinstance(found, HttprunError)  # importers were refused then
+                found = self._read.get(key)
+                assert found is not None  # a file that could not be read refused its importers
                 self._shared[key] = SharedFile(self._session, found)
             return self._shared[key]
 
