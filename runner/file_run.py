@@ -17,7 +17,7 @@ from . import checks
 from .directives import RequestSettings, request_settings
 from .errors import HttprunError, InternalError
 from .interpolate import evaluate_template
-from .nodes import Block, Directive
+from .nodes import Block, Directive, Template
 from .resolve import resolve_block
 from .results import Outcome, RequestResult
 from .shared import replay
@@ -89,6 +89,8 @@ class FileRun:
         # Blocks whose result came from ``shared`` (they ran for a file importing this one):
         # their names are given to the scope, the request is not sent again.
         self.replayed: set[int] = set()
+        self._imports_ensured: set[int] = set()  # requests whose imported needs ran
+        self._variables: dict[str, Template] | None = None  # the file variables, for imports
 
     @property
     def row_label(self) -> str | None:
@@ -102,9 +104,11 @@ class FileRun:
     def ensure_imports(self, indices: Collection[int]) -> None:
         """Run the imported requests that the requests ``indices`` read (directly or through
         file variables), unless they ran already in this run."""
-        needed = self.imports_needed(indices)
+        pending = [index for index in indices if index not in self._imports_ensured]
+        needed = self.imports_needed(pending)
         if needed:
             self.session.imports.ensure(needed)
+        self._imports_ensured.update(pending)  # run_block asks again: once is enough
 
     def imports_needed(self, indices: Collection[int]) -> dict[Path, set[int]]:
         """The imported requests (file key → block indices) that the requests ``indices``
@@ -114,11 +118,12 @@ class FileRun:
         from .imports import needed_blocks
         from .select import file_variables, names_read
 
-        variables = file_variables(self.http_file)
+        if self._variables is None:
+            self._variables = file_variables(self.http_file)
         names: set[str] = set()
         for index in indices:
-            names |= names_read(self.http_file.blocks[index], variables, self.file_path)
-        return needed_blocks(self.graph, names)
+            names |= names_read(self.http_file.blocks[index], self._variables, self.file_path)
+        return needed_blocks(self.graph, names) if names else {}
 
     def ensure_named(self, names: Collection[str]) -> bool:
         """Run the imported requests called ``names`` (``--name`` across imports) that this file
