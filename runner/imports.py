@@ -21,7 +21,7 @@ from typing import Generic, TypeVar
 
 from .directives import IDENTIFIER
 from .errors import Diagnostic, HttprunError, ParseError, masking_for
-from .nodes import Directive, HttpFile, Template
+from .nodes import Directive, HttpFile
 from .project import find_project_root
 from .reading import special_kind
 from .source import Span
@@ -385,17 +385,10 @@ def needed_blocks(
 def variable_reads(http_file: HttpFile, name: str) -> set[str]:
     """The names the file variable ``name`` reads at the file's top level (its last
     definition), following the file's other variables transitively."""
-    variables: dict[str, Template] = {
-        v.name: v.value for block in http_file.blocks for v in block.variables
-    }
-    names: set[str] = set()
-    todo = [variables[name].reads] if name in variables else []
-    while todo:
-        for read in todo.pop() - names:
-            names.add(read)
-            if read in variables:
-                todo.append(variables[read].reads)
-    return names
+    from .select import file_variables, through_variables
+
+    variables = file_variables(http_file)
+    return through_variables([variables[name].reads] if name in variables else [], variables)
 
 
 def import_summaries(

@@ -7,7 +7,7 @@ captures the chosen ones reference, directly or through file variables, transiti
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from .errors import UsageError
@@ -124,8 +124,16 @@ def file_variables(http_file: HttpFile) -> dict[str, Template]:
 def names_read(block: Block, variables: dict[str, Template], file_path: Path) -> set[str]:
     """Root names a block's request reads, following file variables and ``<@`` included
     files transitively."""
+    included = (template.reads for template in _included_templates(block, file_path))
+    return through_variables([block.reads, *included], variables)
+
+
+def through_variables(
+    reads: Iterable[frozenset[str]], variables: Mapping[str, Template]
+) -> set[str]:
+    """The names in ``reads`` and those the file ``variables`` among them read, transitively."""
     names: set[str] = set()
-    todo = [block.reads, *(included.reads for included in _included_templates(block, file_path))]
+    todo = list(reads)
     while todo:
         for name in todo.pop() - names:
             names.add(name)
