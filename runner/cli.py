@@ -413,7 +413,7 @@ def _run_once(
         sys.stderr,
         masker,
         verbosity=verbosity,
-        progress_total=_count_requests(expanded, options) if show_progress else None,
+        progress_total=_requests_sent(expanded, options) if show_progress else None,
     )
     result = run_files(expanded, options, listener=reporter, masker=masker)
     end_of_startup()  # a run that sent nothing (--dry-run, errors) before --watch waits
@@ -432,22 +432,11 @@ def _run_once(
     return result.exit_code
 
 
-def _count_requests(targets: list[Target], options: RunOptions) -> int:
-    """How many requests a run will send, for the progress bar: each file's once per data row
-    (files that fail to parse, or whose rows cannot be read: 0)."""
-    from .data_source import rows_for
-    from .parser import parse_file
+def _requests_sent(targets: list[Target], options: RunOptions) -> int:
+    from .listing import requests_sent
     from .reading import MAX_INCLUDE_DEFAULT
-    from .select import select_blocks
 
-    total = 0
-    for target in targets:
-        with contextlib.suppress(HttprunError):
-            http_file = parse_file(target.path)
-            selected = len(select_blocks(http_file, line=target.line, names=options.names))
-            rows = rows_for(http_file, options, MAX_INCLUDE_DEFAULT)
-            total += selected * (len(rows) if rows is not None else 1)
-    return total
+    return requests_sent(targets, options, MAX_INCLUDE_DEFAULT)
 
 
 def _watch(

@@ -10,8 +10,10 @@ in the files they import.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import HttprunError, masking_for
 from .imports import ImportGraph, ReadOnce, load_graph, needed_blocks
@@ -20,7 +22,11 @@ from .nodes import Block, HttpFile
 from .parser import parse_file
 from .select import file_variables, names_read, with_dependencies
 
-__all__ = ["ListRun", "imported_requests", "listed_lines"]
+if TYPE_CHECKING:
+    from .options import RunOptions
+    from .targets import Target
+
+__all__ = ["ListRun", "imported_requests", "listed_lines", "requests_sent"]
 
 
 class ListRun:
@@ -60,12 +66,12 @@ def listed_lines(graph: ImportGraph) -> Iterator[str]:
             yield f"{_line(imported.path, imported.blocks[index])}\t{marker}"
 
 
-def imported_requests(graph: ImportGraph) -> dict[Path, set[int]]:
-    """Imported file → the indices of its requests that a run of the whole root file sends,
-    in the order the imports are met."""
+def imported_requests(graph: ImportGraph, selected: set[int] | None = None) -> dict[Path, set[int]]:
+    """Imported file → the indices of its requests that a run of the root file's requests
+    ``selected`` (default: all) sends, in the order the imports are met."""
     order = {imported.key: n for n, imported in enumerate(graph.imported_files())}
     wanted: dict[Path, set[int]] = {}
-    pending = [(graph.root_key, _request_indices(graph.root))]
+    pending = [(graph.root_key, _request_indices(graph.root) if selected is None else selected)]
     while pending:
         key, indices = pending.pop()
         for provider, blocks in _needed_by(graph, key, indices).items():
@@ -98,3 +104,29 @@ def _line(path: str, block: Block) -> str:
     # Literal secrets of the file, as a rendered error would mask them.
     shown: Callable[[str], str] = masking_for(request.span, mask_named_values)
     return shown(f"{path}:{request.span.line}\t{label}\t{request.method} {request.url.source}")
+
+
+def requests_sent(targets: Sequence[Target], options: RunOptions, limit: int) -> int:
+    """How many requests a run of ``targets`` sends, for the progress bar: each file's
+    selection once per data row, and each imported request they need once per run (files
+    that fail to parse, or whose rows or imports cannot be read: 0)."""
+    from .data_source import rows_for
+    from .select import select_blocks
+
+    read = ReadOnce(parse_file)
+    total = 0
+    imported: set[tuple[Path, int]] = set()
+    own: set[tuple[Path, int]] = set()  # what targets run without rows: sent once, shared
+    for target in targets:
+        with contextlib.suppress(HttprunError):
+            key = Path(target.path).resolve()
+            http_file = read(key, target.path)
+            selected = select_blocks(http_file, line=target.line, names=options.names)
+            rows = rows_for(http_file, options, limit)
+            total += len(selected) * (len(rows) if rows is not None else 1)
+            if rows is None:
+                own |= {(key, index) for index in selected}
+            graph = load_graph(http_file, read, allow_outside=options.allow_outside_files)
+            for provider, indices in imported_requests(graph, selected).items():
+                imported |= {(provider, index) for index in indices}
+    return total + len(imported - own)

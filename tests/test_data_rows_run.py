@@ -13,8 +13,9 @@ import pytest
 from cli_helpers import CliResult, no_colour, run_cli  # noqa: F401 (no_colour: autouse)
 from recording_server import Received, capturing_server, recording_server
 
-from runner.cli import _count_requests
+from runner.listing import requests_sent
 from runner.options import RunOptions
+from runner.reading import MAX_INCLUDE_DEFAULT
 from runner.targets import Target
 from runner.watch import watched_paths
 
@@ -283,9 +284,9 @@ def test_the_progress_bar_counts_each_rows_requests(project: Path) -> None:
         "# @data ./rows.csv\n\n### A\nGET http://h/a\n\n### B\nGET http://h/b\n"
     )
     targets = [Target(str(project / "two.http")), Target(str(project / "items.http"))]
-    assert _count_requests(targets, RunOptions()) == 3 * 2 + 1
+    assert requests_sent(targets, RunOptions(), MAX_INCLUDE_DEFAULT) == 3 * 2 + 1
     with_data = RunOptions(data=str(project / "rows.csv"))
-    assert _count_requests(targets, with_data) == 3 * 2 + 3
+    assert requests_sent(targets, with_data, MAX_INCLUDE_DEFAULT) == 3 * 2 + 3
 
 
 def test_watch_follows_the_data_file(project: Path) -> None:

@@ -10,6 +10,11 @@ import pytest
 from cli_helpers import no_colour, run_cli  # noqa: F401 (no_colour: autouse, colour off)
 from recording_server import recording_server
 
+from runner.listing import requests_sent
+from runner.options import RunOptions
+from runner.reading import MAX_INCLUDE_DEFAULT
+from runner.targets import Target
+
 LOGIN = """\
 @api = <<host>>/api
 
@@ -248,3 +253,13 @@ def test_what_reads_an_imported_request_that_got_no_response_says_why(
     assert "undefined variable 'session'" in out
     assert f"it comes from the request at {project / 'login.http'}:" in out
     assert "which gave no value: @skip" in out
+
+
+def test_the_progress_bar_counts_an_imported_request_once(project: Path) -> None:
+    def counted(*names: str) -> int:
+        targets = [Target(path) for path in files(project, *names)]
+        return requests_sent(targets, RunOptions(), MAX_INCLUDE_DEFAULT)
+
+    assert counted("a.http", "b.http", "c.http") == 3 + 1
+    assert counted("a.http", "login.http", "b.http") == 2 + 1  # the target that is imported
+    assert counted("login.http") == 1
