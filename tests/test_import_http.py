@@ -145,6 +145,19 @@ def test_other_tools_commands_are_kept_with_what_to_do(line: str, advice: str) -
     assert advice in result.notes[0].what
 
 
+def test_jetbrains_import_at_the_top_becomes_an_import_directive() -> None:
+    result = convert("import ./auth.http\n\n### a\nGET {{host}}/a?t={{token}}\n")
+    assert result.text == "# @import ./auth.http\n\n### a\nGET <<host>>/a?t=<<token>>\n"
+    assert result.notes == []
+    parse_text(result.text)
+
+
+def test_jetbrains_import_below_a_request_is_kept_with_what_to_do() -> None:
+    result = convert("### a\nGET /a\n\n### b\nimport ./auth.http\n")
+    assert "# import ./auth.http" in (result.text or "")
+    assert "# @import PATH' in the file's first block" in result.notes[0].what
+
+
 def test_rest_client_graphql_header_is_noted() -> None:
     result = convert("POST {{host}}/g\nX-Request-Type: GraphQL\n\nquery { a }\n")
     assert "GraphQL" in result.notes[0].what

@@ -90,6 +90,8 @@ _HTTP_METHODS = frozenset(
 _OTHER_COMMANDS = {
     "curl": "a curl command (REST Client), kept as a comment: convert it with "
     "'httprun import curl', and put the request it prints here",
+    "import": "JetBrains' 'import' below a request, kept as a comment: write '# @import PATH' "
+    "in the file's first block (before its first '###')",
     "run": "JetBrains' 'run', kept as a comment: httprun runs a file's requests in order; "
     "for another file's requests, use '# @import PATH' and read their names",
 }
@@ -328,6 +330,11 @@ class _Converter:
             words = words[1:]
         elif len(words) == 1 and words[0].upper() in _OTHER_PROTOCOLS:
             method = words[0]
+        if method == "import" and words and self.block == 0 and self.requests == 0:
+            # JetBrains' import of another file's requests: httprun's own directive, whose
+            # requests run when this file reads what they name or capture.
+            self.add(number, f"# @import {' '.join(words)}", _Section.PRELUDE)
+            return
         if words and method in _OTHER_COMMANDS:
             self.state = _State.UNSUPPORTED
             self.kept(number, text)
