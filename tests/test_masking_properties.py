@@ -197,6 +197,7 @@ json_values = st.recursive(
 def test_a_field_named_like_a_secret_is_learnt_from_any_response_body(
     name: str, secret: str, around: object, nested: bool
 ) -> None:
+    assume(secret not in name)  # a secret "-" is masked in the key "X-Api-Key" too, rightly
     body = (
         {"data": [{name: secret}], "other": around} if nested else {"other": around, name: secret}
     )
