@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ParseError
+from .jmes import json_type_with_article
 from .jsonvalues import MAX_DEPTH, exceeds_depth, may_hold_surrogates, without_surrogates
 from .masking import is_secret_name
 from .reading import UnreadableFile, read_regular_file, shown_path
@@ -347,7 +348,7 @@ def _json_row(
         raise _too_deep(number, span)
     if not isinstance(value, dict):
         raise DataError(
-            f"row {number} is {_kind(value)}, not an object",
+            f"row {number} is {json_type_with_article(value)}, not an object",
             span,
             hint='write each row as a JSON object: {"name": "a", "price": 10}',
         )
@@ -395,18 +396,6 @@ def _json_syntax(span: Span, message: str, hint: str) -> DataError:
 def _skip_space(text: str, offset: int) -> int:
     match = _JSON_SPACE.match(text, offset)
     return match.end() if match is not None else offset
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    return "null" if value is None else "an object"
 
 
 def _kind_at(text: str, offset: int) -> str:
