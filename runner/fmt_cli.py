@@ -9,13 +9,11 @@ that does not parse is left as it is, its error shown, and the others are still 
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import os
 import re
 import stat
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from typing import Annotated
 
@@ -186,27 +184,18 @@ def _unified_diff(before: str, after: str, path: str) -> str:
 
 
 def _replace_file(path: str, text: str) -> None:
-    """Write ``text`` over ``path`` atomically: a temporary file in the same folder, given the
-    file's mode, renamed over it. A symbolic link is written through to its target."""
-    real = os.path.realpath(path)
+    """Write ``text`` over ``path`` atomically, keeping the file's mode. A symbolic link is
+    written through to its target."""
+    from pathlib import Path
+
+    from .reporters.atomic import write_atomically
+
+    real = Path(os.path.realpath(path))
     try:
-        mode = stat.S_IMODE(os.stat(real).st_mode)
-        handle, temporary = tempfile.mkstemp(
-            dir=os.path.dirname(real), prefix=f".{os.path.basename(real)}.", suffix=".tmp"
-        )
+        mode = stat.S_IMODE(real.stat().st_mode)
     except OSError as error:
         raise _cannot_write(path, error) from None
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(text.encode("utf-8"))
-        os.chmod(temporary, mode)
-        os.replace(temporary, real)
-    except BaseException as error:  # Ctrl-C too: no temporary file is left behind
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        if isinstance(error, OSError):
-            raise _cannot_write(path, error) from None
-        raise
+    write_atomically(real, text, mode=mode, failure=lambda error: _cannot_write(path, error))
 
 
 def _cannot_write(path: str, error: OSError) -> UsageError:

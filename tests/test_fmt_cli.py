@@ -6,12 +6,11 @@ import io
 import os
 import stat
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 from cli_helpers import no_colour, run_cli
-
-import runner.fmt_cli
 
 __all__ = ["no_colour"]
 
@@ -210,14 +209,14 @@ def test_usage_errors(
 def test_a_file_that_cannot_be_written_is_an_error_and_the_others_are_formatted(
     folder: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    real_mkstemp = runner.fmt_cli.tempfile.mkstemp
+    real_mkstemp = tempfile.mkstemp
 
     def refuse_in_sub(**kwargs: str) -> tuple[int, str]:
-        if kwargs["dir"].endswith("sub"):
+        if str(kwargs["dir"]).endswith("sub"):
             raise PermissionError(13, "Permission denied")
         return real_mkstemp(**kwargs)
 
-    monkeypatch.setattr(runner.fmt_cli.tempfile, "mkstemp", refuse_in_sub)
+    monkeypatch.setattr(tempfile, "mkstemp", refuse_in_sub)
     code, _, err = run_cli(["fmt", "."], capsys)
     assert code == 2
     assert "cannot write 'sub/deep.http': Permission denied" in err
@@ -231,7 +230,7 @@ def test_an_interrupted_write_leaves_the_file_and_no_temporary_file(
     def interrupted(source: str, target: str) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(runner.fmt_cli.os, "replace", interrupted)
+    monkeypatch.setattr(os, "replace", interrupted)
     assert run_cli(["fmt", "messy.http"], capsys).code == 130
     assert (folder / "messy.http").read_text() == MESSY
     assert sorted(os.listdir(folder)) == ["messy.http", "neat.http", "sub"]

@@ -10,9 +10,10 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
-from ..errors import UsageError
+from ..errors import HttprunError, UsageError
 
 # mkstemp creates files readable by their owner alone; a report is meant to be shared (CI
 # artifacts, a browser, a colleague), so it gets the mode of an ordinary file. Secrets never
@@ -21,12 +22,18 @@ _REPORT_MODE = 0o644
 
 
 def write_atomically(
-    path: Path, text: str, *, kind: str = "report", mode: int = _REPORT_MODE
+    path: Path,
+    text: str,
+    *,
+    kind: str = "report",
+    mode: int = _REPORT_MODE,
+    failure: Callable[[OSError], HttprunError] | None = None,
 ) -> None:
     """Write ``text`` (UTF-8) to ``path``, creating its parent folders, with ``mode``.
 
     Raises :class:`UsageError` when the file cannot be written: the path came from the command
-    line, so the fix is to choose another one.
+    line, so the fix is to choose another one (``failure`` makes the error for callers whose
+    file is no report: ``httprun fmt`` rewrites the user's own file).
     """
     path = Path(path)
     temporary: str | None = None
@@ -50,6 +57,8 @@ def write_atomically(
         if temporary is not None:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
+        if failure is not None:
+            raise failure(error) from error
         reason = error.strerror or type(error).__name__
         raise UsageError(
             f"cannot write the {kind} to '{path}': {reason}",
