@@ -34,16 +34,12 @@ class SharedImports:
 
     def __init__(self, session: RunSession, parse: Callable[[str], HttpFile]) -> None:
         self._session = session
-        self._parse = parse
         self._lock = threading.Lock()
-        self._read = ReadOnce(parse)
+        # Each imported file parsed for the run once; its errors are raised each time it is
+        # asked for: every importer is refused with them.
+        self.read = ReadOnce(parse)
         self._graphs: dict[int, ImportGraph] = {}
         self._shared: dict[Path, SharedFile] = {}
-
-    def read(self, key: Path, shown: str) -> HttpFile:
-        """The imported file at ``key``, parsed for a run once (its errors are raised each
-        time it is asked for: every importer is refused with them)."""
-        return self._read(key, shown)
 
     def graph_of(self, http_file: HttpFile) -> ImportGraph:
         """The imports of ``http_file``, followed (an imported file's graph is kept: its
@@ -62,7 +58,7 @@ class SharedImports:
         """The run's state of the imported file at ``key`` (created on first use)."""
         with self._lock:
             if key not in self._shared:
-                found = self._read.get(key)
+                found = self.read.get(key)
                 assert found is not None  # a file that could not be read refused its importers
                 self._shared[key] = SharedFile(self._session, found)
             return self._shared[key]
@@ -82,16 +78,17 @@ class SharedImports:
             self.shared(key).ensure(needed[key])
 
     def names_for(self, graph: ImportGraph) -> ImportedValues:
-        return ImportedValues(self, graph, graph.root_key)
+        return ImportedValues(self, graph)
 
 
 class ImportedValues:
-    """The names a file reads from its imports, for its :class:`~runner.scope.Scope`: each is
-    looked up in the top-level view of the file that defines it."""
+    """The names a file (the root of ``graph``) reads from its imports, for its
+    :class:`~runner.scope.Scope`: each is looked up in the top-level view of the file that
+    defines it."""
 
-    def __init__(self, imports: SharedImports, graph: ImportGraph, key: Path) -> None:
+    def __init__(self, imports: SharedImports, graph: ImportGraph) -> None:
         self._imports = imports
-        self._visible = graph.visible(key)
+        self._visible = graph.visible()
 
     def __contains__(self, name: object) -> bool:
         return name in self._visible
