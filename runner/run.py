@@ -112,11 +112,10 @@ def _merged(files: Sequence[FileResult]) -> list[FileResult]:
 
 
 def _joined(first: FileResult, second: FileResult) -> FileResult:
-    """Two sections of one file's run as one: the requests of both, the first error."""
+    """Two sections of one file's run (neither with an error) as one: the requests of both."""
     return replace(
         second,
         requests=first.requests + second.requests,
-        error=first.error or second.error,
         ran_earlier=0 if first.requests else second.ran_earlier,
     )
 
