@@ -115,15 +115,12 @@ class FileRun:
         read, directly or through file variables."""
         if not self.graph.imports.get(self.graph.root_key):
             return {}
-        from .imports import needed_blocks
-        from .select import file_variables, names_read
+        from .imports import needed_by_requests
+        from .select import file_variables
 
         if self._variables is None:
             self._variables = file_variables(self.http_file)
-        names: set[str] = set()
-        for index in indices:
-            names |= names_read(self.http_file.blocks[index], self._variables, self.file_path)
-        return needed_blocks(self.graph, names) if names else {}
+        return needed_by_requests(self.graph, indices, variables=self._variables)
 
     def ensure_named(self, names: Collection[str]) -> bool:
         """Run the imported requests called ``names`` (``--name`` across imports) that this file

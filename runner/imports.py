@@ -21,7 +21,7 @@ from typing import Generic, TypeVar
 
 from .directives import IDENTIFIER
 from .errors import Diagnostic, HttprunError, ParseError, masking_for
-from .nodes import Directive, HttpFile
+from .nodes import Directive, HttpFile, Template
 from .project import find_project_root
 from .reading import special_kind
 from .source import Span
@@ -351,6 +351,28 @@ def _key(path: Path) -> Path:
 
 
 # -- what a request needs from imported files --
+
+
+def needed_by_requests(
+    graph: ImportGraph,
+    indices: Iterable[int],
+    key: Path | None = None,
+    variables: Mapping[str, Template] | None = None,
+) -> dict[Path, set[int]]:
+    """The imported requests (file key → block indices) that the requests ``indices`` of the
+    file at ``key`` (default: the root) read, directly or through its file ``variables``
+    (given when the caller keeps them: they are worked out from the file otherwise)."""
+    from .select import file_variables, names_read
+
+    key = graph.root_key if key is None else key
+    http_file = graph.files[key]
+    if variables is None:
+        variables = file_variables(http_file)
+    path = Path(http_file.path)
+    names: set[str] = set()
+    for index in indices:
+        names |= names_read(http_file.blocks[index], variables, path)
+    return needed_blocks(graph, names, key) if names else {}
 
 
 def needed_blocks(

@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import HttprunError, masking_for
-from .imports import ImportGraph, ReadOnce, load_graph, needed_blocks
+from .imports import ImportGraph, ReadOnce, load_graph, needed_by_requests
 from .masking import mask_named_values
 from .nodes import Block, HttpFile
 from .parser import parse_file
-from .select import file_variables, names_read, with_dependencies
+from .select import with_dependencies
 
 if TYPE_CHECKING:
     from .options import RunOptions
@@ -74,23 +74,12 @@ def imported_requests(graph: ImportGraph, selected: set[int] | None = None) -> d
     pending = [(graph.root_key, _request_indices(graph.root) if selected is None else selected)]
     while pending:
         key, indices = pending.pop()
-        for provider, blocks in _needed_by(graph, key, indices).items():
+        for provider, blocks in needed_by_requests(graph, indices, key).items():
             new = with_dependencies(graph.files[provider], blocks) - wanted.get(provider, set())
             if new:
                 wanted.setdefault(provider, set()).update(new)
                 pending.append((provider, new))
     return dict(sorted(wanted.items(), key=lambda item: order.get(item[0], len(order))))
-
-
-def _needed_by(graph: ImportGraph, key: Path, indices: set[int]) -> dict[Path, set[int]]:
-    """The imported requests that the requests ``indices`` of the file at ``key`` read."""
-    http_file = graph.files[key]
-    variables = file_variables(http_file)
-    path = Path(http_file.path)
-    names: set[str] = set()
-    for index in indices:
-        names |= names_read(http_file.blocks[index], variables, path)
-    return needed_blocks(graph, names, key)
 
 
 def _request_indices(http_file: HttpFile) -> set[int]:

@@ -121,7 +121,7 @@ def file_variables(http_file: HttpFile) -> dict[str, Template]:
     return {v.name: v.value for block in http_file.blocks for v in block.variables}
 
 
-def names_read(block: Block, variables: dict[str, Template], file_path: Path) -> set[str]:
+def names_read(block: Block, variables: Mapping[str, Template], file_path: Path) -> set[str]:
     """Root names a block's request reads, following file variables and ``<@`` included
     files transitively."""
     included = (template.reads for template in _included_templates(block, file_path))
